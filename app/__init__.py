@@ -1,0 +1,68 @@
+"""The app factory: configuration, extensions, blueprints, error handlers, commands."""
+import logging
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import engine_options, load_config
+from .errors import register_errorhandlers
+from .extensions import cache, db, migrate
+from .json_provider import BakeryJSONProvider
+from .queue import create_order_queue
+
+
+def create_app(overrides=None):
+    """Build the app; `overrides` replace settings (tests use this)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.json = BakeryJSONProvider(app)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    app.config.from_mapping(overrides or {})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app):
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    cache.init_app(app)
+    app.extensions["order_queue"] = create_order_queue(app)
+
+
+def register_blueprints(app):
+    from .catalog.views import bp as catalog_bp
+    from .health import bp as health_bp
+    from .openapi import bp as openapi_bp
+    from .orders.views import bp as orders_bp
+
+    for blueprint in (catalog_bp, orders_bp, health_bp, openapi_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app):
+    from .commands import order_status_command, seed_command
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(order_status_command)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """SQLite: write-ahead log so readers never wait for the writer; enforce foreign keys."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

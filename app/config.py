@@ -1,0 +1,76 @@
+"""Settings from the environment, with embedded defaults for a single machine."""
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import quote
+
+
+def database_url(env=os.environ, instance_path="instance"):
+    """PostgreSQL from DATABASE_URL or DB_HOST & co.; otherwise a SQLite file under instance/."""
+    if env.get("DATABASE_URL"):
+        return env["DATABASE_URL"]
+    if env.get("DB_HOST"):
+        user = quote(env.get("DB_USER", "postgres"), safe="")
+        password = env.get("DB_PASSWORD")
+        credentials = f"{user}:{quote(password, safe='')}" if password else user
+        port = env.get("DB_PORT", "5432")
+        name = env.get("DB_NAME", "bakery")
+        return f"postgresql+psycopg2://{credentials}@{env['DB_HOST']}:{port}/{name}"
+    return f"sqlite:///{Path(instance_path).resolve() / 'bakery.db'}"
+
+
+def engine_options(url):
+    """Short timeouts everywhere: a dead dependency must give an error, never a hang."""
+    if url.startswith("sqlite"):
+        # SQLite waits for the write lock instead of failing at once.
+        return {"connect_args": {"timeout": 15}}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+        "pool_timeout": 5,
+        "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=10000"},
+    }
+
+
+def cache_settings(env=os.environ):
+    """Redis when REDIS_URL is set, an in-process cache otherwise."""
+    if env.get("REDIS_URL"):
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": env["REDIS_URL"],
+            "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "bakery:"),
+            "CACHE_OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+            "CACHE_DEFAULT_TIMEOUT": 300,
+        }
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
+
+
+def secret_key(env=os.environ, instance_path="instance"):
+    """SECRET_KEY from the environment; the embedded default keeps a random one in instance/."""
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(instance_path, env=os.environ):
+    """The whole configuration as a dict, read once when the app is created."""
+    return {
+        "SECRET_KEY": secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
+        "RABBITMQ_URL": env.get("RABBITMQ_URL") or None,
+        "ORDERS_QUEUE": env.get("ORDERS_QUEUE", "orders"),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_ITEM_QUANTITY": int(env.get("MAX_ITEM_QUANTITY", "50")),
+        "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        "BAKERY_NAME": env.get("BAKERY_NAME", "Crumb & Co. Bakery"),
+        **cache_settings(env),
+    }

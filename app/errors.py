@@ -1,0 +1,52 @@
+"""One error shape app-wide: JSON {"error": ...} for API callers, a styled page for browsers."""
+import logging
+
+from flask import jsonify, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+from .negotiation import wants_json
+
+LOGGER = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A 4xx a caller can fix, with a message and optional per-field details."""
+
+    def __init__(self, status, message, details=None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details
+
+
+def error_response(status, message, details=None):
+    """Build the JSON or HTML answer for an error."""
+    if wants_json():
+        body = {"error": message}
+        if details:
+            body["details"] = details
+        response = jsonify(body)
+    else:
+        response = render_template("error.html", status=status, message=message, details=details)
+    return response, status
+
+
+def handle_api_error(error):
+    return error_response(error.status, error.message, error.details)
+
+
+def handle_http_exception(error):
+    return error_response(error.code, error.description or error.name)
+
+
+def handle_unexpected(error):
+    db.session.rollback()
+    LOGGER.exception("unhandled error: %s", error)
+    return error_response(500, InternalServerError.description)
+
+
+def register_errorhandlers(app):
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

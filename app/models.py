@@ -1,0 +1,145 @@
+"""The tables: products, orders with their items, and sent notifications."""
+import secrets
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
+    "Pending", "Processing", "Ready", "Completed", "Cancelled", "Failed",
+)
+ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED)
+FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED})
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_public_id():
+    """An unguessable id that customers see in URLs (22 url-safe characters)."""
+    return secrets.token_urlsafe(16)
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_nonnegative"),
+        CheckConstraint("price >= 0", name="price_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    image: Mapped[str] = mapped_column(String(255), default="")
+    stock: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def available(self):
+        return self.active and self.stock > 0
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "price": self.price,
+            "image": self.image,
+            "description": self.description,
+            "stock": self.stock,
+            "available": self.available,
+        }
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("total >= 0", name="total_nonnegative"),
+        CheckConstraint(
+            "status IN (%s)" % ", ".join(f"'{s}'" for s in ORDER_STATUSES),
+            name="status_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
+    total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # A hash of the normalised items, to tell a retry from a different order under the same key.
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    customer_name: Mapped[str | None] = mapped_column(String(120))
+    customer_contact: Mapped[str | None] = mapped_column(String(255))
+    pickup_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    # Outbox: NULL until the order has been handed to the queue.
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    processing_attempts: Mapped[int] = mapped_column(default=0)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list["OrderItem"]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+
+    @property
+    def is_final(self):
+        return self.status in FINAL_STATUSES
+
+    def to_dict(self):
+        return {
+            "order_id": self.public_id,
+            "status": self.status,
+            "total": self.total,
+            "created_at": self.created_at.isoformat() + "Z",
+            "pickup_at": self.pickup_at.isoformat() if self.pickup_at else None,
+            "items": [item.to_dict() for item in self.items],
+        }
+
+
+class OrderItem(db.Model):
+    __tablename__ = "order_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    # Snapshots: what the customer saw and paid, even if the product changes later.
+    product_name: Mapped[str] = mapped_column(String(120))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    quantity: Mapped[int]
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
+    def to_dict(self):
+        return {
+            "id": self.product_id,
+            "name": self.product_name,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+        }
+
+
+class Notification(db.Model):
+    """A message sent about an order; the unique key makes sending it twice impossible."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("order_id", "kind", name="uq_notifications_order_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,170 @@
+"""Placing orders and moving them through their lifecycle; each function owns its transaction."""
+import logging
+import re
+
+from flask import abort, current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import ApiError
+from ..extensions import db
+from ..models import (
+    CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY, Order, OrderItem, Product, utcnow,
+)
+from .validation import fingerprint
+
+LOGGER = logging.getLogger(__name__)
+PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+
+# Which status may follow which; anything else is refused.
+TRANSITIONS = {
+    PENDING: {PROCESSING, CANCELLED, FAILED},
+    PROCESSING: {READY, CANCELLED, FAILED},
+    READY: {COMPLETED, CANCELLED},
+    COMPLETED: set(),
+    CANCELLED: set(),
+    FAILED: set(),
+}
+RELEASES_STOCK = {CANCELLED, FAILED}
+
+
+def get_order_or_404(public_id):
+    """The order with this public id, or abort(404) — also for ids that cannot be ours."""
+    if not PUBLIC_ID.match(public_id or ""):
+        abort(404, "No order with that id")
+    order = db.session.scalar(select(Order).where(Order.public_id == public_id))
+    if order is None:
+        abort(404, "No order with that id")
+    return order
+
+
+def place_order(lines, idempotency_key=None, customer=None):
+    """Reserve stock and record the order in one transaction; return (order, created).
+
+    `lines` maps product id to quantity (already validated). A repeated idempotency key
+    returns the first order (created=False); the same key for different items is a 422.
+    """
+    request_hash = fingerprint(lines)
+    if idempotency_key:
+        existing = _order_for_key(idempotency_key, request_hash)
+        if existing:
+            return existing, False
+
+    products = _orderable_products(lines)
+    try:
+        _reserve_stock(lines, products)
+        order = _create_order_row(lines, products, idempotency_key, request_hash, customer or {})
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent request with the same idempotency key won the race: answer with its order.
+        db.session.rollback()
+        existing = idempotency_key and _order_for_key(idempotency_key, request_hash)
+        if not existing:
+            raise
+        return existing, False
+    except BaseException:
+        db.session.rollback()
+        raise
+
+    LOGGER.info("order placed order_id=%s total=%s lines=%d", order.public_id, order.total, len(lines))
+    current_app.extensions["order_queue"].publish(order.public_id)
+    return order, True
+
+
+def _order_for_key(key, request_hash):
+    order = db.session.scalar(select(Order).where(Order.idempotency_key == key))
+    if order is not None and order.request_fingerprint != request_hash:
+        raise ApiError(422, "This Idempotency-Key was already used for a different order")
+    return order
+
+
+def _orderable_products(lines):
+    found = db.session.scalars(select(Product).where(Product.id.in_(lines))).all()
+    products = {p.id: p for p in found}
+    unknown = sorted(set(lines) - set(products))
+    if unknown:
+        raise ApiError(422, "Unknown product", {"unknown_product_ids": unknown})
+    inactive = sorted(pid for pid, p in products.items() if not p.active)
+    if inactive:
+        raise ApiError(422, "Product not for sale", {"unavailable_product_ids": inactive})
+    return products
+
+
+def _reserve_stock(lines, products):
+    """Take the stock with conditional updates, in id order so that orders never deadlock."""
+    for product_id in sorted(lines):
+        quantity = lines[product_id]
+        result = db.session.execute(
+            update(Product)
+            .where(Product.id == product_id, Product.stock >= quantity, Product.active.is_(True))
+            .values(stock=Product.stock - quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            # The caller rolls back; this product's row was not touched, so this reads its stock.
+            left = db.session.scalar(select(Product.stock).where(Product.id == product_id))
+            name = products[product_id].name
+            raise ApiError(
+                409,
+                f"Not enough {name} in stock",
+                {"product_id": product_id, "requested": quantity, "in_stock": left},
+            )
+
+
+def _create_order_row(lines, products, idempotency_key, request_hash, customer):
+    items = [
+        OrderItem(
+            product_id=pid,
+            product_name=products[pid].name,
+            unit_price=products[pid].price,
+            quantity=quantity,
+        )
+        for pid, quantity in sorted(lines.items())
+    ]
+    order = Order(
+        items=items,
+        total=sum((item.line_total for item in items)),
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_hash,
+        customer_name=customer.get("name"),
+        customer_contact=customer.get("contact"),
+        pickup_at=customer.get("pickup_at"),
+        note=customer.get("note"),
+    )
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def change_status(public_id, new_status, reason=None):
+    """Move an order to `new_status` if its lifecycle allows it; 409 otherwise.
+
+    Cancelling (or failing) an order gives its stock back in the same transaction.
+    """
+    order = get_order_or_404(public_id)
+    current = order.status
+    if new_status not in TRANSITIONS.get(current, ()):
+        raise ApiError(409, f"An order that is {current} cannot become {new_status}")
+    # Conditional on the status we read, so two concurrent changes cannot both win.
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.status == current)
+        .values(status=new_status, updated_at=utcnow(), failure_reason=reason or Order.failure_reason)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ApiError(409, "The order changed meanwhile; try again")
+    if new_status in RELEASES_STOCK:
+        for item in order.items:
+            db.session.execute(
+                update(Product)
+                .where(Product.id == item.product_id)
+                .values(stock=Product.stock + item.quantity)
+                .execution_options(synchronize_session=False)
+            )
+    db.session.commit()
+    db.session.refresh(order)
+    LOGGER.info("order status order_id=%s from=%s to=%s", public_id, current, new_status)
+    return order
+

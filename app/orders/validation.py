@@ -1,0 +1,53 @@
+"""Turn an order request body into clean (product id, quantity) lines, or say what is wrong."""
+import hashlib
+import json
+
+from ..errors import ApiError
+
+
+def _is_int(value):
+    # bool is a subclass of int in Python; `true` is not a quantity.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_order_items(payload, max_quantity, max_lines):
+    """Return {product_id: quantity} for a valid body; raise ApiError(400/422) otherwise.
+
+    Lines naming the same product are merged (their quantities added), then checked.
+    """
+    if not isinstance(payload, dict):
+        raise ApiError(400, "The body must be a JSON object like {\"items\": [{\"id\": 1, \"quantity\": 2}]}")
+    items = payload.get("items")
+    if not isinstance(items, list) or not items:
+        raise ApiError(422, "\"items\" must be a non-empty list", {"items": "required"})
+    if len(items) > max_lines:
+        raise ApiError(422, f"An order can have at most {max_lines} lines", {"items": "too many"})
+
+    merged, errors = {}, {}
+    for index, item in enumerate(items):
+        field = f"items[{index}]"
+        if not isinstance(item, dict):
+            errors[field] = "must be an object with \"id\" and \"quantity\""
+            continue
+        product_id, quantity = item.get("id"), item.get("quantity")
+        if not _is_int(product_id) or product_id < 1:
+            errors[f"{field}.id"] = "must be a positive integer product id"
+        if not _is_int(quantity) or quantity < 1:
+            errors[f"{field}.quantity"] = "must be a positive whole number"
+        elif quantity > max_quantity:
+            errors[f"{field}.quantity"] = f"must be at most {max_quantity}"
+        if f"{field}.id" not in errors and f"{field}.quantity" not in errors:
+            merged[product_id] = merged.get(product_id, 0) + quantity
+
+    for product_id, quantity in merged.items():
+        if quantity > max_quantity and not errors:
+            errors[f"product {product_id}"] = f"total quantity must be at most {max_quantity}"
+    if errors:
+        raise ApiError(422, "Some items are not valid", errors)
+    return merged
+
+
+def fingerprint(lines):
+    """A stable hash of the normalised lines, to recognise a retry of the same order."""
+    canonical = json.dumps(sorted(lines.items()))
+    return hashlib.sha256(canonical.encode()).hexdigest()

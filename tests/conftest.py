@@ -1,0 +1,162 @@
+"""Fixtures: an app on the embedded default (SQLite) or on the real services.
+
+BAKERY_TEST_BACKEND=services runs everything against PostgreSQL, Redis and RabbitMQ,
+each in its own test database / Redis db number / queue names; the default is embedded.
+"""
+import os
+
+import psycopg2
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import cache, db
+from app.models import Product
+from app.seed_data import demo_products
+
+BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
+ON_SERVICES = BACKEND == "services"
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+TABLES = ("notifications", "order_items", "orders", "products")
+
+services_only = pytest.mark.skipif(not ON_SERVICES, reason="needs the real services (BAKERY_TEST_BACKEND=services)")
+
+
+def pytest_report_header(config):
+    return f"bakery backend: {BACKEND}"
+
+
+def _ensure_postgres_database(url):
+    """Create the test database if it is missing (tests never touch the real one)."""
+    url = make_url(url)
+    conn = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username,
+                            password=url.password, dbname="postgres", connect_timeout=3)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{url.database}"')
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):
+    """The settings every test app gets for the chosen backend."""
+    instance = tmp_path_factory.mktemp("instance")
+    common = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+    if ON_SERVICES:
+        _ensure_postgres_database(PG_URL)
+        return {
+            **common,
+            "SQLALCHEMY_DATABASE_URI": PG_URL,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": "bakery-test:",
+            "RABBITMQ_URL": RABBITMQ_URL,
+            "ORDERS_QUEUE": os.environ.get("TEST_ORDERS_QUEUE", "bakery_test_orders"),
+        }
+    return {
+        **common,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bakery-test.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"timeout": 15}},
+        "CACHE_TYPE": "SimpleCache",
+        "RABBITMQ_URL": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def schema(settings):
+    """Build the schema once per run with the real migrations (so they are tested too)."""
+    app = create_app(settings)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for table in (*TABLES, "alembic_version"):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE" if ON_SERVICES else f"DROP TABLE IF EXISTS {table}"))
+        upgrade()
+        db.engine.dispose()
+    return settings
+
+
+@pytest.fixture
+def make_app(schema):
+    """A factory for apps on a clean database; every app made is shut down after the test."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app({**schema, **overrides})
+        apps.append(app)
+        return app
+
+    _clean_database(create_app(schema))
+    yield factory
+    for app in apps:
+        app.extensions["order_queue"].stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _clean_database(app):
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if ON_SERVICES:
+                conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in TABLES:
+                    conn.execute(text(f"DELETE FROM {table}"))
+        cache.clear()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def products(app):
+    """The demo catalogue, loaded; returns {name: product id}."""
+    with app.app_context():
+        rows = [Product(**row) for row in demo_products()]
+        db.session.add_all(rows)
+        db.session.commit()
+        return {p.name: p.id for p in rows}
+
+
+@pytest.fixture
+def add_product(app):
+    """Add one product with the given fields; returns its id."""
+
+    def add(name="Test Bun", price="1.50", stock=10, active=True, **fields):
+        with app.app_context():
+            product = Product(name=name, price=price, stock=stock, active=active,
+                              image=fields.pop("image", "/static/products/baguette.svg"), **fields)
+            db.session.add(product)
+            db.session.commit()
+            return product.id
+
+    return add
+
+
+@pytest.fixture
+def stock_of(app):
+    """Read a product's stock straight from the database."""
+
+    def read(product_id):
+        with app.app_context():
+            return db.session.get(Product, product_id).stock
+
+    return read

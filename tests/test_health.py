@@ -1,0 +1,40 @@
+"""GET /health: real checks of each dependency, a 503 when one is down, never a hang."""
+import time
+
+from tests.conftest import ON_SERVICES, services_only
+from tests.helpers import JSON
+
+
+def test_healthy_when_everything_answers(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "healthy",
+        "checks": {"database": "ok", "cache": "ok", "queue": "ok"},
+    }
+
+
+def test_unreachable_database_is_unhealthy_503(make_app):
+    url = ("postgresql+psycopg2://postgres@127.0.0.1:1/nowhere" if ON_SERVICES
+           else "sqlite:////nonexistent-dir/for/sure/bakery.db")
+    app = make_app(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {}})
+    started = time.monotonic()
+    response = app.test_client().get("/health")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unhealthy"
+    assert body["checks"]["database"] == "down"
+
+
+@services_only
+def test_unreachable_redis_is_degraded_and_api_still_answers(make_app, products):
+    app = make_app(CACHE_REDIS_URL="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "cache": "down", "queue": "ok"},
+    }
+    assert client.get("/products", headers=JSON).status_code == 200
