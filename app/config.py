@@ -65,6 +65,9 @@ def load_config(instance_path, env=os.environ):
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
         "RABBITMQ_URL": env.get("RABBITMQ_URL") or None,
         "ORDERS_QUEUE": env.get("ORDERS_QUEUE", "orders"),
+        # A failing order is tried this many times, then marked Failed and dead-lettered.
+        "ORDER_MAX_ATTEMPTS": int(env.get("ORDER_MAX_ATTEMPTS", "5")),
+        "WORKER_PREFETCH": int(env.get("WORKER_PREFETCH", "32")),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_ITEM_QUANTITY": int(env.get("MAX_ITEM_QUANTITY", "50")),
         "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),

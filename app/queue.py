@@ -9,8 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from . import rabbitmq
 from .extensions import db
 from .models import PENDING, Order, utcnow
+from .outbox import OutboxRelay
 
 LOGGER = logging.getLogger(__name__)
 
@@ -57,45 +59,79 @@ class InProcessQueue:
         return ("ok", "in-process") if alive else ("down", "consumer thread stopped")
 
     def _run(self):
-        from worker.processing import process_order  # the worker's code, shared
-
         with self.app.app_context():
-            self._sweep(process_order)
+            self._sweep()
         while not self._stopping.is_set():
             try:
                 order_id = self._orders.get(timeout=self.sweep_seconds)
             except queue.Empty:
                 with self.app.app_context():
-                    self._sweep(process_order)
+                    self._sweep()
                 continue
             try:
                 if order_id is not None:
                     with self.app.app_context():
-                        process_order(order_id)
-            except Exception:
-                LOGGER.exception("order processing failed order_id=%s", order_id)
+                        self._handle(order_id)
             finally:
                 self._orders.task_done()
 
-    def _sweep(self, process_order):
+    def _handle(self, order_id):
+        from worker.handling import handle_order  # the worker's code, shared
+
         try:
-            self._process_stale(process_order)
+            # RETRY needs nothing here: the order stays Pending and the next sweep retries it.
+            handle_order(order_id, self.app.config["ORDER_MAX_ATTEMPTS"])
+        except Exception:
+            LOGGER.exception("order processing failed order_id=%s", order_id)
+
+    def _sweep(self):
+        try:
+            cutoff = utcnow() - timedelta(seconds=self.sweep_seconds)
+            stale = db.session.scalars(
+                select(Order.public_id).where(Order.status == PENDING, Order.created_at < cutoff).limit(500)
+            ).all()
         except Exception:
             db.session.rollback()
             LOGGER.exception("sweep for unprocessed orders failed")
-
-    def _process_stale(self, process_order):
-        cutoff = utcnow() - timedelta(seconds=self.sweep_seconds)
-        stale = db.session.scalars(
-            select(Order.public_id).where(Order.status == PENDING, Order.created_at < cutoff).limit(500)
-        ).all()
+            return
         for order_id in stale:
-            try:
-                process_order(order_id)
-            except Exception:
-                LOGGER.exception("order processing failed order_id=%s", order_id)
+            self._handle(order_id)
+
+
+class RabbitMQQueue:
+    """Orders go to RabbitMQ through the outbox relay; `python -m worker` consumes them.
+
+    publish() only wakes this process's relay thread: the request never waits for
+    RabbitMQ, and an order placed while RabbitMQ is down is published once it is back.
+    """
+
+    def __init__(self, app):
+        self.url = app.config["RABBITMQ_URL"]
+        self.queue = app.config["ORDERS_QUEUE"]
+        self.relay = OutboxRelay(app)
+
+    def start(self):
+        """Start the relay thread (lazily, so it starts in each forked web worker)."""
+        self.relay.start()
+
+    def stop(self, timeout=5):
+        self.relay.stop(timeout)
+
+    def publish(self, order_id):
+        self.relay.start()
+        self.relay.wake()
+
+    def check(self):
+        """A real round trip to RabbitMQ on a short-lived connection of its own."""
+        try:
+            rabbitmq.ping(self.url, self.queue)
+        except rabbitmq.CONNECTION_ERRORS as error:
+            return "down", repr(error)
+        return "ok", "rabbitmq"
 
 
 def create_order_queue(app):
     """The queue this app publishes to, chosen by configuration."""
+    if app.config.get("RABBITMQ_URL"):
+        return RabbitMQQueue(app)
     return InProcessQueue(app)

@@ -4,6 +4,7 @@ BAKERY_TEST_BACKEND=services runs everything against PostgreSQL, Redis and Rabbi
 each in its own test database / Redis db number / queue names; the default is embedded.
 """
 import os
+import threading
 
 import psycopg2
 import pytest
@@ -79,6 +80,26 @@ def schema(settings):
         upgrade()
         db.engine.dispose()
     return settings
+
+
+@pytest.fixture(autouse=True)
+def order_worker(request):
+    """On the services, the real consumer serves the tests' queue in a thread, as `python -m worker` would."""
+    if not ON_SERVICES:
+        yield None
+        return
+    from tests.pipeline import purge_queues
+    from worker.consumer import OrderConsumer
+
+    settings = request.getfixturevalue("schema")
+    # Messages an earlier test left behind name orders that no longer exist: drop them.
+    purge_queues(settings["RABBITMQ_URL"], settings["ORDERS_QUEUE"])
+    consumer = OrderConsumer(create_app(settings))
+    thread = threading.Thread(target=consumer.run, name="test-order-worker", daemon=True)
+    thread.start()
+    yield consumer
+    consumer.stop()
+    thread.join(10)
 
 
 @pytest.fixture

@@ -1,33 +1,60 @@
-"""`python -m worker`: process placed orders until SIGTERM or SIGINT.
+"""`python -m worker`: process placed orders until SIGTERM or SIGINT, then exit 0.
 
-Until the RabbitMQ consumer lands, the worker polls the orders table (the outbox) for
-Pending orders and runs the same processing function on each.
+With RABBITMQ_URL set it consumes the orders queue and also runs an outbox relay as a
+safety net (orders left unpublished for a few seconds are published by it). Without
+RabbitMQ it polls the orders table for Pending orders instead.
 """
 import logging
 import signal
+import sys
 import threading
 
 from dotenv import load_dotenv
 
 from app import create_app
+from app.outbox import OutboxRelay
 from app.queue import InProcessQueue
+from worker.consumer import OrderConsumer
 
 LOGGER = logging.getLogger("worker")
+# The web process that placed an order publishes it at once; the worker's relay only
+# picks up orders that have waited this long (their web process died or RabbitMQ was down).
+RELAY_MIN_AGE = 5.0
 
 
 def main():
     load_dotenv()
     app = create_app()
     stopping = threading.Event()
+    # Only set a flag here: the message in hand is finished before the loop notices.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
+    LOGGER.info("worker started queue=%s", app.config["ORDERS_QUEUE"] if app.config["RABBITMQ_URL"] else "in-process")
+    if app.config["RABBITMQ_URL"]:
+        consume(app, stopping)
+    else:
+        poll(app, stopping)
+    LOGGER.info("worker stopped")
+    return 0
+
+
+def consume(app, stopping):
+    """Consume RabbitMQ until stopped, with the outbox relay beside it."""
+    relay = OutboxRelay(app, min_age=RELAY_MIN_AGE, interval=RELAY_MIN_AGE)
+    relay.start()
+    try:
+        OrderConsumer(app, stopping).run()
+    finally:
+        relay.stop()
+
+
+def poll(app, stopping):
+    """No RabbitMQ: process Pending orders found in the database, every second."""
     poller = InProcessQueue(app, sweep_seconds=1.0)
-    LOGGER.info("worker started, polling for pending orders")
     poller.start()
     stopping.wait()
-    LOGGER.info("worker stopping")
     poller.stop()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

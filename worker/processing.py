@@ -44,7 +44,23 @@ def process_order(public_id):
     LOGGER.info("order processing order_id=%s", public_id)
     if notification is not None:
         send_confirmation(order, notification)
+    # Reading the committed order above began a new transaction: end it, so no connection
+    # sits idle in a transaction (holding locks that TRUNCATE or a migration would wait on).
+    db.session.rollback()
     return True
+
+
+def record_failed_attempt(public_id, reason):
+    """Count a failed attempt on a still-Pending order and keep why; return the count (None if not Pending)."""
+    attempts = db.session.execute(
+        update(Order)
+        .where(Order.public_id == public_id, Order.status == PENDING)
+        .values(processing_attempts=Order.processing_attempts + 1, failure_reason=reason, updated_at=utcnow())
+        .returning(Order.processing_attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    db.session.commit()
+    return attempts
 
 
 def _record_confirmation(order):

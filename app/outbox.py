@@ -1,0 +1,149 @@
+"""The outbox relay: orders committed with published_at NULL are published to RabbitMQ.
+
+The orders table is the outbox. A relay claims a batch of unpublished orders with
+FOR UPDATE SKIP LOCKED (so several relays never publish the same batch at once),
+publishes them in one AMQP transaction (tx.commit-ok means RabbitMQ has taken
+responsibility for every message in it: one round trip per batch instead of one
+confirm per message), then marks them published. A crash between the two only
+publishes an order twice, which the worker's idempotent processing shrugs off.
+"""
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import rabbitmq
+from .backoff import Backoff
+from .extensions import db
+from .models import PENDING, Order, utcnow
+
+LOGGER = logging.getLogger(__name__)
+
+
+class Unroutable(Exception):
+    """RabbitMQ returned a message: the queue is missing, so the batch is not published."""
+
+
+class OutboxRelay:
+    """A thread that publishes unpublished orders when woken and every `interval` seconds.
+
+    `min_age` leaves orders younger than that to the web process that placed them
+    (the worker's relay is only the safety net).
+    """
+
+    def __init__(self, app, min_age=0.0, interval=2.0, batch_size=500):
+        self.app = app
+        self.url = app.config["RABBITMQ_URL"]
+        self.queue = app.config["ORDERS_QUEUE"]
+        self.min_age = min_age
+        self.interval = interval
+        self.batch_size = batch_size
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._started = threading.Lock()
+        self._thread = None
+        self._connection = None
+        self._channel = None
+        self._returned = []
+
+    def start(self):
+        """Start the relay thread once; later calls do nothing."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._started:
+            if self._thread is None or not self._thread.is_alive():
+                self._stopping.clear()
+                self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+                self._thread.start()
+
+    def wake(self):
+        """Ask the relay to publish now (called after each order commits)."""
+        self._wake.set()
+
+    def stop(self, timeout=5):
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def is_alive(self):
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self):
+        backoff = Backoff()
+        with self.app.app_context():
+            while not self._stopping.is_set():
+                self._wake.wait(self.interval)
+                self._wake.clear()
+                if self._stopping.is_set():
+                    break
+                try:
+                    while self.relay_batch() == self.batch_size and not self._stopping.is_set():
+                        pass
+                    backoff.reset()
+                except Exception as error:  # the relay must outlive any failure; it retries later
+                    db.session.rollback()
+                    self._disconnect()
+                    delay = backoff.next()
+                    level = logging.WARNING if isinstance(error, (*rabbitmq.CONNECTION_ERRORS, SQLAlchemyError)) else logging.ERROR
+                    LOGGER.log(level, "outbox relay failed, retrying in %.1fs: %r", delay, error)
+                    self._stopping.wait(delay)
+            self._disconnect()
+            db.session.remove()
+
+    def relay_batch(self):
+        """Publish one batch of unpublished orders; return how many were published."""
+        cutoff = utcnow() - timedelta(seconds=self.min_age)
+        rows = db.session.execute(
+            select(Order.id, Order.public_id)
+            .where(Order.published_at.is_(None), Order.status == PENDING, Order.created_at <= cutoff)
+            .order_by(Order.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            db.session.rollback()
+            return 0
+        self._publish([public_id for _, public_id in rows])
+        db.session.execute(
+            update(Order)
+            .where(Order.id.in_([order_id for order_id, _ in rows]))
+            .values(published_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        for _, public_id in rows:
+            LOGGER.info("order published order_id=%s", public_id)
+        return len(rows)
+
+    def _publish(self, order_ids):
+        channel = self._open_channel()
+        self._returned.clear()
+        for order_id in order_ids:
+            channel.basic_publish("", self.queue, rabbitmq.encode_order(order_id), rabbitmq.PERSISTENT, mandatory=True)
+        channel.tx_commit()
+        self._connection.process_data_events(0)  # deliver any basic.return sent before commit-ok
+        if self._returned:
+            raise Unroutable(f"{len(self._returned)} messages returned by RabbitMQ")
+
+    def _open_channel(self):
+        if self._channel is None or not self._channel.is_open:
+            self._disconnect()
+            self._connection = rabbitmq.connect(self.url)
+            channel = self._connection.channel()
+            rabbitmq.declare_topology(channel, self.queue)
+            channel.add_on_return_callback(lambda *returned: self._returned.append(returned))
+            channel.tx_select()
+            self._channel = channel
+            LOGGER.info("outbox relay connected queue=%s", self.queue)
+        return self._channel
+
+    def _disconnect(self):
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except rabbitmq.CONNECTION_ERRORS:
+                pass

@@ -1,0 +1,90 @@
+"""RabbitMQ in one place: connection settings, the queue topology, the message format.
+
+The publisher (app/outbox.py), the consumer (worker/consumer.py) and /health all go
+through here, so they agree on names, queue arguments and timeouts.
+"""
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pika
+from pika.exceptions import AMQPError
+
+# Anything pika raises when the broker is down, the socket drops or a channel is closed.
+CONNECTION_ERRORS = (AMQPError, OSError)
+
+# Short timeouts so a dead broker gives an error at once, never a hang; heartbeats so a
+# silently dropped connection is noticed. Values set in the URL's query string win.
+CONNECTION_DEFAULTS = {
+    "heartbeat": 30,
+    "socket_timeout": 2,
+    "stack_timeout": 5,
+    "blocked_connection_timeout": 10,
+    "connection_attempts": 1,
+}
+
+# RabbitMQ dead-letters a message after this many deliveries without an ack: the backstop
+# for a message that kills the worker outright (the worker's own count of failed attempts,
+# kept on the order, normally ends things well before).
+DELIVERY_LIMIT = 20
+PERSISTENT = pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent, content_type="application/json")
+
+
+def connection_parameters(url, **overrides):
+    """pika parameters for `url`, with our short timeouts unless the URL sets its own."""
+    parameters = pika.URLParameters(url)
+    in_url = parse_qs(urlsplit(url).query)
+    for name, value in {**CONNECTION_DEFAULTS, **overrides}.items():
+        if name not in in_url:
+            setattr(parameters, name, value)
+    return parameters
+
+
+def connect(url, **overrides):
+    """A new blocking connection; one per thread, never shared."""
+    return pika.BlockingConnection(connection_parameters(url, **overrides))
+
+
+def dead_letter_name(queue):
+    """The dead-letter exchange and queue that go with `queue` (e.g. orders.dead)."""
+    return f"{queue}.dead"
+
+
+def declare_topology(channel, queue):
+    """Declare the orders queue and its dead-letter exchange and queue; safe to repeat.
+
+    Quorum queues: RabbitMQ's durable type, which counts deliveries itself
+    (x-delivery-limit) and writes every message to disk before confirming it.
+    """
+    dead = dead_letter_name(queue)
+    channel.exchange_declare(dead, exchange_type="fanout", durable=True)
+    channel.queue_declare(dead, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(dead, dead)
+    channel.queue_declare(queue, durable=True, arguments={
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": dead,
+        "x-delivery-limit": DELIVERY_LIMIT,
+    })
+
+
+def encode_order(order_id):
+    """The message body for an order."""
+    return json.dumps({"order_id": order_id}).encode()
+
+
+def decode_order(body):
+    """The order id in a message body, or None if the body is not one of our messages."""
+    try:
+        message = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    order_id = message.get("order_id") if isinstance(message, dict) else None
+    return order_id if isinstance(order_id, str) and order_id else None
+
+
+def ping(url, queue, timeout=1.0):
+    """Connect, make sure the topology is there and close: raises if RabbitMQ is unusable."""
+    connection = connect(url, socket_timeout=timeout, stack_timeout=timeout * 2, heartbeat=0)
+    try:
+        declare_topology(connection.channel(), queue)
+    finally:
+        connection.close()

@@ -1,0 +1,246 @@
+"""The order pipeline on the real services: web → outbox → RabbitMQ → `python -m worker` → PostgreSQL.
+
+Every test runs real worker processes against its own queue (and dead-letter queue).
+"""
+import threading
+import time
+from collections import Counter
+
+import psycopg2
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.engine import make_url
+
+from app import rabbitmq
+from app.extensions import db
+from app.models import Order
+from app.outbox import OutboxRelay
+from tests.conftest import services_only
+from tests.helpers import post_order
+from tests.pipeline import (
+    WorkerProcess, delete_queues, notifications_per_order, publish_raw, rabbitmq_stopped,
+    ready_messages, statuses, take_all, unpublished, wait_until,
+)
+
+pytestmark = services_only
+
+
+class Pipeline:
+    """One test's world: an app on its own queue, a product with plenty of stock, workers on demand."""
+
+    def __init__(self, app, tmp_path, product_id):
+        self.app = app
+        self.client = app.test_client()
+        self.url = app.config["RABBITMQ_URL"]
+        self.queue = app.config["ORDERS_QUEUE"]
+        self.dead = rabbitmq.dead_letter_name(self.queue)
+        self.product_id = product_id
+        self.tmp_path = tmp_path
+        self.workers = []
+
+    def worker(self):
+        worker = WorkerProcess(self.app, self.tmp_path / f"worker-{len(self.workers)}.log")
+        self.workers.append(worker)
+        return worker.start()
+
+    def place(self, count):
+        """Place `count` one-item orders through the API; return their ids (all must be 201)."""
+        responses = [post_order(self.client, [{"id": self.product_id, "quantity": 1}]) for _ in range(count)]
+        assert [r.status_code for r in responses] == [201] * count
+        return [r.get_json()["order_id"] for r in responses]
+
+    def wait_processing(self, count, timeout=30):
+        wait_until(lambda: statuses(self.app)["Processing"] == count, timeout,
+                   lambda: f"not all Processing after {timeout}s: {statuses(self.app)}")
+
+    def wait_published(self, timeout=15):
+        wait_until(lambda: unpublished(self.app) == 0, timeout, "orders left unpublished")
+
+    def processed_once_each(self, order_ids):
+        """Every order was moved to Processing by exactly one worker, once."""
+        done = Counter(order_id for worker in self.workers for order_id in worker.processed())
+        assert done == Counter(order_ids)
+        assert set(notifications_per_order(self.app).items()) == {(order_id, 1) for order_id in order_ids}
+
+
+@pytest.fixture
+def pipeline(make_app, add_product, tmp_path, request, schema):
+    queue = f"{schema['ORDERS_QUEUE']}.{request.node.name.removeprefix('test_')[:40]}"
+    delete_queues(schema["RABBITMQ_URL"], queue)
+    app = make_app(ORDERS_QUEUE=queue)
+    world = Pipeline(app, tmp_path, add_product(name="Pipeline Bun", stock=10_000))
+    yield world
+    for worker in world.workers:
+        worker.close()
+    delete_queues(schema["RABBITMQ_URL"], queue)
+
+
+@pytest.fixture
+def locked_order(schema):
+    """Hold a row lock on one order from another connection, so a worker blocks on it mid-message."""
+    url = make_url(schema["SQLALCHEMY_DATABASE_URI"])
+    connection = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username,
+                                  password=url.password, dbname=url.database)
+
+    def lock(public_id):
+        connection.cursor().execute("SELECT id FROM orders WHERE public_id = %s FOR UPDATE", (public_id,))
+        return connection
+
+    yield lock
+    connection.rollback()
+    connection.close()
+
+
+def test_fifty_orders_reach_processing_with_one_notification_each(pipeline):
+    pipeline.worker().wait_until_consuming()
+    order_ids = pipeline.place(50)
+    pipeline.wait_processing(50)
+    pipeline.processed_once_each(order_ids)
+    assert ready_messages(pipeline.url, pipeline.queue) == 0
+    assert take_all(pipeline.url, pipeline.dead) == []
+
+
+def test_worker_killed_with_unacked_messages_loses_and_doubles_nothing(pipeline, locked_order):
+    order_ids = pipeline.place(60)
+    pipeline.wait_published()
+    lock = locked_order(order_ids[9])  # the worker stalls on the tenth, holding the rest unacked
+    first = pipeline.worker()
+    wait_until(lambda: statuses(pipeline.app)["Processing"] == 9, 15, "worker did not start processing")
+    assert ready_messages(pipeline.url, pipeline.queue) < 60 - 9 - 1  # some are delivered, not acked
+    first.kill()
+    lock.rollback()
+    pipeline.worker()
+    pipeline.wait_processing(60)
+    pipeline.processed_once_each(order_ids)
+
+
+def test_orders_placed_while_rabbitmq_is_down_are_all_processed_once_it_is_back(pipeline):
+    pipeline.worker().wait_until_consuming()
+    with rabbitmq_stopped():
+        order_ids = pipeline.place(30)  # all 201, asserted in place()
+        assert statuses(pipeline.app) == Counter({"Pending": 30})
+        assert unpublished(pipeline.app) == 30
+    back = time.monotonic()
+    pipeline.wait_processing(30, timeout=30)
+    print(f"all 30 Processing {time.monotonic() - back:.1f}s after RabbitMQ was back")
+    pipeline.processed_once_each(order_ids)
+
+
+def test_every_message_published_twice_ends_as_if_published_once(pipeline):
+    order_ids = pipeline.place(40)
+    pipeline.wait_published()
+    publish_raw(pipeline.url, pipeline.queue, *(rabbitmq.encode_order(order_id) for order_id in order_ids))
+    assert ready_messages(pipeline.url, pipeline.queue) == 80
+    worker = pipeline.worker()
+    pipeline.wait_processing(40)
+    wait_until(lambda: worker.log().count("order already processed") >= 40, 15, "duplicates not all seen")
+    pipeline.processed_once_each(order_ids)
+    assert worker.log().count("order already processed") == 40
+    assert ready_messages(pipeline.url, pipeline.queue) == 0
+    assert take_all(pipeline.url, pipeline.dead) == []
+
+
+def test_poison_messages_are_dead_lettered_and_the_worker_keeps_serving(pipeline):
+    worker = pipeline.worker().wait_until_consuming()
+    poison = [b"not json at all", b'{"order_id": "no-such-order-00000"}', b"[1, 2]", b'{"order_id": 7}']
+    publish_raw(pipeline.url, pipeline.queue, *poison)
+    order_ids = pipeline.place(5)
+    pipeline.wait_processing(5)
+    dead = []
+    wait_until(lambda: dead.extend(take_all(pipeline.url, pipeline.dead)) or len(dead) >= 4, 15, "poison not dead-lettered")
+    assert sorted(dead) == sorted(poison)
+    assert worker.process.poll() is None
+    pipeline.processed_once_each(order_ids)
+
+
+def test_two_workers_never_process_an_order_twice(pipeline):
+    workers = [pipeline.worker(), pipeline.worker()]
+    for worker in workers:
+        worker.wait_until_consuming()
+    order_ids = pipeline.place(200)
+    pipeline.wait_processing(200)
+    pipeline.processed_once_each(order_ids)
+    assert all(worker.processed() for worker in workers), "one worker got nothing"
+
+
+def test_sigterm_finishes_the_message_in_hand_exits_zero_and_loses_nothing(pipeline, locked_order):
+    order_ids = pipeline.place(60)
+    pipeline.wait_published()
+    lock = locked_order(order_ids[9])
+    worker = pipeline.worker()
+    wait_until(lambda: statuses(pipeline.app)["Processing"] == 9, 15, "worker did not start processing")
+    threading.Timer(0.5, lock.rollback).start()  # the message in hand finishes after the signal
+    stopped = time.monotonic()
+    assert worker.terminate(timeout=10) == 0
+    print(f"worker exited {time.monotonic() - stopped:.1f}s after SIGTERM")
+    assert order_ids[9] in worker.processed()
+    assert statuses(pipeline.app)["Processing"] == 10
+    assert ready_messages(pipeline.url, pipeline.queue) == 50  # back in the queue, not lost
+    pipeline.worker()
+    pipeline.wait_processing(60)
+    pipeline.processed_once_each(order_ids)
+
+
+def test_an_order_that_keeps_failing_is_marked_failed_gives_stock_back_and_is_dead_lettered(pipeline, stock_of):
+    order_ids = pipeline.place(3)
+    doomed = order_ids[1]
+    with pipeline.app.app_context():
+        db.session.execute(update(Order).where(Order.public_id == doomed).values(customer_contact="fail@bakery.test"))
+        db.session.execute(text(
+            "CREATE OR REPLACE FUNCTION pipeline_test_fail() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'kitchen printer on fire'; END $$ LANGUAGE plpgsql"))
+        db.session.execute(text(
+            "CREATE TRIGGER pipeline_test_fail BEFORE INSERT ON notifications FOR EACH ROW "
+            "WHEN (NEW.recipient = 'fail@bakery.test') EXECUTE FUNCTION pipeline_test_fail()"))
+        db.session.commit()
+    try:
+        pipeline.worker()
+        wait_until(lambda: statuses(pipeline.app) == Counter({"Processing": 2, "Failed": 1}), 20,
+                   lambda: f"statuses {statuses(pipeline.app)}")
+    finally:
+        with pipeline.app.app_context():
+            db.session.execute(text("DROP TRIGGER IF EXISTS pipeline_test_fail ON notifications"))
+            db.session.commit()
+    with pipeline.app.app_context():
+        order = db.session.scalar(select(Order).where(Order.public_id == doomed))
+        assert order.processing_attempts == pipeline.app.config["ORDER_MAX_ATTEMPTS"]
+        assert "kitchen printer on fire" in order.failure_reason
+    assert stock_of(pipeline.product_id) == 10_000 - 2
+    dead = []
+    wait_until(lambda: dead.extend(take_all(pipeline.url, pipeline.dead)) or dead, 10, "nothing dead-lettered")
+    assert [rabbitmq.decode_order(body) for body in dead] == [doomed]
+
+
+def test_relays_racing_over_the_same_outbox_publish_each_order_once(pipeline):
+    order_ids = pipeline.place(300)
+    pipeline.wait_published()
+    pipeline.app.extensions["order_queue"].stop()
+    take_all(pipeline.url, pipeline.queue)
+    with pipeline.app.app_context():
+        db.session.execute(update(Order).values(published_at=None))
+        db.session.commit()
+    relays = [OutboxRelay(pipeline.app, batch_size=25) for _ in range(3)]
+
+    def drain(relay):
+        with pipeline.app.app_context():
+            while relay.relay_batch():
+                pass
+
+    threads = [threading.Thread(target=drain, args=(relay,)) for relay in relays]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert unpublished(pipeline.app) == 0
+    published = [rabbitmq.decode_order(body) for body in take_all(pipeline.url, pipeline.queue)]
+    assert Counter(published) == Counter(order_ids)
+
+
+def test_health_says_queue_down_when_rabbitmq_is_unreachable(make_app):
+    app = make_app(RABBITMQ_URL="amqp://guest:guest@127.0.0.1:1/%2F")
+    started = time.monotonic()
+    response = app.test_client().get("/health")
+    assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["queue"] == "down"
+    assert response.get_json()["status"] == "degraded"
