@@ -1,0 +1,45 @@
+"""The pipeline's small parts, without a broker: message format, back-off, connection settings, outcomes."""
+import pytest
+
+from app import rabbitmq
+from app.backoff import Backoff
+from tests.helpers import post_order, wait_for_status
+from worker.handling import ACK, DEAD_LETTER, handle_order
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b"null", b'{"order": "x"}', b'{"order_id": 7}',
+                                  b'{"order_id": ""}', b"\xff\xfe"])
+def test_bodies_that_are_not_order_messages_name_no_order(body):
+    assert rabbitmq.decode_order(body) is None
+
+
+def test_order_message_round_trips():
+    assert rabbitmq.decode_order(rabbitmq.encode_order("AbC-123_xyz")) == "AbC-123_xyz"
+
+
+def test_backoff_doubles_up_to_its_cap_and_starts_over_after_reset():
+    backoff = Backoff(base=0.5, cap=5)
+    assert [backoff.next() for _ in range(6)] == [0.5, 1, 2, 4, 5, 5]
+    backoff.reset()
+    assert backoff.next() == 0.5
+
+
+def test_connections_get_short_timeouts_and_heartbeats_unless_the_url_says_otherwise():
+    default = rabbitmq.connection_parameters("amqp://guest:guest@rabbitmq:5672/%2F")
+    assert (default.heartbeat, default.socket_timeout, default.blocked_connection_timeout) == (30, 2, 10)
+    chosen = rabbitmq.connection_parameters("amqp://guest:guest@rabbitmq:5672/%2F?heartbeat=5")
+    assert chosen.heartbeat == 5
+
+
+def test_unreadable_or_unknown_orders_are_dead_lettered(app):
+    with app.app_context():
+        assert handle_order(None, max_attempts=5) == DEAD_LETTER
+        assert handle_order("no-such-order-0000", max_attempts=5) == DEAD_LETTER
+
+
+def test_a_processed_order_is_acked_again_without_change(app, client, products):
+    order_id = post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"]
+    assert wait_for_status(client, order_id, "Processing") == "Processing"
+    with app.app_context():
+        assert handle_order(order_id, max_attempts=5) == ACK
+    assert client.get(f"/order-status/{order_id}").get_json()["status"] == "Processing"
