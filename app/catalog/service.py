@@ -30,7 +30,7 @@ def catalogue_json():
 
 
 def _build_catalogue_json():
-    body = current_app.json.dumps([p.to_dict() for p in list_products()]).encode()
+    body = current_app.json.dumps([p.to_dict() for p in list_products()], separators=(",", ":")).encode()
     return {"body": body, "etag": hashlib.sha256(body).hexdigest()[:32]}
 
 
