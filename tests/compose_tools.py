@@ -1,0 +1,113 @@
+"""What the Docker tests share: the compose file as `docker-compose config` sees it, tools.
+
+There is no Docker engine here. `docker-compose config` (Debian's v1, or the v2 plugin
+`docker compose config`) parses, interpolates and normalizes the file without one, so the
+tests read its output, not the raw YAML: that is what Compose would run.
+"""
+import os
+import sys
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+VENV_BIN = Path(sys.executable).parent
+
+# CI sets this: a missing tool or host name is then a failure, not a skip.
+REQUIRED = os.environ.get("BAKERY_REQUIRE_COMPOSE") == "1"
+
+
+def need(ok, reason):
+    """Skip (or, in CI, fail) when something a test needs is missing."""
+    if not ok:
+        if REQUIRED:
+            pytest.fail(f"{reason} (BAKERY_REQUIRE_COMPOSE=1)")
+        pytest.skip(reason)
+
+
+def tool(name):
+    """Path of a command-line tool, from the venv first (hadolint comes from PyPI)."""
+    found = shutil.which(name, path=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    need(found, f"{name} is not installed")
+    return found
+
+
+def compose_command():
+    """`docker-compose` (v1), else `docker compose` (v2 plugin), whichever is here."""
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"],
+                                                 capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    need(False, "neither docker-compose nor the docker compose plugin is installed")
+
+
+def example_env(**overrides):
+    """.env.example as a dict, with `overrides` (the secrets it leaves empty, for one)."""
+    values = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value
+    values.update(overrides)
+    return values
+
+
+def compose_config(env_file_values, tmp_dir):
+    """Run `compose config` with `env_file_values` as the .env; return (returncode, parsed, stderr).
+
+    The shell environment would win over the .env, so the command gets a clean one.
+    """
+    env_file = Path(tmp_dir) / "compose.env"
+    env_file.write_text("".join(f"{name}={value}\n" for name, value in env_file_values.items()))
+    clean_env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
+    result = subprocess.run(
+        [*compose_command(), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config"],
+        capture_output=True, text=True, env=clean_env, cwd=ROOT, timeout=60,
+    )
+    parsed = yaml.safe_load(result.stdout) if result.returncode == 0 else None
+    return result.returncode, parsed, result.stderr
+
+
+def environment(service):
+    """A service's environment as a dict (Compose may normalize it to a list)."""
+    env = service.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.partition("=")[::2] for item in env)
+    return {name: "" if value is None else str(value) for name, value in env.items()}
+
+
+def render_nginx_template(values):
+    """deploy/nginx/bakery.conf.template with its ${...} filled in, as the nginx image does."""
+    text = (ROOT / "deploy" / "nginx" / "bakery.conf.template").read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", str(value))
+    assert "${" not in text, "the nginx template uses a variable nobody sets"
+    return text
+
+
+def native_nginx_conf(prefix, server_conf):
+    """A top-level nginx.conf around the project's server block, like the image's own one,
+    but with every writable path under `prefix` so it runs without touching /var."""
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the checkout
+    return f"""{user}worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    include {server_conf};
+}}
+"""
