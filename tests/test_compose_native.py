@@ -6,7 +6,8 @@ frontend's own config, and the service host names db, redis and rabbitmq resolve
 machine (CI adds them to /etc/hosts). Then the README's URLs must work, and orders placed
 while two workers run are processed once each.
 
-Its own database, Redis db and queue: bakery_compose_test, redis db 12, compose_test_orders.
+Its own database, cache keys and queue: bakery_compose_test, prefix compose-native: in
+Redis db 12, compose_test_orders_native (names no other suite uses, so resetting is safe).
 Ports are picked free (the compose file's 3000 and 5000 are checked in test_compose.py).
 """
 import json
@@ -34,13 +35,15 @@ pytestmark = services_only
 
 DB_NAME = "bakery_compose_test"
 REDIS_DB = 12
-QUEUE = "compose_test_orders"
+QUEUE = "compose_test_orders_native"
+CACHE_PREFIX = "compose-native:"
 TEST_ENV = {  # the test's .env: the local services' credentials, its own names
     "SECRET_KEY": "compose-native-test",
     "DB_USER": "postgres",
     "DB_PASSWORD": "unused-with-trust-auth",
     "DB_NAME": DB_NAME,
     "REDIS_URL": f"redis://redis:6379/{REDIS_DB}",
+    "CACHE_KEY_PREFIX": CACHE_PREFIX,
     "ORDERS_QUEUE": QUEUE,
     "GUNICORN_WORKERS": "2",
 }
@@ -67,14 +70,16 @@ def http(url, method="GET", body=None, headers=None, timeout=10):
 
 
 def reset_services():
-    """A fresh database, an empty Redis db and no leftover queue from an earlier run."""
+    """A fresh database, no cached products and no queued orders from an earlier run."""
     conn = psycopg2.connect(host="db", user="postgres", dbname="postgres", connect_timeout=3)
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         cur.execute(f'CREATE DATABASE "{DB_NAME}"')
     conn.close()
-    redis.Redis.from_url(f"redis://redis:6379/{REDIS_DB}").flushdb()
+    cache = redis.Redis.from_url(f"redis://redis:6379/{REDIS_DB}")
+    for key in cache.scan_iter(f"{CACHE_PREFIX}*"):
+        cache.delete(key)
     connection = pika.BlockingConnection(pika.URLParameters("amqp://guest:guest@rabbitmq:5672/%2F"))
     connection.channel().queue_delete(QUEUE)
     connection.close()
