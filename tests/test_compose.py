@@ -19,10 +19,17 @@ SECRETS = {"SECRET_KEY": "compose-test-secret", "DB_PASSWORD": "compose-test-pas
 GUNICORN_ONLY = ("GUNICORN_",)  # variables only the backend (gunicorn) needs
 
 
+@pytest.fixture(scope="module", params=["v1", "v2"])
+def implementation(request):
+    """Every compose test runs with both Compose generations."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def config(tmp_path_factory):
-    code, parsed, stderr = compose_config(example_env(**SECRETS), tmp_path_factory.mktemp("compose"))
-    assert code == 0, stderr
+def config(implementation, tmp_path_factory):
+    code, parsed, stderr = compose_config(example_env(**SECRETS), tmp_path_factory.mktemp("compose"),
+                                          implementation)
+    assert code == 0 and parsed, stderr
     return parsed
 
 
@@ -122,19 +129,20 @@ def test_every_variable_of_env_example_reaches_the_app(services):
             assert name in worker, f"{name} from .env.example is not passed to the worker"
 
 
-def test_env_file_values_win_over_the_compose_defaults(tmp_path):
+def test_env_file_values_win_over_the_compose_defaults(tmp_path, implementation):
     code, parsed, stderr = compose_config(
-        example_env(**SECRETS, DB_NAME="shop", ORDERS_QUEUE="q2", GUNICORN_WORKERS="3"), tmp_path)
-    assert code == 0, stderr
+        example_env(**SECRETS, DB_NAME="shop", ORDERS_QUEUE="q2", GUNICORN_WORKERS="3"), tmp_path, implementation)
+    assert code == 0 and parsed, stderr
     backend = environment(parsed["services"]["backend"])
     assert (backend["DB_NAME"], backend["ORDERS_QUEUE"], backend["GUNICORN_WORKERS"]) == ("shop", "q2", "3")
     assert environment(parsed["services"]["db"])["POSTGRES_DB"] == "shop"
 
 
 @pytest.mark.parametrize("secret", sorted(SECRETS))
-def test_secrets_have_no_default(tmp_path, secret):
-    code, _, stderr = compose_config(example_env(**{**SECRETS, secret: ""}), tmp_path)
-    assert code != 0
+def test_secrets_have_no_default(tmp_path, implementation, secret):
+    _, parsed, stderr = compose_config(example_env(**{**SECRETS, secret: ""}), tmp_path, implementation)
+    # Compose v2.40 prints the error but exits 0 from `config`; either way no config comes out.
+    assert not parsed
     assert f"set {secret} in .env" in stderr
 
 
