@@ -106,9 +106,9 @@ class Processes:
         self.running = {}
 
     def start(self, name, command, env, cwd):
-        log = open(self.logs / f"{name}.log", "wb")
-        self.running[name] = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                              start_new_session=True)
+        with open(self.logs / f"{name}.log", "wb") as log:
+            self.running[name] = subprocess.Popen(command, cwd=cwd, env=env, stdout=log,
+                                                  stderr=subprocess.STDOUT, start_new_session=True)
         return self.running[name]
 
     def log(self, name):
@@ -153,8 +153,9 @@ def wait_until(check, timeout, what, processes=None, name=None):
 
 
 def container_env(service, **extra):
-    """The service's environment from Compose, plus the PATH of the image (venv first)."""
-    return {**environment(service), "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+    """What a container of the app image sees: the image's ENV, then the service's
+    environment from Compose; PATH puts this venv where the image has its own."""
+    return {**stage_env("app"), **environment(service), "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
             "HOME": os.environ.get("HOME", "/tmp"), **extra}
 
 
