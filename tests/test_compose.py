@@ -239,3 +239,11 @@ def test_gunicorn_settings_from_the_environment(monkeypatch):
     # Compose passes unset variables as empty strings: those mean "the default".
     empty = gunicorn_settings(monkeypatch, GUNICORN_WORKERS="", GUNICORN_WORKER_CLASS="")
     assert empty["worker_class"] == "gthread" and empty["workers"] >= 1
+
+
+def test_every_variable_in_env_example_has_its_comment():
+    previous = ""
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            assert previous.startswith("#"), f"no comment right above {line!r}"
+        previous = line
