@@ -4,6 +4,7 @@ Dockerfile (hadolint and a few facts), the nginx config (nginx -t) and gunicorn 
 No Docker engine is needed; tools that are missing skip these tests, except in CI
 (BAKERY_REQUIRE_COMPOSE=1). The native run of the same commands is test_compose_native.py.
 """
+import json
 import os
 import re
 import runpy
@@ -100,8 +101,11 @@ def test_backend_and_worker_share_one_image(services):
     assert backend["image"] == worker["image"]
     assert backend["build"]["target"] == worker["build"]["target"] == "app"
     assert services["frontend"]["build"]["target"] == "frontend"
-    # The backend's command is the entrypoint script: migrate, seed, exec gunicorn.
+    # The backend's command is the entrypoint script (also the image's CMD): migrate, seed,
+    # exec gunicorn.
     assert backend["command"] == ["deploy/backend-entrypoint.sh"]
+    cmd = [line for line in dockerfile_stages()["app"] if line.upper().startswith("CMD ")][-1]
+    assert json.loads(cmd[4:]) == backend["command"]
     script = (ROOT / "deploy" / "backend-entrypoint.sh").read_text()
     assert script.index("db upgrade") < script.index(" seed") < script.index("exec gunicorn")
 
