@@ -35,8 +35,10 @@ def need(ok, reason):
 
 
 def tool(name):
-    """Path of a command-line tool, from the venv first (hadolint comes from PyPI)."""
-    found = shutil.which(name, path=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    """Path of a command-line tool, from the venv first (hadolint comes from PyPI); nginx
+    lives in /usr/sbin, which a non-root PATH may lack."""
+    search = [str(VENV_BIN), os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]
+    found = shutil.which(name, path=os.pathsep.join(search))
     need(found, f"{name} is not installed")
     return found
 
