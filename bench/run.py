@@ -148,6 +148,7 @@ def run_all(scenarios, options, settings):
 def main(argv=None):
     """Run the benchmark, print the tables, write bench/results/<time>.json."""
     options = parse_args(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeLimit()))
     signal.alarm(options.time_limit)

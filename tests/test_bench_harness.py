@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from bench import fixed_rate, gunicorn_settings, memory, nginx, report, run, wrk
+from bench import fixed_rate, gunicorn_settings, memory, nginx, report, run, traffic, wrk
 from bench.catalog import BARE, STATIC
 from bench.scenario import Request, Target
 from bench.stats import RunResult, Summary, percentile, summarise
@@ -212,3 +212,10 @@ def test_peak_rss_is_read_from_proc_status(tmp_path):
     assert memory.peak_rss_mb(42, tmp_path) == 100.0
     assert memory.children(7, tmp_path) == [42]
     assert memory.peak_rss_mb(43, tmp_path) == 0.0
+
+
+@pytest.mark.parametrize("page", ["<body hx-headers='{\"X-CSRFToken\": \"tok.en-1\"}'>",
+                                  '<input type="hidden" name="csrf_token" value="tok.en-1">'])
+def test_cart_session_token_is_found_where_htmx_or_a_form_carries_it(page):
+    match = traffic.CSRF_TOKEN.search(page)
+    assert (match.group(1) or match.group(2)) == "tok.en-1"
