@@ -16,6 +16,18 @@ class Skipped:
     reason: str
 
 
+def header(meta, options):
+    """Machine, load, gunicorn settings and load parameters, above the tables."""
+    machine, after = meta["machine"], meta["loadavg_after"][0]
+    lines = [f"{machine['cores']} cores, {machine['cpu']}; load average before {machine['loadavg'][0]:.2f}, after {after:.2f}"]
+    if max(machine["loadavg"][0], after) > machine["cores"] / 2:
+        lines.append("warning: the machine was busy; compare figures only within this run, and rerun on a quiet machine")
+    lines.append(f"gunicorn: {meta['gunicorn']}")
+    lines.append(f"wrk -t{options.threads} -c{options.connections}, {options.runs} × {options.duration} s after "
+                 f"{options.warmup} s warm-up; mixed traffic at {options.rate} req/s\n")
+    return "\n".join(lines)
+
+
 def short(name):
     """A row name without its parenthesis or qualifier, for target texts."""
     return name.split(" (")[0].split(",")[0]

@@ -145,34 +145,33 @@ def run_all(scenarios, options, settings):
     return rows, tracker.peaks
 
 
+def _raise(exception):
+    """A signal handler that raises `exception` in the main thread."""
+    def handler(_signum, _frame):
+        raise exception
+    return handler
+
+
 def main(argv=None):
     """Run the benchmark, print the tables, write bench/results/<time>.json."""
     options = parse_args(argv)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeLimit()))
+    signal.signal(signal.SIGTERM, _raise(KeyboardInterrupt))
+    signal.signal(signal.SIGALRM, _raise(TimeLimit))
     signal.alarm(options.time_limit)
     settings = gunicorn_settings.resolve(ROOT, options.gunicorn)
     scenarios, notes = load_scenarios(only=options.only)
-    started = datetime.now(timezone.utc)
-    before = machine()
-    began = time.monotonic()
+    started, before, began = datetime.now(timezone.utc), machine(), time.monotonic()
     rows, peaks = run_all(scenarios, options, settings)
     signal.alarm(0)
     meta = {"started": started.isoformat(timespec="seconds"), "seconds": round(time.monotonic() - began),
             "machine": before, "loadavg_after": os.getloadavg(), "gunicorn": settings.describe(),
             "options": {k: str(v) for k, v in vars(options).items()}, "notes": notes}
     targets = {s.name: s.target for s in scenarios}
-    print(f"\n{before['cores']} cores, {before['cpu']}; load average before "
-          f"{before['loadavg'][0]:.2f}, after {meta['loadavg_after'][0]:.2f}")
-    print(f"gunicorn: {settings.describe()}")
-    print(f"wrk -t{options.threads} -c{options.connections}, {options.runs} × {options.duration} s after "
-          f"{options.warmup} s warm-up; mixed traffic at {options.rate} req/s\n")
-    print(report.scenario_table(rows, targets))
-    print()
+    print("\n" + report.header(meta, options))
+    print(report.scenario_table(rows, targets) + "\n")
     print(report.memory_table(peaks))
-    for note in notes:
-        print(note)
+    print("\n".join(notes))
     options.results_dir.mkdir(parents=True, exist_ok=True)
     path = options.results_dir / f"{started:%Y%m%dT%H%M%SZ}.json"
     path.write_text(report.as_json(meta, rows, targets, peaks))

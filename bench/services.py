@@ -32,7 +32,10 @@ def _connect(url, database=None):
 
 
 def prepare_database(root, env):
-    """Create the bench database if missing, migrate it, load the demo products, restock them."""
+    """Create the bench database if missing, migrate it, load the demo products, restock them.
+
+    Orders of earlier runs are dropped, so every run starts from the same tables.
+    """
     name = make_url(DATABASE_URL).database
     admin = _connect(DATABASE_URL, "postgres")
     admin.autocommit = True
@@ -45,6 +48,7 @@ def prepare_database(root, env):
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *step], cwd=root, env=env,
                        check=True, capture_output=True, timeout=120)
     with _connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE orders CASCADE")  # and whatever refers to orders (items, notifications)
         cur.execute("UPDATE products SET stock = %s WHERE active", (RESTOCK,))
     conn.close()
 

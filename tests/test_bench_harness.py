@@ -219,3 +219,12 @@ def test_peak_rss_is_read_from_proc_status(tmp_path):
 def test_cart_session_token_is_found_where_htmx_or_a_form_carries_it(page):
     match = traffic.CSRF_TOKEN.search(page)
     assert (match.group(1) or match.group(2)) == "tok.en-1"
+
+
+@pytest.mark.parametrize("load, warned", [(0.4, False), (3.0, True)])
+def test_header_warns_when_the_machine_was_busy(load, warned):
+    meta = {"machine": {"cores": 2, "cpu": "test cpu", "loadavg": (load, 0, 0)}, "loadavg_after": (0.2, 0, 0),
+            "gunicorn": "2 workers, gthread, 8 threads"}
+    text = report.header(meta, run.parse_args(["--quick"]))
+    assert ("warning: the machine was busy" in text) is warned
+    assert "gunicorn: 2 workers, gthread, 8 threads" in text
