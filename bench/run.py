@@ -64,15 +64,16 @@ def load_scenarios(modules=SCENARIO_MODULES, only=()):
     return found, notes
 
 
-def load_function(scenario, url, workdir, options, ctx):
+def load_function(scenario, url, ctx):
     """A function running the scenario's load for a number of seconds and returning a RunResult."""
     if scenario.mix is not None:
         requests = scenario.mix(ctx)
-        return lambda seconds: fixed_rate.run(url, requests, options.rate, seconds)
+        return lambda seconds: fixed_rate.run(url, requests, ctx.options.rate, seconds)
     script = None
     if scenario.method != "GET" or scenario.body is not None:
-        script = workdir / (re.sub(r"\W+", "-", scenario.name).strip("-") + ".lua")
+        script = ctx.workdir / (re.sub(r"\W+", "-", scenario.name).strip("-") + ".lua")
         script.write_text(wrk.lua_script(scenario.method, scenario.body))
+    options = ctx.options
     return lambda seconds: wrk.run(wrk.command(url + scenario.path, seconds, options.connections, options.threads,
                                                scenario.headers, script), seconds)
 
@@ -84,7 +85,7 @@ def measure(scenario, pool, ctx, options):
         pool.start_worker()
     if scenario.prepare is not None:
         scenario.prepare(ctx)
-    load = load_function(scenario, url, ctx.workdir, options, ctx)
+    load = load_function(scenario, url, ctx)
     load(options.warmup)
     runs = []
     for _ in range(options.runs):

@@ -29,6 +29,9 @@ class ServerPool:
                 self._starters[name](name, port)
             except Exception:
                 del self.urls[name]
+                failed = self.processes.pop(name, None)
+                if failed is not None:  # a later scenario may retry; this one must not linger
+                    failed.stop()
                 raise
         return self.urls[name]
 
