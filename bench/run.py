@@ -70,9 +70,9 @@ def load_function(scenario, url, ctx):
         requests = scenario.mix(ctx)
         return lambda seconds: fixed_rate.run(url, requests, ctx.options.rate, seconds)
     script = None
-    if scenario.method != "GET" or scenario.body is not None:
+    if scenario.lua is not None or scenario.method != "GET" or scenario.body is not None:
         script = ctx.workdir / (re.sub(r"\W+", "-", scenario.name).strip("-") + ".lua")
-        script.write_text(wrk.lua_script(scenario.method, scenario.body))
+        script.write_text(scenario.lua or wrk.lua_script(scenario.method, scenario.body))
     options = ctx.options
     return lambda seconds: wrk.run(wrk.command(url + scenario.path, seconds, options.connections, options.threads,
                                                scenario.headers, script), seconds)

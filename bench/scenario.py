@@ -55,6 +55,7 @@ class Scenario:
     method: str = "GET"
     headers: dict = field(default_factory=dict)
     body: str | None = None
+    lua: str | None = None  # a whole wrk script instead (e.g. a request() varying the body); wins over body
     target: Target | None = None
     needs_worker: bool = False  # start `python -m worker` (kept running to the end)
     prepare: Callable[[Context], None] | None = None  # before the warm-up

@@ -6,7 +6,7 @@ import pytest
 
 from bench import fixed_rate, gunicorn_settings, memory, nginx, report, run, traffic, wrk
 from bench.catalog import BARE, STATIC
-from bench.scenario import Request, Target
+from bench.scenario import Context, Request, Scenario, Target
 from bench.stats import RunResult, Summary, percentile, summarise
 
 WRK_OUTPUT = textwrap.dedent("""\
@@ -228,3 +228,19 @@ def test_header_warns_when_the_machine_was_busy(load, warned):
     text = report.header(meta, run.parse_args(["--quick"]))
     assert ("warning: the machine was busy" in text) is warned
     assert "gunicorn: 2 workers, gthread, 8 threads" in text
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"lua": "request = function() end"}, "request = function() end"),
+    ({"method": "POST", "body": "{}"}, 'wrk.method = "POST"\nwrk.body = "{}"\n'),
+])
+def test_a_scenario_script_is_its_own_lua_or_one_made_from_method_and_body(tmp_path, fields, expected):
+    ctx = Context({}, {}, run.parse_args(["--quick"]), tmp_path)
+    run.load_function(Scenario("POST /orders", "app", **fields), "http://127.0.0.1:1", ctx)
+    assert (tmp_path / "POST-orders.lua").read_text() == expected
+
+
+def test_a_plain_get_needs_no_script(tmp_path):
+    ctx = Context({}, {}, run.parse_args(["--quick"]), tmp_path)
+    run.load_function(Scenario("GET /products", "app"), "http://127.0.0.1:1", ctx)
+    assert list(tmp_path.iterdir()) == []
