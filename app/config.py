@@ -24,8 +24,10 @@ def engine_options(url):
     if url.startswith("sqlite"):
         # SQLite waits for the write lock instead of failing at once.
         return {"connect_args": {"timeout": 15}}
+    # No pool_pre_ping: it costs a round trip per request. A connection that died with a
+    # database restart fails one request (a 503, see errors.py) and the pool is renewed.
     return {
-        "pool_pre_ping": True,
+        "pool_recycle": 1800,
         "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
         "pool_timeout": 5,

@@ -20,11 +20,13 @@ import redis
 LOGGER = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
+ENTRY_FORMAT = 2  # bump when the shape of a cached value changes, so old entries are never read
 CHANNEL_SUFFIX = "catalog:invalidate"
 SHARED_TTL = 3600
 LOCK_TTL = 5
 LOCAL_MAX_AGE = 60.0  # a lost message can leave a copy stale for at most this long
 WAIT_FOR_BUILDER = 1.0
+STARTUP_WAIT = 0.25
 LISTENER_SILENCE = 3.0  # no pong for this long: treat Redis as hung
 
 
@@ -58,6 +60,7 @@ class CatalogCache:
         self._generation = 0  # bumped by every invalidation seen by this process
         self._lock = threading.Lock()
         self._building = threading.Lock()
+        self._stamped = {}  # name -> (stamp, value), used only while Redis is unreachable
         # Without Redis the shared tier *is* in-process, so no listener is needed.
         self._listening = threading.Event()
         if redis_url is None:
@@ -68,15 +71,20 @@ class CatalogCache:
 
     # -- reading ----------------------------------------------------------------------
 
-    def get(self, name, build):
-        """The value for `name`, from this process, the shared tier, or `build()`."""
+    def get(self, name, build, stamp=None):
+        """The value for `name`, from this process, the shared tier, or `build()`.
+
+        `stamp()` is a cheap fingerprint of the source data: while no invalidations can be
+        heard (Redis down), a copy is used only if its stamp is still current.
+        """
         self._ensure_listener()
+        if not self._listening.is_set():
+            if stamp is None:
+                return self._from_shared(name, build) or build()
+            return self._get_stamped(name, build, stamp)
         value = self._fresh_local(name)
         if value is not None:
             return value
-        if not self._listening.is_set():
-            # No copies may be kept now, so there is nothing to wait for: read through.
-            return self._from_shared(name, build) or build()
         with self._building:  # one thread per process builds; the others then find its copy
             value = self._fresh_local(name)
             if value is None:
@@ -84,6 +92,15 @@ class CatalogCache:
                 value = self._from_shared(name, build) or build()
                 self._keep_locally(name, value, generation)
             return value
+
+    def _get_stamped(self, name, build, stamp):
+        current = stamp()  # read before building: a change in between only costs a rebuild
+        entry = self._stamped.get(name)
+        if entry is not None and entry[0] == current:
+            return entry[1]
+        value = build()
+        self._stamped[name] = (current, value)
+        return value
 
     def _fresh_local(self, name):
         entry = self._local.get(name)
@@ -103,7 +120,7 @@ class CatalogCache:
             return None
         try:
             version = self.shared.get(VERSION_KEY) or 0
-            key = f"catalog:{name}:v{version}"
+            key = f"catalog:f{ENTRY_FORMAT}:{name}:v{version}"
             value = self.shared.get(key)
             if value is not None:
                 return value
@@ -149,11 +166,16 @@ class CatalogCache:
     # -- listening for other processes' invalidations ----------------------------------
 
     def _ensure_listener(self):
-        if self.redis_url and (self._listener is None or not self._listener.is_alive()):
-            with self._lock:
-                if self._listener is None or not self._listener.is_alive():
-                    self._listener = threading.Thread(target=self._listen, name="catalog-invalidations", daemon=True)
-                    self._listener.start()
+        if not self.redis_url or (self._listener is not None and self._listener.is_alive()):
+            return
+        with self._lock:
+            started = self._listener is None or not self._listener.is_alive()
+            if started:
+                self._listener = threading.Thread(target=self._listen, name="catalog-invalidations", daemon=True)
+                self._listener.start()
+        if started:
+            # Give a new listener a moment to subscribe, so the first requests keep copies.
+            self._listening.wait(STARTUP_WAIT)
 
     def _listen(self):
         delay = 0.5

@@ -2,11 +2,12 @@
 import hashlib
 
 from flask import abort, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Product
+from ..negotiation import VARY
 
 EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
 
@@ -26,12 +27,20 @@ def get_product_or_404(product_id):
 
 def catalogue_json():
     """The catalogue as ready-to-send JSON bytes with their ETag, from the cache."""
-    return current_app.extensions["catalog_cache"].get("products.json", _build_catalogue_json)
+    return current_app.extensions["catalog_cache"].get("products.json", _build_catalogue_json, catalogue_stamp)
+
+
+def catalogue_stamp():
+    """A cheap fingerprint of the products table: every write path bumps updated_at."""
+    return tuple(db.session.execute(select(func.count(), func.max(Product.updated_at)).select_from(Product)).one())
 
 
 def _build_catalogue_json():
     body = current_app.json.dumps([p.to_dict() for p in list_products()], separators=(",", ":")).encode()
-    return {"body": body, "etag": hashlib.sha256(body).hexdigest()[:32]}
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    # Headers built once with the body: the hot path only copies them.
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": VARY}
+    return {"body": body, "etag": etag, "headers": headers}
 
 
 def update_product(product_id, **changes):
