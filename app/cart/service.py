@@ -84,6 +84,10 @@ def item_count():
     return sum(_stored().values())
 
 
+def quantity_in_cart(product_id):
+    return _stored().get(product_id, 0)
+
+
 def load_cart():
     """The cart with current products and prices; each line says if stock no longer covers it."""
     items = _stored()

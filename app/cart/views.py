@@ -39,7 +39,8 @@ def update(product_id):
     try:
         service.set_quantity(product_id, request.form.get("quantity", ""))
     except CartError as refused:
-        return _cart_response(status=422, errors={product_id: refused.message},
+        kept = f"{refused.message} Your cart still has {service.quantity_in_cart(product_id)}."
+        return _cart_response(status=422, errors={product_id: kept},
                               entered={product_id: request.form.get("quantity", "")})
     return _cart_response()
 
