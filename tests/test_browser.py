@@ -140,10 +140,16 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
     card(page, "Butter Croissant").get_by_role("button", name="Add to cart").click()
     expect(card(page, "Butter Croissant").locator(".added")).to_contain_text("Added Butter Croissant")
     expect(page.locator("#cart-badge .cart-count")).to_have_text("1")
-    card(page, "Pain au Chocolat").get_by_role("button", name="Add to cart").click()
+    snap(page, "js-2-catalogue-added")
+
+    card(page, "Pain au Chocolat").locator(".product-link").click()
+    page.wait_for_url(re.compile(r"/products/\d+$"))
+    page.evaluate("window.noReload = true")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".product-detail .added")).to_contain_text("Added Pain au Chocolat")
     expect(page.locator("#cart-badge .cart-count")).to_have_text("2")
     assert page.evaluate("window.noReload") is True
-    snap(page, "js-2-catalogue-added")
+    snap(page, "js-3-product")
 
     page.locator("#cart-badge").click()
     page.wait_for_url(re.compile(r"/cart$"))
@@ -155,7 +161,7 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
     line(page, "Butter Croissant").get_by_label("Quantity").fill("45")
     line(page, "Butter Croissant").get_by_role("button", name="Update").click()
     expect(line(page, "Butter Croissant").locator(".field-error")).to_contain_text("Only 40 left")
-    snap(page, "js-3-cart-error")
+    snap(page, "js-4-cart-error")
     line(page, "Butter Croissant").get_by_label("Quantity").fill("2")
     line(page, "Butter Croissant").get_by_role("button", name="Update").click()
     expect(line(page, "Butter Croissant").locator(".line-total")).to_have_text("€5.60")
@@ -164,13 +170,13 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
     expect(page.locator("#cart-badge .cart-count")).to_have_text("2")
     expect(page.locator(".cart-total")).to_contain_text("€5.60")
     assert page.evaluate("window.noReload") is True
-    snap(page, "js-4-cart")
+    snap(page, "js-5-cart")
 
     page.get_by_role("link", name="Checkout").click()
     page.wait_for_url(re.compile(r"/checkout$"))
     page.get_by_role("button", name=re.compile("Place order")).click()
     expect(page.locator("#name-error")).to_be_visible()
-    snap(page, "js-5-checkout-errors")
+    snap(page, "js-6-checkout-errors")
     page.get_by_label("Your name").fill("Ada")
     page.get_by_label("Email or phone").fill("ada@example.com")
     page.get_by_role("button", name=re.compile("Place order")).dblclick()
@@ -180,10 +186,10 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
     assert page.evaluate("window.noReload") is True
     expect(page.locator(".order-items tbody tr")).to_have_count(1)
     expect(page.locator("#cart-badge .cart-count")).to_have_text("0")
-    snap(page, "js-6-order")
+    snap(page, "js-7-order")
 
     page.goto(live_server + "/products/999999")
-    snap(page, "js-7-not-found")
+    snap(page, "js-8-not-found")
     context.close()
 
 
