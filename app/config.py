@@ -3,6 +3,7 @@ import os
 import secrets
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from .hours import DEFAULT_HOURS, parse_opening_hours
 
@@ -76,7 +77,7 @@ def load_config(instance_path, env=os.environ):
         "BAKERY_NAME": env.get("BAKERY_NAME", "Crumb & Co. Bakery"),
         "BAKERY_ADDRESS": env.get("BAKERY_ADDRESS", "12 Mill Lane, 10115 Berlin"),
         "BAKERY_PHONE": env.get("BAKERY_PHONE", "+49 30 1234 5678"),
-        "BAKERY_TIMEZONE": env.get("BAKERY_TIMEZONE", "Europe/Berlin"),
+        "BAKERY_TIMEZONE": ZoneInfo(env.get("BAKERY_TIMEZONE", "Europe/Berlin")).key,  # a typo fails at start
         "BAKERY_OPENING_HOURS": parse_opening_hours(env.get("BAKERY_HOURS", DEFAULT_HOURS)),
         # Pickup no sooner than this after ordering, and no further ahead than this.
         "BAKERY_PICKUP_LEAD_MINUTES": int(env.get("BAKERY_PICKUP_LEAD_MINUTES", "30")),
