@@ -89,7 +89,11 @@ def live_server(settings, products, tmp_path):
         processes.append(subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=env,
                                           stdout=log, stderr=subprocess.STDOUT))
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/products", processes[0])
+        try:
+            _wait_until_up(f"http://127.0.0.1:{port}/products", processes[0])
+        except RuntimeError as error:
+            log.flush()
+            pytest.fail(f"{error}; server log:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
         yield f"http://127.0.0.1:{port}"
     finally:
         for process in processes:
