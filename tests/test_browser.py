@@ -194,6 +194,15 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
 
     page.goto(live_server + "/products/999999")
     snap(page, "js-8-not-found")
+
+    # Keyboard only: Enter on the button adds, and focus stays on it after htmx swaps the form.
+    page.goto(live_server + "/")
+    button = card(page, "Baguette").get_by_role("button", name="Add to cart")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(card(page, "Baguette").locator(".added")).to_be_visible()
+    assert page.evaluate("document.activeElement.textContent").strip() == "Add to cart"
+    assert page.evaluate("document.activeElement.closest('.product-card').id") == card(page, "Baguette").get_attribute("id")
     context.close()
 
 
