@@ -2,7 +2,7 @@
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from .hours import DEFAULT_HOURS, parse_opening_hours
@@ -36,6 +36,19 @@ def engine_options(url):
     }
 
 
+# A slow or hung Redis must cost a request at most this much, never hang it.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+
+
+def redis_url_with_timeouts(url):
+    """Put the timeouts into the URL: Flask-Caching ignores CACHE_OPTIONS when given a URL."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    for name, seconds in REDIS_TIMEOUTS.items():
+        query.setdefault(name, str(seconds))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def cache_settings(env=os.environ):
     """Redis when REDIS_URL is set, an in-process cache otherwise."""
     if env.get("REDIS_URL"):
@@ -43,7 +56,6 @@ def cache_settings(env=os.environ):
             "CACHE_TYPE": "RedisCache",
             "CACHE_REDIS_URL": env["REDIS_URL"],
             "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "bakery:"),
-            "CACHE_OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
             "CACHE_DEFAULT_TIMEOUT": 300,
         }
     return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
@@ -82,8 +94,6 @@ def load_config(instance_path, env=os.environ):
         # Pickup no sooner than this after ordering, and no further ahead than this.
         "BAKERY_PICKUP_LEAD_MINUTES": int(env.get("BAKERY_PICKUP_LEAD_MINUTES", "30")),
         "BAKERY_PICKUP_DAYS_AHEAD": int(env.get("BAKERY_PICKUP_DAYS_AHEAD", "14")),
-        # "Only 3 left" appears at or below this stock.
-        "BAKERY_LOW_STOCK": int(env.get("BAKERY_LOW_STOCK", "5")),
         # Forms are protected by Flask-WTF's CSRFProtect, called from app/security.py.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no "expired" at checkout
