@@ -109,6 +109,9 @@ def live_server(settings, products, tmp_path):
 def snap(page, name):
     """Screenshots of the page as it is now, at phone and desktop width."""
     ARTIFACTS.mkdir(exist_ok=True)
+    # From the top: a full-page shot of a scrolled page paints the sticky header mid-page.
+    page.mouse.wheel(0, -100_000)  # an input event, so it works with JavaScript off too
+    page.wait_for_timeout(200)
     for label, width in WIDTHS.items():
         page.set_viewport_size({"width": width, "height": 800})
         page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
