@@ -64,3 +64,9 @@ def test_a_cross_site_form_cannot_pass_as_json(client, products):
     body = json.dumps({"items": [{"id": products["Baguette"], "quantity": 1}]})
     response = client.post("/orders", data=body, headers={"Content-Type": "text/plain", **BROWSER})
     assert response.status_code == 400
+
+
+def test_the_session_cookie_holding_the_cart_is_httponly_and_samesite_lax(client, products):
+    response = client.get("/", headers=BROWSER)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
