@@ -13,6 +13,8 @@ from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
 from .queue import create_order_queue
+from .security import register_csrf
+from .templating import register_template_globals
 
 
 def create_app(overrides=None):
@@ -28,6 +30,7 @@ def create_app(overrides=None):
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_template_globals(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -48,16 +51,18 @@ def register_extensions(app):
         key_prefix=app.config.get("CACHE_KEY_PREFIX", ""),
     )
     watch_product_changes()
+    register_csrf(app)
     app.extensions["order_queue"] = create_order_queue(app)
 
 
 def register_blueprints(app):
+    from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
 
-    for blueprint in (catalog_bp, orders_bp, health_bp, openapi_bp):
+    for blueprint in (catalog_bp, cart_bp, orders_bp, health_bp, openapi_bp):
         app.register_blueprint(blueprint)
 
 

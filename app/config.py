@@ -3,6 +3,9 @@ import os
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from .hours import DEFAULT_HOURS, parse_opening_hours
 
 
 def database_url(env=os.environ, instance_path="instance"):
@@ -86,5 +89,15 @@ def load_config(instance_path, env=os.environ):
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         "BAKERY_NAME": env.get("BAKERY_NAME", "Crumb & Co. Bakery"),
+        "BAKERY_ADDRESS": env.get("BAKERY_ADDRESS", "12 Mill Lane, 10115 Berlin"),
+        "BAKERY_PHONE": env.get("BAKERY_PHONE", "+49 30 1234 5678"),
+        "BAKERY_TIMEZONE": ZoneInfo(env.get("BAKERY_TIMEZONE", "Europe/Berlin")).key,  # a typo fails at start
+        "BAKERY_OPENING_HOURS": parse_opening_hours(env.get("BAKERY_HOURS", DEFAULT_HOURS)),
+        # Pickup no sooner than this after ordering, and no further ahead than this.
+        "BAKERY_PICKUP_LEAD_MINUTES": int(env.get("BAKERY_PICKUP_LEAD_MINUTES", "30")),
+        "BAKERY_PICKUP_DAYS_AHEAD": int(env.get("BAKERY_PICKUP_DAYS_AHEAD", "14")),
+        # Forms are protected by Flask-WTF's CSRFProtect, called from app/security.py.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no "expired" at checkout
         **cache_settings(env),
     }
