@@ -38,5 +38,8 @@ test-services: install assets ## The same suite against PostgreSQL, Redis and Ra
 
 test-all: test test-services
 
+bench: install ## Load scenarios against nginx and bare-Flask baselines (PostgreSQL, Redis, RabbitMQ on localhost); BENCH_ARGS=--quick for a smoke run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor instance .pytest_cache

@@ -6,11 +6,15 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import engine_options, load_config
+from .catalog.cache import CatalogCache
+from .catalog.invalidation import watch_product_changes
+from .config import engine_options, load_config, redis_url_with_timeouts
 from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
 from .queue import create_order_queue
+from .security import register_csrf
+from .templating import register_template_globals
 
 
 def create_app(overrides=None):
@@ -21,9 +25,12 @@ def create_app(overrides=None):
     app.config.from_mapping(load_config(app.instance_path))
     app.config.from_mapping(overrides or {})
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    if app.config["CACHE_TYPE"] == "RedisCache":
+        app.config["CACHE_REDIS_URL"] = redis_url_with_timeouts(app.config["CACHE_REDIS_URL"])
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    register_template_globals(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -38,16 +45,24 @@ def register_extensions(app):
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     cache.init_app(app)
+    app.extensions["catalog_cache"] = CatalogCache(
+        app.extensions["cache"][cache],
+        redis_url=app.config.get("CACHE_REDIS_URL") if app.config["CACHE_TYPE"] == "RedisCache" else None,
+        key_prefix=app.config.get("CACHE_KEY_PREFIX", ""),
+    )
+    watch_product_changes()
+    register_csrf(app)
     app.extensions["order_queue"] = create_order_queue(app)
 
 
 def register_blueprints(app):
+    from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
 
-    for blueprint in (catalog_bp, orders_bp, health_bp, openapi_bp):
+    for blueprint in (catalog_bp, cart_bp, orders_bp, health_bp, openapi_bp):
         app.register_blueprint(blueprint)
 
 

@@ -2,7 +2,10 @@
 import os
 import secrets
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from .hours import DEFAULT_HOURS, parse_opening_hours
 
 
 def database_url(env=os.environ, instance_path="instance"):
@@ -24,13 +27,28 @@ def engine_options(url):
     if url.startswith("sqlite"):
         # SQLite waits for the write lock instead of failing at once.
         return {"connect_args": {"timeout": 15}}
+    # No pool_pre_ping: it costs a round trip per request. A connection that died with a
+    # database restart fails one request (a 503, see errors.py) and the pool is renewed.
     return {
-        "pool_pre_ping": True,
+        "pool_recycle": 1800,
         "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
         "pool_timeout": 5,
         "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=10000"},
     }
+
+
+# A slow or hung Redis must cost a request at most this much, never hang it.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+
+
+def redis_url_with_timeouts(url):
+    """Put the timeouts into the URL: Flask-Caching ignores CACHE_OPTIONS when given a URL."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    for name, seconds in REDIS_TIMEOUTS.items():
+        query.setdefault(name, str(seconds))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def cache_settings(env=os.environ):
@@ -40,7 +58,6 @@ def cache_settings(env=os.environ):
             "CACHE_TYPE": "RedisCache",
             "CACHE_REDIS_URL": env["REDIS_URL"],
             "CACHE_KEY_PREFIX": env.get("CACHE_KEY_PREFIX", "bakery:"),
-            "CACHE_OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
             "CACHE_DEFAULT_TIMEOUT": 300,
         }
     return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
@@ -75,5 +92,15 @@ def load_config(instance_path, env=os.environ):
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
         "BAKERY_NAME": env.get("BAKERY_NAME", "Crumb & Co. Bakery"),
+        "BAKERY_ADDRESS": env.get("BAKERY_ADDRESS", "12 Mill Lane, 10115 Berlin"),
+        "BAKERY_PHONE": env.get("BAKERY_PHONE", "+49 30 1234 5678"),
+        "BAKERY_TIMEZONE": ZoneInfo(env.get("BAKERY_TIMEZONE", "Europe/Berlin")).key,  # a typo fails at start
+        "BAKERY_OPENING_HOURS": parse_opening_hours(env.get("BAKERY_HOURS", DEFAULT_HOURS)),
+        # Pickup no sooner than this after ordering, and no further ahead than this.
+        "BAKERY_PICKUP_LEAD_MINUTES": int(env.get("BAKERY_PICKUP_LEAD_MINUTES", "30")),
+        "BAKERY_PICKUP_DAYS_AHEAD": int(env.get("BAKERY_PICKUP_DAYS_AHEAD", "14")),
+        # Forms are protected by Flask-WTF's CSRFProtect, called from app/security.py.
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no "expired" at checkout
         **cache_settings(env),
     }

@@ -2,6 +2,7 @@
 import logging
 
 from flask import jsonify, render_template
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -40,6 +41,12 @@ def handle_http_exception(error):
     return error_response(error.code, error.description or error.name)
 
 
+def handle_database_unavailable(error):
+    db.session.rollback()
+    LOGGER.warning("database unavailable: %s", error)
+    return error_response(503, "The shop is briefly unavailable; please try again in a moment")
+
+
 def handle_unexpected(error):
     db.session.rollback()
     LOGGER.exception("unhandled error: %s", error)
@@ -49,4 +56,5 @@ def handle_unexpected(error):
 def register_errorhandlers(app):
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

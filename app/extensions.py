@@ -1,6 +1,7 @@
 """Extension instances, created here and bound to the app in the factory."""
 from flask_caching import Cache
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -22,3 +23,4 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True)
 cache = Cache()
+csrf = CSRFProtect()

@@ -13,6 +13,7 @@ PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
 )
 ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED)
 FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED})
+LOW_STOCK = 5  # at or below this, customers see "only N left"
 
 
 def utcnow():
@@ -45,15 +46,21 @@ class Product(db.Model):
     def available(self):
         return self.active and self.stock > 0
 
+    @property
+    def only_left(self):
+        """The stock when it is low enough to tell customers, else None."""
+        return self.stock if 0 < self.stock <= LOW_STOCK else None
+
     def to_dict(self):
+        # Exact stock stays private: it changes with every order and would defeat the cache.
         return {
             "id": self.id,
             "name": self.name,
             "price": self.price,
             "image": self.image,
             "description": self.description,
-            "stock": self.stock,
             "available": self.available,
+            "only_left": self.only_left,
         }
 
 

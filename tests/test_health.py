@@ -38,3 +38,12 @@ def test_unreachable_redis_is_degraded_and_api_still_answers(make_app, products)
         "checks": {"database": "ok", "cache": "down", "queue": "ok"},
     }
     assert client.get("/products", headers=JSON).status_code == 200
+
+
+def test_pages_answer_503_not_500_while_the_database_is_unreachable(make_app):
+    url = ("postgresql+psycopg2://postgres@127.0.0.1:1/nowhere" if ON_SERVICES
+           else "sqlite:////nonexistent-dir/for/sure/bakery.db")
+    app = make_app(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {}})
+    response = app.test_client().get("/products/1", headers=JSON)
+    assert response.status_code == 503
+    assert "try again" in response.get_json()["error"]

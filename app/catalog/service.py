@@ -1,9 +1,15 @@
-"""Reading the catalogue."""
-from flask import abort
-from sqlalchemy import select
+"""Reading the catalogue (through its cache) and changing products."""
+import hashlib
 
+from flask import abort, current_app
+from sqlalchemy import func, select
+
+from ..errors import ApiError
 from ..extensions import db
 from ..models import Product
+from ..negotiation import VARY
+
+EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
 
 
 def list_products():
@@ -16,4 +22,36 @@ def get_product_or_404(product_id):
     product = db.session.get(Product, product_id)
     if product is None or not product.active:
         abort(404, "No product with that id")
+    return product
+
+
+def catalogue_json():
+    """The catalogue as ready-to-send JSON bytes with their ETag, from the cache."""
+    return current_app.extensions["catalog_cache"].get("products.json", _build_catalogue_json, catalogue_stamp)
+
+
+def catalogue_stamp():
+    """A cheap fingerprint of the products table: every write path bumps updated_at."""
+    return tuple(db.session.execute(select(func.count(), func.max(Product.updated_at)).select_from(Product)).one())
+
+
+def _build_catalogue_json():
+    body = current_app.json.dumps([p.to_dict() for p in list_products()], separators=(",", ":")).encode()
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    # Headers built once with the body: the hot path only copies them.
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": VARY}
+    return {"body": body, "etag": etag, "headers": headers}
+
+
+def update_product(product_id, **changes):
+    """Change a product's fields (staff edits); the catalogue cache forgets it on commit."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ApiError(422, "Unknown product fields", {"fields": sorted(unknown)})
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404, "No product with that id")
+    for field, value in changes.items():
+        setattr(product, field, value)
+    db.session.commit()
     return product

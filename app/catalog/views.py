@@ -1,7 +1,7 @@
 """The catalogue: one route per resource, answering JSON, a fragment or a page."""
-from flask import Blueprint
+from flask import Blueprint, current_app, request
 
-from ..negotiation import respond
+from ..negotiation import respond, wants_json
 from . import service
 
 bp = Blueprint("catalog", __name__)
@@ -10,11 +10,19 @@ bp = Blueprint("catalog", __name__)
 @bp.get("/products")
 @bp.get("/")
 def index():
-    products = service.list_products()
-    return respond([p.to_dict() for p in products], "catalog/index.html", products=products)
+    if wants_json():
+        return cached_json(service.catalogue_json())
+    return respond(None, "catalog/index.html", products=service.list_products())
 
 
 @bp.get("/products/<int:product_id>")
 def product(product_id):
     item = service.get_product_or_404(product_id)
     return respond(item.to_dict(), "catalog/product.html", product=item)
+
+
+def cached_json(entry):
+    """Send pre-serialised JSON; a client holding the same ETag gets a bodiless 304."""
+    if entry["etag"] in request.if_none_match:
+        return current_app.response_class(status=304, headers=entry["headers"])
+    return current_app.response_class(entry["body"], mimetype="application/json", headers=entry["headers"])

@@ -6,10 +6,12 @@ from flask import abort, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..catalog.invalidation import mark_catalog_changed
 from ..errors import ApiError
 from ..extensions import db
 from ..models import (
-    CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY, Order, OrderItem, Product, utcnow,
+    CANCELLED, COMPLETED, FAILED, LOW_STOCK, PENDING, PROCESSING, READY, Order, OrderItem, Product,
+    utcnow,
 )
 from .validation import fingerprint
 
@@ -94,21 +96,23 @@ def _reserve_stock(lines, products):
     """Take the stock with conditional updates, in id order so that orders never deadlock."""
     for product_id in sorted(lines):
         quantity = lines[product_id]
-        result = db.session.execute(
+        left = db.session.scalar(
             update(Product)
             .where(Product.id == product_id, Product.stock >= quantity, Product.active.is_(True))
             .values(stock=Product.stock - quantity)
+            .returning(Product.stock)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if left is None:
             # The caller rolls back; this product's row was not touched, so this reads its stock.
-            left = db.session.scalar(select(Product.stock).where(Product.id == product_id))
-            name = products[product_id].name
+            in_stock = db.session.scalar(select(Product.stock).where(Product.id == product_id))
             raise ApiError(
                 409,
-                f"Not enough {name} in stock",
-                {"product_id": product_id, "requested": quantity, "in_stock": left},
+                f"Not enough {products[product_id].name} in stock",
+                {"product_id": product_id, "requested": quantity, "in_stock": in_stock},
             )
+        if left <= LOW_STOCK:
+            mark_catalog_changed(db.session)  # availability or "only N left" changed
 
 
 def _create_order_row(lines, products, idempotency_key, request_hash, customer):
@@ -157,12 +161,15 @@ def change_status(public_id, new_status, reason=None):
         raise ApiError(409, "The order changed meanwhile; try again")
     if new_status in RELEASES_STOCK:
         for item in order.items:
-            db.session.execute(
+            restored = db.session.scalar(
                 update(Product)
                 .where(Product.id == item.product_id)
                 .values(stock=Product.stock + item.quantity)
+                .returning(Product.stock)
                 .execution_options(synchronize_session=False)
             )
+            if restored - item.quantity <= LOW_STOCK:
+                mark_catalog_changed(db.session)
     db.session.commit()
     db.session.refresh(order)
     LOGGER.info("order status order_id=%s from=%s to=%s", public_id, current, new_status)

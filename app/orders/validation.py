@@ -10,6 +10,15 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def quantity_problem(quantity, max_quantity):
+    """What is wrong with a quantity (the API's and the cart's rule), or None."""
+    if not _is_int(quantity) or quantity < 1:
+        return "must be a positive whole number"
+    if quantity > max_quantity:
+        return f"must be at most {max_quantity}"
+    return None
+
+
 def parse_order_items(payload, max_quantity, max_lines):
     """Return {product_id: quantity} for a valid body; raise ApiError(400/422) otherwise.
 
@@ -32,10 +41,9 @@ def parse_order_items(payload, max_quantity, max_lines):
         product_id, quantity = item.get("id"), item.get("quantity")
         if not _is_int(product_id) or product_id < 1:
             errors[f"{field}.id"] = "must be a positive integer product id"
-        if not _is_int(quantity) or quantity < 1:
-            errors[f"{field}.quantity"] = "must be a positive whole number"
-        elif quantity > max_quantity:
-            errors[f"{field}.quantity"] = f"must be at most {max_quantity}"
+        problem = quantity_problem(quantity, max_quantity)
+        if problem:
+            errors[f"{field}.quantity"] = problem
         if f"{field}.id" not in errors and f"{field}.quantity" not in errors:
             merged[product_id] = merged.get(product_id, 0) + quantity
 

@@ -1,16 +1,48 @@
-"""Placing orders and following their status."""
-from flask import Blueprint, current_app, request, url_for
+"""Checking out, placing orders and following their status."""
+from flask import Blueprint, current_app, make_response, redirect, request, url_for
 
+from ..cart import service as cart_service
 from ..errors import ApiError
-from ..negotiation import respond
+from ..negotiation import is_htmx, respond, wants_json
+from . import checkout as checkout_form
 from . import service
 from .validation import parse_order_items
 
 bp = Blueprint("orders", __name__)
 
 
+@bp.get("/checkout")
+def checkout():
+    cart = cart_service.load_cart()
+    if not cart.lines:
+        return redirect(url_for("cart.show"), 303)
+    form = checkout_form.new_form()
+    return respond(cart.to_dict(), "orders/checkout.html", block="checkout_form", cart=cart, form=form)
+
+
 @bp.post("/orders")
 def create():
+    """API clients send JSON; the checkout form posts here too, as a browser form."""
+    if request.is_json or wants_json():
+        return _create_from_json()
+    return _create_from_checkout()
+
+
+def _create_from_checkout():
+    cart = cart_service.load_cart()
+    form = checkout_form.submit(request.form, cart)
+    if form.errors:
+        return respond({"error": "Please check the form", "details": form.errors}, "orders/checkout.html",
+                       status=422, block="checkout_form", cart=cart, form=form)
+    cart_service.clear()
+    location = url_for("orders.detail", order_id=form.order.public_id)
+    if is_htmx():
+        # A whole new page: htmx navigates there instead of swapping it into the form.
+        return make_response("", 204, {"HX-Redirect": location})
+    return redirect(location, 303)
+
+
+def _create_from_json():
     if not request.is_json:
         raise ApiError(415, "Send the order as JSON with Content-Type: application/json")
     payload = request.get_json(silent=True)

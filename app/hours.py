@@ -1,0 +1,80 @@
+"""Opening hours: read from configuration, shown in the footer, and the rule for pickup times."""
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DEFAULT_HOURS = "Mon-Fri 07:00-18:30; Sat 08:00-14:00"
+SLOT_MINUTES = 15
+_ENTRY = re.compile(r"^(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def parse_opening_hours(text):
+    """Turn "Mon-Fri 07:00-18:30; Sat 08:00-14:00" into seven (open, close) pairs or None (closed)."""
+    week = [None] * 7
+    index = {day.lower(): number for number, day in enumerate(DAYS)}
+    for entry in filter(None, (part.strip() for part in text.split(";"))):
+        match = _ENTRY.match(entry)
+        if not match or match[1].lower() not in index or (match[2] and match[2].lower() not in index):
+            raise ValueError(f"Opening hours entry {entry!r} is not like 'Mon-Fri 07:00-18:30'")
+        first = index[match[1].lower()]
+        last = index[match[2].lower()] if match[2] else first
+        opens, closes = time(int(match[3]), int(match[4])), time(int(match[5]), int(match[6]))
+        if opens >= closes:
+            raise ValueError(f"Opening hours entry {entry!r} closes before it opens")
+        for day in range(first, last + 1):
+            week[day] = (opens, closes)
+    return tuple(week)
+
+
+def summary(week):
+    """Consecutive days with the same hours grouped: [("Mon–Fri", "07:00–18:30"), ("Sun", "closed")]."""
+    groups = []
+    for day, hours in enumerate(week):
+        if groups and groups[-1][2] == hours:
+            groups[-1][1] = day
+        else:
+            groups.append([day, day, hours])
+    return [
+        (DAYS[first] if first == last else f"{DAYS[first]}–{DAYS[last]}",
+         f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else "closed")
+        for first, last, hours in groups
+    ]
+
+
+def local_now(timezone):
+    """The bakery's wall-clock time, naive: pickup times are stored as the shop's local time."""
+    return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def pickup_problem(pickup, week, now, days_ahead):
+    """Why a pickup time cannot be taken, as (field, message) with field "date" or "time"; or None."""
+    if pickup.date() < now.date():
+        return "date", "That day has passed — choose today or a later day."
+    if (pickup.date() - now.date()).days > days_ahead:
+        return "date", f"We take orders up to {days_ahead} days ahead."
+    hours = week[pickup.weekday()]
+    if hours is None:
+        return "date", f"We're closed on {pickup:%A}s — choose another day."
+    opens, closes = hours
+    if not opens <= pickup.time() < closes:
+        return "time", f"On {pickup:%A}s we're open {opens:%H:%M}–{closes:%H:%M}."
+    if pickup <= now:
+        return "time", "That time has passed — choose a later one."
+    return None
+
+
+def earliest_pickup(week, now, lead_minutes, days_ahead):
+    """The first pickup slot at least `lead_minutes` from now while the shop is open, or None."""
+    start = now + timedelta(minutes=lead_minutes)
+    # Round up to the next whole slot, so the suggestion reads like 10:15, not 10:07.
+    start += timedelta(minutes=-start.minute % SLOT_MINUTES)
+    for offset in range(days_ahead + 1):
+        day = (start + timedelta(days=offset)).date()
+        hours = week[day.weekday()]
+        if hours is None:
+            continue
+        candidate = max(start, datetime.combine(day, hours[0]))
+        if candidate.date() == day and candidate.time() < hours[1]:
+            return candidate
+    return None

@@ -1,0 +1,118 @@
+"""The checkout form: who collects the order and when, checked before the order is placed."""
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..errors import ApiError
+from ..extensions import db
+from ..hours import earliest_pickup, local_now, pickup_problem
+from ..models import Order
+from .service import place_order
+
+FIELDS = ("name", "contact", "pickup_date", "pickup_time", "note")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
+MAX_NOTE = 500
+
+
+@dataclass
+class CheckoutForm:
+    """What the customer entered (shown again on errors), the problems by field, and the one-time token."""
+
+    values: dict
+    token: str
+    errors: dict = field(default_factory=dict)
+    order: Order | None = None
+
+
+def _settings():
+    config = current_app.config
+    return (config["BAKERY_OPENING_HOURS"], local_now(config["BAKERY_TIMEZONE"]),
+            config["BAKERY_PICKUP_LEAD_MINUTES"], config["BAKERY_PICKUP_DAYS_AHEAD"])
+
+
+def pickup_bounds():
+    """(first, last) dates a pickup can be on, for the date field's min and max."""
+    _week, now, _lead, days_ahead = _settings()
+    return now.date(), now.date() + timedelta(days=days_ahead)
+
+
+def new_form():
+    """An empty form with the earliest pickup slot filled in and a fresh one-time token."""
+    slot = earliest_pickup(*_settings())
+    values = dict.fromkeys(FIELDS, "")
+    if slot:
+        values.update(pickup_date=slot.date().isoformat(), pickup_time=f"{slot:%H:%M}")
+    return CheckoutForm(values, secrets.token_urlsafe(16))
+
+
+def submit(form, cart):
+    """Check the form and the cart and place the order; the result has `order` or `errors`.
+
+    The token makes a double-clicked submit one order: the second request finds the first
+    order by its idempotency key, even when the first has already emptied the cart.
+    """
+    token = form.get("order_token", "")
+    checked = CheckoutForm({name: form.get(name, "").strip() for name in FIELDS},
+                           token if 16 <= len(token) <= 64 else secrets.token_urlsafe(16))
+    key = f"checkout:{checked.token}"
+    checked.order = db.session.scalar(select(Order).where(Order.idempotency_key == key))
+    if checked.order:
+        return checked
+    customer, checked.errors = _customer(checked.values)
+    if not cart.lines:
+        checked.errors["cart"] = "Your cart is empty."
+    elif cart.has_problems:
+        checked.errors["cart"] = "Some items in your cart have changed. Please check your cart."
+    if checked.errors:
+        return checked
+    try:
+        checked.order, _created = place_order(cart.order_lines(), idempotency_key=key, customer=customer)
+    except ApiError as refused:
+        # Stock taken by someone else meanwhile, or a product retired: say so above the form.
+        checked.errors["cart"] = f"{refused.message}. Please check your cart."
+        checked.token = secrets.token_urlsafe(16)
+    return checked
+
+
+def _customer(values):
+    """The customer details for place_order, and the problems by field name."""
+    errors = {}
+    if not values["name"]:
+        errors["name"] = "Tell us the name to ask for at the counter."
+    elif len(values["name"]) > 120:
+        errors["name"] = "Please shorten the name to 120 characters."
+    contact = values["contact"]
+    if not contact:
+        errors["contact"] = "Give an email address or phone number, in case we need to reach you."
+    elif len(contact) > 255 or not (EMAIL.match(contact) or PHONE.match(contact)):
+        errors["contact"] = "That doesn't look like an email address or a phone number."
+    if len(values["note"]) > MAX_NOTE:
+        errors["note"] = f"Please keep the note under {MAX_NOTE} characters."
+    pickup = _pickup(values, errors)
+    customer = {"name": values["name"], "contact": contact, "pickup_at": pickup, "note": values["note"] or None}
+    return customer, errors
+
+
+def _pickup(values, errors):
+    try:
+        day = datetime.strptime(values["pickup_date"], "%Y-%m-%d").date()
+    except ValueError:
+        errors["pickup_date"] = "Choose the day you'll collect your order."
+        return None
+    try:
+        at = datetime.strptime(values["pickup_time"], "%H:%M").time()
+    except ValueError:
+        errors["pickup_time"] = "Choose the time you'll collect your order, like 09:30."
+        return None
+    pickup = datetime.combine(day, at)
+    week, now, _lead, days_ahead = _settings()
+    problem = pickup_problem(pickup, week, now, days_ahead)
+    if problem:
+        errors[f"pickup_{problem[0]}"] = problem[1]
+        return None
+    return pickup

@@ -1,0 +1,49 @@
+"""What every template and fragment can use: the shared macros and a few helpers."""
+from flask import current_app
+
+from .cart.service import item_count
+from .hours import summary
+from .models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY
+from .negotiation import is_htmx
+from .orders.checkout import pickup_bounds
+
+STATUS_HELP = {
+    PENDING: "We've got your order and are passing it to the kitchen.",
+    PROCESSING: "The kitchen has your order and is getting it ready.",
+    READY: "Your order is ready — come and collect it at the counter.",
+    COMPLETED: "Collected. Enjoy, and see you soon!",
+    CANCELLED: "This order was cancelled. Nothing to pay.",
+    FAILED: "Something went wrong with this order. Please call us and we'll sort it out.",
+}
+
+
+class SharedMacros:
+    """`ui.money(...)` in any template; a global, because a block rendered alone sees no imports."""
+
+    def __init__(self, env):
+        self._env = env
+
+    def __getattr__(self, name):
+        return getattr(self._env.get_template("_macros.html").module, name)
+
+
+def opening_hours():
+    """The configured opening hours, grouped for the footer."""
+    return summary(current_app.config["BAKERY_OPENING_HOURS"])
+
+
+def pickup_time(moment):
+    """A pickup time as people say it: "Saturday 28 November at 09:15"."""
+    return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M}"
+
+
+def register_template_globals(app):
+    app.jinja_env.globals.update(
+        ui=SharedMacros(app.jinja_env),
+        cart_count=item_count,
+        htmx_request=is_htmx,
+        opening_hours=opening_hours,
+        pickup_bounds=pickup_bounds,
+        status_help=STATUS_HELP.get,
+    )
+    app.jinja_env.filters["pickup_time"] = pickup_time

@@ -1,0 +1,1 @@
+"""Load scenarios, baselines and the runner behind `make bench`."""

@@ -1,0 +1,91 @@
+"""The benchmark's own share of the shared services: database, Redis db and queue."""
+import os
+import subprocess
+import sys
+
+import pika
+import psycopg2
+import redis
+from sqlalchemy.engine import make_url
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+ORDERS_QUEUE = os.environ.get("BENCH_ORDERS_QUEUE", "bench_orders")
+# What a dead Redis looks like to a client: nothing listens on port 1, connections are refused.
+DEAD_REDIS_URL = "redis://127.0.0.1:1/0"
+RESTOCK = 1_000_000  # enough stock that no benchmark order is refused for want of it
+
+
+def app_env(base=os.environ):
+    """The environment the app and the worker run with during the benchmark."""
+    env = {key: value for key, value in base.items() if not key.startswith(("DB_", "DATABASE_URL"))}
+    env.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, RABBITMQ_URL=RABBITMQ_URL,
+               ORDERS_QUEUE=ORDERS_QUEUE, SECRET_KEY="bench-secret", LOG_LEVEL="WARNING")
+    return env
+
+
+def _connect(url, database=None):
+    parts = make_url(url)
+    return psycopg2.connect(host=parts.host, port=parts.port or 5432, user=parts.username,
+                            password=parts.password, dbname=database or parts.database, connect_timeout=3)
+
+
+def prepare_database(root, env):
+    """Create the bench database if missing, migrate it, load the demo products, restock them.
+
+    Orders of earlier runs are dropped, so every run starts from the same tables.
+    """
+    name = make_url(DATABASE_URL).database
+    admin = _connect(DATABASE_URL, "postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    for step in (["db", "upgrade"], ["seed"]):
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *step], cwd=root, env=env,
+                       check=True, capture_output=True, timeout=120)
+    with _connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("TRUNCATE orders CASCADE")  # and whatever refers to orders (items, notifications)
+        cur.execute("UPDATE products SET stock = %s WHERE active", (RESTOCK,))
+    conn.close()
+
+
+def flush_cache():
+    """Empty the bench Redis db, so nothing cached by an earlier run or schema is served."""
+    redis.Redis.from_url(REDIS_URL, socket_timeout=2).flushdb()
+
+
+def queue_depth(queue=ORDERS_QUEUE):
+    """Messages ready in `queue` (0 if it does not exist yet)."""
+    connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    except pika.exceptions.ChannelClosedByBroker:
+        return 0
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def purge_queue(queue=ORDERS_QUEUE):
+    """Drop messages left in the bench queue by an earlier run, if the queue exists."""
+    connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
+    try:
+        connection.channel().queue_purge(queue)
+    except pika.exceptions.ChannelClosedByBroker:
+        pass
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def pending_orders():
+    """Orders still Pending in the bench database (the worker has not taken them yet)."""
+    with _connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM orders WHERE status = 'Pending'")
+        count = cur.fetchone()[0]
+    conn.close()
+    return count

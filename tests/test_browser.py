@@ -1,0 +1,245 @@
+"""A customer's whole journey in headless Chromium, with JavaScript (htmx) and without.
+
+The app runs in gunicorn on a free port, on the same backend as the rest of the suite.
+Screenshots of every page at phone and desktop width land in test-artifacts/.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ON_SERVICES
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+WIDTHS = {"phone": 360, "desktop": 1280}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def _skip_or_fail(message):
+    """Skip on a developer's machine; fail where CI says the browser must run."""
+    if os.environ.get("BAKERY_REQUIRE_BROWSER") == "1":
+        pytest.fail(message + " (BAKERY_REQUIRE_BROWSER=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium driven by playwright; skipped when missing unless CI requires it."""
+    if not os.path.exists(CHROMIUM):
+        _skip_or_fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(settings):
+    """The test settings as the environment variables the app reads."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DB_HOST", "REDIS_URL", "RABBITMQ_URL")}
+    env.update(DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="browser-test-secret",
+               ORDERS_QUEUE=settings.get("ORDERS_QUEUE", "orders"), LOG_LEVEL="WARNING")
+    if ON_SERVICES:
+        env.update(REDIS_URL=settings["CACHE_REDIS_URL"], CACHE_KEY_PREFIX=settings["CACHE_KEY_PREFIX"],
+                   RABBITMQ_URL=settings["RABBITMQ_URL"])
+    return env
+
+
+def _wait_until_up(url, process, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture
+def live_server(settings, products, tmp_path):
+    """gunicorn serving the app on a free port over the test database with the demo products."""
+    port = _free_port()
+    env = _server_env(settings)
+    processes = []
+    log = open(tmp_path / "server.log", "w")
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+               "--threads", "4", "wsgi:app"]
+    processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    if ON_SERVICES:
+        # On the real services orders go through the broker: a worker must take them.
+        processes.append(subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=env,
+                                          stdout=log, stderr=subprocess.STDOUT))
+    try:
+        try:
+            _wait_until_up(f"http://127.0.0.1:{port}/products", processes[0])
+        except RuntimeError as error:
+            log.flush()
+            pytest.fail(f"{error}; server log:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+def snap(page, name):
+    """Screenshots of the page as it is now, at phone and desktop width."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    # From the top: a full-page shot of a scrolled page paints the sticky header mid-page.
+    page.mouse.wheel(0, -100_000)  # an input event, so it works with JavaScript off too
+    page.wait_for_timeout(200)
+    for label, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 800})
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 800})
+
+
+def badge(page):
+    return page.locator("#cart-badge .cart-count").inner_text().strip()
+
+
+def card(page, name):
+    return page.locator(".product-card", has=page.locator(".product-name", has_text=name))
+
+
+def line(page, name):
+    return page.locator(".cart-line", has=page.locator(".line-name", has_text=name))
+
+
+def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
+    from playwright.sync_api import expect
+
+    if not (ROOT / "app/static/vendor/htmx.min.js").exists():
+        _skip_or_fail("htmx is missing: run `make assets` (needs npm)")
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(live_server + "/")
+    expect(page.locator(".product-card")).to_have_count(10)
+    snap(page, "js-1-catalogue")
+    # A marker on the window survives only as long as no page load happens.
+    page.evaluate("window.noReload = true")
+
+    card(page, "Butter Croissant").get_by_role("button", name="Add to cart").click()
+    expect(card(page, "Butter Croissant").locator(".added")).to_contain_text("Added Butter Croissant")
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("1")
+    snap(page, "js-2-catalogue-added")
+
+    card(page, "Pain au Chocolat").locator(".product-link").click()
+    page.wait_for_url(re.compile(r"/products/\d+$"))
+    page.evaluate("window.noReload = true")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".product-detail .added")).to_contain_text("Added Pain au Chocolat")
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("2")
+    assert page.evaluate("window.noReload") is True
+    snap(page, "js-3-product")
+
+    page.locator("#cart-badge").click()
+    page.wait_for_url(re.compile(r"/cart$"))
+    page.evaluate("window.noReload = true")
+    line(page, "Butter Croissant").get_by_label("Quantity").fill("3")
+    line(page, "Butter Croissant").get_by_role("button", name="Update").click()
+    expect(line(page, "Butter Croissant").locator(".line-total")).to_have_text("€8.40")
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("4")
+    line(page, "Butter Croissant").get_by_label("Quantity").fill("45")
+    line(page, "Butter Croissant").get_by_role("button", name="Update").click()
+    expect(line(page, "Butter Croissant").locator(".field-error")).to_contain_text("Only 40 left")
+    snap(page, "js-4-cart-error")
+    line(page, "Butter Croissant").get_by_label("Quantity").fill("2")
+    line(page, "Butter Croissant").get_by_role("button", name="Update").click()
+    expect(line(page, "Butter Croissant").locator(".line-total")).to_have_text("€5.60")
+    line(page, "Pain au Chocolat").get_by_role("button", name="Remove").click()
+    expect(page.locator(".cart-line")).to_have_count(1)
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("2")
+    expect(page.locator(".cart-total")).to_contain_text("€5.60")
+    assert page.evaluate("window.noReload") is True
+    snap(page, "js-5-cart")
+
+    page.get_by_role("link", name="Checkout").click()
+    page.wait_for_url(re.compile(r"/checkout$"))
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    expect(page.locator("#name-error")).to_be_visible()
+    snap(page, "js-6-checkout-errors")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("Email or phone").fill("ada@example.com")
+    page.get_by_role("button", name=re.compile("Place order")).dblclick()
+    page.wait_for_url(re.compile(r"/orders/[\w-]+$"))
+    page.evaluate("window.noReload = true")
+    expect(page.locator("#order-status strong")).to_have_text("Processing", timeout=15_000)
+    assert page.evaluate("window.noReload") is True
+    expect(page.locator(".order-items tbody tr")).to_have_count(1)
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("0")
+    snap(page, "js-7-order")
+
+    page.goto(live_server + "/products/999999")
+    snap(page, "js-8-not-found")
+
+    # Keyboard only: Enter on the button adds, and focus stays on it after htmx swaps the form.
+    page.goto(live_server + "/")
+    button = card(page, "Baguette").get_by_role("button", name="Add to cart")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(card(page, "Baguette").locator(".added")).to_be_visible()
+    assert page.evaluate("document.activeElement.textContent").strip() == "Add to cart"
+    assert page.evaluate("document.activeElement.closest('.product-card').id") == card(page, "Baguette").get_attribute("id")
+    context.close()
+
+
+def test_customer_buys_without_javascript(chromium, live_server):
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    card(page, "Butter Croissant").get_by_role("button", name="Add to cart").click()
+    expect(card(page, "Butter Croissant").locator(".added")).to_contain_text("Added Butter Croissant")
+    card(page, "Sourdough Loaf").get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("2")
+    snap(page, "nojs-1-catalogue-added")
+
+    page.locator("#cart-badge").click()
+    line(page, "Butter Croissant").get_by_label("Quantity").fill("2")
+    line(page, "Butter Croissant").get_by_role("button", name="Update").click()
+    expect(line(page, "Butter Croissant").locator(".line-total")).to_have_text("€5.60")
+    line(page, "Sourdough Loaf").get_by_role("button", name="Remove").click()
+    expect(page.locator(".cart-line")).to_have_count(1)
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("2")
+    snap(page, "nojs-2-cart")
+
+    page.get_by_role("link", name="Checkout").click()
+    page.get_by_label("Your name").fill("Grace")
+    page.get_by_label("Email or phone").fill("+49 30 555 0100")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    page.wait_for_url(re.compile(r"/orders/[\w-]+$"))
+    expect(page.locator(".order-facts .order-contact")).to_have_text("+49 30 555 0100")
+    deadline = time.monotonic() + 15
+    while page.locator("#order-status strong").inner_text() != "Processing" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.get_by_role("link", name="Refresh").click()
+    expect(page.locator("#order-status strong")).to_have_text("Processing")
+    snap(page, "nojs-3-order")
+    context.close()

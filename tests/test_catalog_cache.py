@@ -1,0 +1,209 @@
+"""The catalogue cache: hits skip the database, changes show at once, Redis is never required."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import event, text
+
+from app.catalog.service import update_product
+from app.extensions import db
+from tests.conftest import services_only
+from tests.helpers import JSON, post_order
+
+
+class QueryCounter:
+    """Counts SELECTs on the products table, from any thread."""
+
+    def __init__(self, engine):
+        self.count = 0
+        self._lock = threading.Lock()
+        event.listen(engine, "before_cursor_execute", self._seen)
+        self.engine = engine
+
+    def _seen(self, _conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM products" in statement:
+            with self._lock:
+                self.count += 1
+
+    def stop(self):
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
+@pytest.fixture
+def product_queries(app):
+    with app.app_context():
+        counter = QueryCounter(db.engine)
+    yield counter
+    counter.stop()
+
+
+def catalogue(client):
+    response = client.get("/products", headers=JSON)
+    assert response.status_code == 200
+    return {p["name"]: p for p in response.get_json()}
+
+
+def test_a_cache_hit_does_not_query_the_database(client, products, product_queries):
+    catalogue(client)
+    built = product_queries.count
+    assert built >= 1
+    for _ in range(5):
+        catalogue(client)
+    assert product_queries.count == built
+
+
+def test_a_price_change_is_visible_on_the_very_next_request(app, client, products):
+    assert catalogue(client)["Baguette"]["price"] == 2.90
+    with app.app_context():
+        update_product(products["Baguette"], price="3.10", name="Baguette Tradition")
+    fresh = catalogue(client)
+    assert "Baguette" not in fresh
+    assert fresh["Baguette Tradition"]["price"] == 3.10
+
+
+def test_deactivating_a_product_removes_it_at_once(app, client, products):
+    catalogue(client)
+    with app.app_context():
+        update_product(products["Rye Bread"], active=False)
+    assert "Rye Bread" not in catalogue(client)
+
+
+def test_orders_that_make_stock_low_or_sold_out_show_at_once(client, products):
+    tart = products["Lemon Tart"]  # 3 in stock
+    assert catalogue(client)["Lemon Tart"]["only_left"] == 3
+    assert post_order(client, [{"id": tart, "quantity": 1}]).status_code == 201
+    assert catalogue(client)["Lemon Tart"]["only_left"] == 2
+    assert post_order(client, [{"id": tart, "quantity": 2}]).status_code == 201
+    sold_out = catalogue(client)["Lemon Tart"]
+    assert sold_out["available"] is False
+    assert sold_out["only_left"] is None
+
+
+def test_orders_never_trust_cached_stock(app, client, products):
+    croissant = products["Butter Croissant"]
+    assert catalogue(client)["Butter Croissant"]["available"] is True
+    with app.app_context():  # behind the cache's back, as another system might
+        db.session.execute(text("UPDATE products SET stock = 0 WHERE id = :id"), {"id": croissant})
+        db.session.commit()
+    assert catalogue(client)["Butter Croissant"]["available"] is True  # still cached
+    response = post_order(client, [{"id": croissant, "quantity": 1}])
+    assert response.status_code == 409
+    assert response.get_json()["details"]["in_stock"] == 0
+
+
+def test_etag_gives_a_304_until_the_catalogue_changes(app, client, products):
+    first = client.get("/products", headers=JSON)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = client.get("/products", headers={**JSON, "If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    with app.app_context():
+        update_product(products["Baguette"], price="3.00")
+    changed = client.get("/products", headers={**JSON, "If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+
+
+def test_after_a_change_many_requests_at_once_rebuild_it_once(app, products, product_queries):
+    client = app.test_client()
+    catalogue(client)
+    with app.app_context():
+        update_product(products["Baguette"], price="3.00")
+    before = product_queries.count
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        prices = list(pool.map(lambda _: catalogue(app.test_client())["Baguette"]["price"], range(32)))
+    assert prices == [3.00] * 32
+    assert product_queries.count - before == 1
+
+
+# --- with a Redis of the tests' own, which they may stop and pause ---------------------
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A private redis-server for tests that stop or pause it; always killed afterwards."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = _free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield process, f"redis://127.0.0.1:{port}/0"
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGCONT)
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def redis_app(make_app, own_redis):
+    process, url = own_redis
+    app = make_app(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=url)
+    return app, process
+
+
+@services_only
+def test_with_redis_stopped_the_api_answers_from_the_database(redis_app, add_product):
+    app, redis_process = redis_app
+    add_product(name="Seeded Bun")
+    client = app.test_client()
+    assert "Seeded Bun" in catalogue(client)
+    redis_process.kill()
+    redis_process.wait()
+    add_product(name="Bun Added While Redis Is Down")
+    assert "Bun Added While Redis Is Down" in catalogue(client)
+    health = client.get("/health")
+    assert health.status_code == 503
+    assert health.get_json()["status"] == "degraded"
+    assert health.get_json()["checks"]["cache"] == "down"
+
+
+@services_only
+def test_with_redis_paused_requests_still_finish_within_a_second(redis_app, add_product):
+    app, redis_process = redis_app
+    add_product(name="Paused Bun")
+    client = app.test_client()
+    catalogue(client)
+    os.kill(redis_process.pid, signal.SIGSTOP)
+    try:
+        for _ in range(3):
+            started = time.monotonic()
+            assert "Paused Bun" in catalogue(client)
+            assert time.monotonic() - started < 1.0
+        started = time.monotonic()
+        assert client.get("/health").get_json()["checks"]["cache"] == "down"
+        assert time.monotonic() - started < 1.0
+    finally:
+        os.kill(redis_process.pid, signal.SIGCONT)
+
+
+@services_only
+def test_a_change_made_by_another_process_reaches_this_one(make_app, products):
+    reader, writer = make_app(), make_app()
+    client = reader.test_client()
+    assert catalogue(client)["Baguette"]["price"] == 2.90
+    with writer.app_context():
+        update_product(products["Baguette"], price="3.40")
+    deadline = time.monotonic() + 2
+    while catalogue(client)["Baguette"]["price"] != 3.40 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert catalogue(client)["Baguette"]["price"] == 3.40
