@@ -67,10 +67,11 @@ def register_blueprints(app):
 
 
 def register_commands(app):
-    from .commands import order_status_command, seed_command
+    from .commands import dead_letters_command, order_status_command, seed_command
 
     app.cli.add_command(seed_command)
     app.cli.add_command(order_status_command)
+    app.cli.add_command(dead_letters_command)
 
 
 @event.listens_for(Engine, "connect")

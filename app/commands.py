@@ -1,9 +1,11 @@
-"""Operator commands: `flask --app wsgi seed` and `flask --app wsgi order-status`."""
+"""Operator commands: `flask --app wsgi seed`, `order-status` and `dead-letters`."""
 import click
+from flask import current_app
 from werkzeug.exceptions import NotFound
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from . import rabbitmq
 from .errors import ApiError
 from .extensions import db
 from .models import ORDER_STATUSES, Product
@@ -35,3 +37,18 @@ def order_status_command(order_id, status):
     except ApiError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Order {order.public_id} is now {order.status}.")
+
+
+@click.command("dead-letters")
+@click.option("--requeue", is_flag=True, help="Send them back to the orders queue (after fixing the cause).")
+@with_appcontext
+def dead_letters_command(requeue):
+    """Show the messages in the orders dead-letter queue; they stay there unless --requeue."""
+    url, queue = current_app.config["RABBITMQ_URL"], current_app.config["ORDERS_QUEUE"]
+    if not url:
+        raise click.ClickException("RABBITMQ_URL is not set: the in-process queue has no dead-letter queue")
+    bodies = rabbitmq.dead_letters(url, queue, requeue=requeue)
+    for body in bodies:
+        click.echo(body.decode(errors="replace"))
+    where = f"sent back to {queue}" if requeue else f"in {rabbitmq.dead_letter_name(queue)}"
+    click.echo(f"{len(bodies)} dead-lettered messages {where}.")

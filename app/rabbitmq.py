@@ -88,3 +88,25 @@ def ping(url, queue, timeout=1.0):
         declare_topology(connection.channel(), queue)
     finally:
         connection.close()
+
+
+def dead_letters(url, queue, requeue=False):
+    """The bodies in `queue`'s dead-letter queue; left there, or with requeue=True sent back to `queue`."""
+    connection = connect(url)
+    try:
+        channel = connection.channel()
+        declare_topology(channel, queue)
+        channel.confirm_delivery()
+        bodies = []
+        while True:
+            method, _, body = channel.basic_get(dead_letter_name(queue))
+            if method is None:
+                break
+            bodies.append(body)
+            if requeue:
+                channel.basic_publish("", queue, body, PERSISTENT, mandatory=True)  # waits for the confirm
+                channel.basic_ack(method.delivery_tag)
+        return bodies  # closing the connection returns the messages not acked to the dead-letter queue
+    finally:
+        if connection.is_open:
+            connection.close()

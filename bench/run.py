@@ -82,7 +82,7 @@ def measure(scenario, pool, ctx, options):
     """Warm up, then --runs timed runs of one scenario; the summary of those runs."""
     url = pool.url(scenario.server)
     if scenario.needs_worker:
-        pool.start_worker()
+        pool.start_workers(int(scenario.needs_worker))
     if scenario.prepare is not None:
         scenario.prepare(ctx)
     load = load_function(scenario, url, ctx)

@@ -57,7 +57,7 @@ class Scenario:
     body: str | None = None
     lua: str | None = None  # a whole wrk script instead (e.g. a request() varying the body); wins over body
     target: Target | None = None
-    needs_worker: bool = False  # start `python -m worker` (kept running to the end)
+    needs_worker: int = 0  # run this many `python -m worker` processes (kept running to the end)
     prepare: Callable[[Context], None] | None = None  # before the warm-up
     after_run: Callable[[Context], dict] | None = None  # after each run: extra figures, e.g. drain_s
     mix: Callable[[Context], list] | None = None  # list[Request]: a fixed-rate load instead of wrk

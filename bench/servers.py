@@ -35,11 +35,13 @@ class ServerPool:
                 raise
         return self.urls[name]
 
-    def start_worker(self):
-        """`python -m worker` on the bench services, once."""
-        if "worker" not in self.processes:
-            self.processes["worker"] = Process("worker", [sys.executable, "-m", "worker"],
-                                               self.workdir / "worker.log", env=self.app_env, cwd=self.root)
+    def start_workers(self, count=1):
+        """`python -m worker` on the bench services, until `count` of them run ("worker", "worker-2", …)."""
+        for number in range(1, count + 1):
+            name = "worker" if number == 1 else f"worker-{number}"
+            if name not in self.processes:
+                self.processes[name] = Process(name, [sys.executable, "-m", "worker"],
+                                               self.workdir / f"{name}.log", env=self.app_env, cwd=self.root)
 
     def product_json(self):
         """The app's /products JSON bytes, saved for the baselines to serve."""
@@ -52,7 +54,7 @@ class ServerPool:
 
     def close(self):
         """Stop every process, the worker first so it finishes what it holds."""
-        for name in sorted(self.processes, key=lambda n: n != "worker"):
+        for name in sorted(self.processes, key=lambda n: not n.startswith("worker")):
             self.processes[name].stop()
 
     def _spawn(self, name, argv, env=None, health="/products"):

@@ -41,7 +41,7 @@ class WorkerProcess:
                                             stdout=log, stderr=subprocess.STDOUT)
         return self
 
-    def wait_until_consuming(self, timeout=15):
+    def wait_until_consuming(self, timeout=30):
         """Block until the worker has subscribed to the queue."""
         wait_until(lambda: "consumer connected" in self.log(), timeout, f"worker never connected:\n{self.log()}")
         return self

@@ -146,9 +146,11 @@ def test_poison_messages_are_dead_lettered_and_the_worker_keeps_serving(pipeline
     publish_raw(pipeline.url, pipeline.queue, *poison)
     order_ids = pipeline.place(5)
     pipeline.wait_processing(5)
-    dead = []
-    wait_until(lambda: dead.extend(take_all(pipeline.url, pipeline.dead)) or len(dead) >= 4, 15, "poison not dead-lettered")
-    assert sorted(dead) == sorted(poison)
+    wait_until(lambda: ready_messages(pipeline.url, pipeline.dead) == 4, 15, "poison not dead-lettered")
+    listed = pipeline.app.test_cli_runner().invoke(args=["dead-letters"])
+    assert listed.exit_code == 0, listed.output
+    assert "4 dead-lettered messages in" in listed.output and "not json at all" in listed.output
+    assert sorted(take_all(pipeline.url, pipeline.dead)) == sorted(poison)  # listing left them there
     assert worker.process.poll() is None
     pipeline.processed_once_each(order_ids)
 
@@ -206,9 +208,8 @@ def test_an_order_that_keeps_failing_is_marked_failed_gives_stock_back_and_is_de
         assert order.processing_attempts == pipeline.app.config["ORDER_MAX_ATTEMPTS"]
         assert "kitchen printer on fire" in order.failure_reason
     assert stock_of(pipeline.product_id) == 10_000 - 2
-    dead = []
-    wait_until(lambda: dead.extend(take_all(pipeline.url, pipeline.dead)) or dead, 10, "nothing dead-lettered")
-    assert [rabbitmq.decode_order(body) for body in dead] == [doomed]
+    wait_until(lambda: ready_messages(pipeline.url, pipeline.dead) == 1, 10, "nothing dead-lettered")
+    assert [rabbitmq.decode_order(body) for body in take_all(pipeline.url, pipeline.dead)] == [doomed]
 
 
 def test_relays_racing_over_the_same_outbox_publish_each_order_once(pipeline):

@@ -12,6 +12,7 @@ from app.models import PENDING, PROCESSING, Notification, Order, utcnow
 from worker.notify import send_confirmation
 
 LOGGER = logging.getLogger(__name__)
+CONFIRMATION = "confirmation"
 
 
 class UnknownOrder(Exception):
@@ -24,29 +25,28 @@ def process_order(public_id):
     Returns True if this call did the work, False if the order was already past Pending
     (a redelivered or duplicated message). Commits before returning, so the caller may ack.
     """
+    # One round trip moves the order and returns what the confirmation needs.
     moved = db.session.execute(
         update(Order)
         .where(Order.public_id == public_id, Order.status == PENDING)
         .values(status=PROCESSING, updated_at=utcnow(), published_at=db.func.coalesce(Order.published_at, utcnow()))
+        .returning(Order.id, Order.total, Order.customer_contact)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    order = db.session.scalar(select(Order).where(Order.public_id == public_id))
-    if order is None:
+    ).one_or_none()
+    if moved is None:
+        status = db.session.scalar(select(Order.status).where(Order.public_id == public_id))
         db.session.rollback()
-        raise UnknownOrder(public_id)
-    if not moved:
-        db.session.rollback()
-        LOGGER.info("order already processed order_id=%s status=%s", public_id, order.status)
+        if status is None:
+            raise UnknownOrder(public_id)
+        LOGGER.info("order already processed order_id=%s status=%s", public_id, status)
         return False
 
-    notification = _record_confirmation(order)
+    channel = "email" if moved.customer_contact and "@" in moved.customer_contact else "log"
+    recorded = _record_confirmation(moved.id, channel, moved.customer_contact)
     db.session.commit()
     LOGGER.info("order processing order_id=%s", public_id)
-    if notification is not None:
-        send_confirmation(order, notification)
-    # Reading the committed order above began a new transaction: end it, so no connection
-    # sits idle in a transaction (holding locks that TRUNCATE or a migration would wait on).
-    db.session.rollback()
+    if recorded:
+        send_confirmation(public_id, moved.total, channel, moved.customer_contact)
     return True
 
 
@@ -63,17 +63,11 @@ def record_failed_attempt(public_id, reason):
     return attempts
 
 
-def _record_confirmation(order):
-    """Insert the confirmation row; the unique (order, kind) key refuses a second one."""
-    notification = Notification(
-        order_id=order.id,
-        kind="confirmation",
-        channel="email" if order.customer_contact and "@" in order.customer_contact else "log",
-        recipient=order.customer_contact,
-    )
+def _record_confirmation(order_id, channel, recipient):
+    """Insert the confirmation row; False if the unique (order, kind) key says it exists already."""
     try:
         with db.session.begin_nested():
-            db.session.add(notification)
+            db.session.add(Notification(order_id=order_id, kind=CONFIRMATION, channel=channel, recipient=recipient))
     except IntegrityError:
-        return None
-    return notification
+        return False
+    return True
