@@ -109,8 +109,11 @@ def test_worker_killed_with_unacked_messages_loses_and_doubles_nothing(pipeline,
     assert ready_messages(pipeline.url, pipeline.queue) < 60 - 9 - 1  # some are delivered, not acked
     first.kill()
     lock.rollback()
+    restarted = time.monotonic()
     pipeline.worker()
     pipeline.wait_processing(60)
+    print(f"all 60 Processing {time.monotonic() - restarted:.1f}s after the restart; "
+          f"the killed worker had done {len(first.processed())}")
     pipeline.processed_once_each(order_ids)
 
 
@@ -162,6 +165,7 @@ def test_two_workers_never_process_an_order_twice(pipeline):
     order_ids = pipeline.place(200)
     pipeline.wait_processing(200)
     pipeline.processed_once_each(order_ids)
+    print(f"orders processed by each worker: {[len(worker.processed()) for worker in workers]}")
     assert all(worker.processed() for worker in workers), "one worker got nothing"
 
 
