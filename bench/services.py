@@ -25,7 +25,8 @@ def app_env(base=os.environ):
     return env
 
 
-def _connect(url, database=None):
+def connect(url=DATABASE_URL, database=None):
+    """A psycopg2 connection to the bench database (or another database on its server)."""
     parts = make_url(url)
     return psycopg2.connect(host=parts.host, port=parts.port or 5432, user=parts.username,
                             password=parts.password, dbname=database or parts.database, connect_timeout=3)
@@ -37,7 +38,7 @@ def prepare_database(root, env):
     Orders of earlier runs are dropped, so every run starts from the same tables.
     """
     name = make_url(DATABASE_URL).database
-    admin = _connect(DATABASE_URL, "postgres")
+    admin = connect(DATABASE_URL, "postgres")
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
@@ -47,7 +48,7 @@ def prepare_database(root, env):
     for step in (["db", "upgrade"], ["seed"]):
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *step], cwd=root, env=env,
                        check=True, capture_output=True, timeout=120)
-    with _connect(DATABASE_URL) as conn, conn.cursor() as cur:
+    with connect(DATABASE_URL) as conn, conn.cursor() as cur:
         cur.execute("TRUNCATE orders CASCADE")  # and whatever refers to orders (items, notifications)
         cur.execute("UPDATE products SET stock = %s WHERE active", (RESTOCK,))
     conn.close()
@@ -84,8 +85,13 @@ def purge_queue(queue=ORDERS_QUEUE):
 
 def pending_orders():
     """Orders still Pending in the bench database (the worker has not taken them yet)."""
-    with _connect(DATABASE_URL) as conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM orders WHERE status = 'Pending'")
+    return count_orders("Pending")
+
+
+def count_orders(status=None):
+    """Orders in the bench database, or only those in `status`."""
+    with connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM orders WHERE %s IS NULL OR status = %s", (status, status))
         count = cur.fetchone()[0]
     conn.close()
     return count
