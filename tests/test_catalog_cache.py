@@ -49,6 +49,13 @@ def catalogue(client):
     return {p["name"]: p for p in response.get_json()}
 
 
+def test_public_json_may_be_shared_but_pages_stay_private(client, products):
+    assert client.get("/products", headers=JSON).headers["Cache-Control"] == "no-cache"
+    page = client.get("/", headers={"Accept": "text/html"})
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    assert client.get("/cart", headers={"Accept": "text/html"}).headers["Cache-Control"] == "private, no-cache"
+
+
 def test_a_cache_hit_does_not_query_the_database(client, products, product_queries):
     catalogue(client)
     built = product_queries.count
