@@ -67,11 +67,10 @@ def register_blueprints(app):
 
 
 def register_commands(app):
-    from .commands import dead_letters_command, order_status_command, seed_command
+    from .commands import dead_letters_command, order_status_command, product_update_command, seed_command
 
-    app.cli.add_command(seed_command)
-    app.cli.add_command(order_status_command)
-    app.cli.add_command(dead_letters_command)
+    for command in (seed_command, order_status_command, product_update_command, dead_letters_command):
+        app.cli.add_command(command)
 
 
 @event.listens_for(Engine, "connect")

@@ -1,11 +1,15 @@
-"""Operator commands: `flask --app wsgi seed`, `order-status` and `dead-letters`."""
+"""Operator commands: `flask --app wsgi seed`, `order-status`, `product-update` and `dead-letters`."""
+from contextlib import contextmanager
+from decimal import Decimal
+
 import click
 from flask import current_app
-from werkzeug.exceptions import NotFound
 from flask.cli import with_appcontext
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from . import rabbitmq
+from .catalog.service import update_product
 from .errors import ApiError
 from .extensions import db
 from .models import ORDER_STATUSES, Product
@@ -30,13 +34,39 @@ def seed_command():
 @with_appcontext
 def order_status_command(order_id, status):
     """Move ORDER_ID to STATUS (e.g. Ready) if its lifecycle allows it."""
-    try:
+    with refusals_as_click_errors():
         order = change_status(order_id, status)
+    click.echo(f"Order {order.public_id} is now {order.status}.")
+
+
+@click.command("product-update")
+@click.argument("product_id", type=int)
+@click.option("--name")
+@click.option("--description")
+@click.option("--price", type=click.FloatRange(min=0), help="e.g. 3.10")
+@click.option("--image", help="picture URL, e.g. /static/products/baguette.svg")
+@click.option("--stock", type=click.IntRange(min=0))
+@click.option("--active/--inactive", default=None, help="on sale or not")
+@with_appcontext
+def product_update_command(product_id, **changes):
+    """Change a product; customers see the change on their next request."""
+    changes = {field: value for field, value in changes.items() if value is not None}
+    if "price" in changes:
+        changes["price"] = Decimal(str(changes["price"])).quantize(Decimal("0.01"))
+    with refusals_as_click_errors():
+        product = update_product(product_id, **changes)
+    click.echo(f"{product.name}: €{product.price}, {product.stock} in stock, {'on sale' if product.active else 'not on sale'}.")
+
+
+@contextmanager
+def refusals_as_click_errors():
+    """Turn the services' 404/4xx refusals into a plain error message and exit status 1."""
+    try:
+        yield
     except NotFound as error:
         raise click.ClickException(error.description) from error
     except ApiError as error:
         raise click.ClickException(error.message) from error
-    click.echo(f"Order {order.public_id} is now {order.status}.")
 
 
 @click.command("dead-letters")

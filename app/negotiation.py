@@ -31,6 +31,9 @@ def respond(data, template, status=200, block="content", headers=None, **context
     else:
         response = make_response(render_template(template, **context))
     response.status_code = status
+    # Pages carry a session's cart badge and CSRF token, and statuses change: a browser may
+    # keep them but must ask again, and shared caches must not keep them at all.
+    response.headers["Cache-Control"] = "private, no-cache"
     response.headers.update(headers or {})
     response.vary.update(h.strip() for h in VARY.split(","))
     return response

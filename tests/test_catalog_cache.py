@@ -49,6 +49,13 @@ def catalogue(client):
     return {p["name"]: p for p in response.get_json()}
 
 
+def test_public_json_may_be_shared_but_pages_stay_private(client, products):
+    assert client.get("/products", headers=JSON).headers["Cache-Control"] == "no-cache"
+    page = client.get("/", headers={"Accept": "text/html"})
+    assert page.headers["Cache-Control"] == "private, no-cache"
+    assert client.get("/cart", headers={"Accept": "text/html"}).headers["Cache-Control"] == "private, no-cache"
+
+
 def test_a_cache_hit_does_not_query_the_database(client, products, product_queries):
     catalogue(client)
     built = product_queries.count
@@ -207,3 +214,40 @@ def test_a_change_made_by_another_process_reaches_this_one(make_app, products):
     while catalogue(client)["Baguette"]["price"] != 3.40 and time.monotonic() < deadline:
         time.sleep(0.01)
     assert catalogue(client)["Baguette"]["price"] == 3.40
+
+
+# --- the catalogue page's product grid, cached as HTML for every visitor -----------------
+
+def grid_prices(client):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/", headers={"Accept": "text/html"}).data, "html.parser")
+    return page, {card.select_one(".product-name").get_text(strip=True): card.select_one(".product-price").get_text(strip=True)
+                  for card in page.select(".product-card")}
+
+
+def test_the_cached_grid_carries_each_visitors_own_csrf_token(app, products):
+    alice, bob = app.test_client(), app.test_client()
+    alice_page, _ = grid_prices(alice)
+    bob_page, _ = grid_prices(bob)
+    alice_tokens = {i["value"] for i in alice_page.select(".product-card input[name=csrf_token]")}
+    bob_tokens = {i["value"] for i in bob_page.select(".product-card input[name=csrf_token]")}
+    assert len(alice_tokens) == 1 and len(bob_tokens) == 1
+    assert alice_tokens != bob_tokens
+    # The token in the cards is the one the page's htmx header carries: both are valid for the session.
+    assert alice_tokens.pop() in alice_page.body["hx-headers"]
+
+
+def test_a_price_change_shows_in_the_page_on_the_next_request(app, client, products):
+    assert grid_prices(client)[1]["Baguette"] == "€2.90"
+    with app.app_context():
+        update_product(products["Baguette"], price="3.15")
+    assert grid_prices(client)[1]["Baguette"] == "€3.15"
+
+
+def test_a_cached_grid_page_does_not_query_products(app, client, products, product_queries):
+    grid_prices(client)
+    built = product_queries.count
+    for _ in range(3):
+        grid_prices(client)
+    assert product_queries.count == built

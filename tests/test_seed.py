@@ -23,3 +23,22 @@ def test_every_demo_picture_exists(runner, client):
         picture = STATIC / product["image"].removeprefix("/static/")
         assert picture.is_file(), picture
         assert client.get(product["image"]).status_code == 200
+
+
+def test_product_update_changes_what_customers_see_at_once(runner, client, products):
+    assert client.get(f"/products/{products['Baguette']}", headers=JSON).get_json()["price"] == 2.90
+    client.get("/products", headers=JSON)  # warm the catalogue cache
+    result = runner.invoke(args=["product-update", str(products["Baguette"]), "--price", "3.05", "--stock", "2"])
+    assert result.exit_code == 0, result.output
+    assert "€3.05, 2 in stock, on sale" in result.output
+    baguette = next(p for p in client.get("/products", headers=JSON).get_json() if p["name"] == "Baguette")
+    assert (baguette["price"], baguette["only_left"]) == (3.05, 2)
+    retired = runner.invoke(args=["product-update", str(products["Baguette"]), "--inactive"])
+    assert retired.exit_code == 0
+    assert "Baguette" not in [p["name"] for p in client.get("/products", headers=JSON).get_json()]
+
+
+def test_product_update_of_an_unknown_product_says_so(runner):
+    result = runner.invoke(args=["product-update", "424242", "--price", "1"])
+    assert result.exit_code == 1
+    assert "No product with that id" in result.output

@@ -1,13 +1,15 @@
 """Reading the catalogue (through its cache) and changing products."""
 import hashlib
 
-from flask import abort, current_app
+from flask import abort, current_app, render_template, session
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from ..errors import ApiError
 from ..extensions import db
 from ..models import Product
 from ..negotiation import VARY
+from ..shared_html import personalise, rendering_for_everyone
 
 EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
 
@@ -41,6 +43,20 @@ def _build_catalogue_json():
     # Headers built once with the body: the hot path only copies them.
     headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": VARY}
     return {"body": body, "etag": etag, "headers": headers}
+
+
+def catalogue_grid_html():
+    """The product grid for this visitor: cached HTML shared by all, with their CSRF token."""
+    if session.get("_flashes"):
+        # A message waits for one card (an add without JavaScript): render this page fresh.
+        return Markup(render_template("catalog/_grid.html", products=list_products()))
+    html = current_app.extensions["catalog_cache"].get("grid.html", _build_grid_html, catalogue_stamp)
+    return personalise(html)
+
+
+def _build_grid_html():
+    with rendering_for_everyone():
+        return render_template("catalog/_grid.html", products=list_products())
 
 
 def update_product(product_id, **changes):

@@ -12,7 +12,7 @@ bp = Blueprint("catalog", __name__)
 def index():
     if wants_json():
         return cached_json(service.catalogue_json())
-    return respond(None, "catalog/index.html", products=service.list_products())
+    return respond(None, "catalog/index.html", grid_html=service.catalogue_grid_html())
 
 
 @bp.get("/products/<int:product_id>")
