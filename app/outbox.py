@@ -65,12 +65,14 @@ class OutboxRelay:
         self._wake.set()
 
     def stop(self, timeout=5):
+        """Stop the thread after the batch in hand; wait up to `timeout` seconds."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
     def is_alive(self):
+        """Whether the relay thread is running."""
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self):

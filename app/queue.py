@@ -115,9 +115,11 @@ class RabbitMQQueue:
         self.relay.start()
 
     def stop(self, timeout=5):
+        """Stop this process's relay thread."""
         self.relay.stop(timeout)
 
     def publish(self, order_id):
+        """Wake the relay: it publishes every unpublished order, this one included."""
         self.relay.start()
         self.relay.wake()
 
