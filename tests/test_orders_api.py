@@ -65,10 +65,13 @@ def test_not_enough_stock_is_409_and_writes_nothing(client, app, products, stock
 
 
 def test_a_failure_after_the_stock_update_rolls_everything_back(client, app, products, stock_of, monkeypatch):
-    def explode(*args, **kwargs):
+    reserve = service._reserve_stock
+
+    def reserve_then_fail(*args, **kwargs):
+        reserve(*args, **kwargs)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "_create_order_row", explode)
+    monkeypatch.setattr(service, "_reserve_stock", reserve_then_fail)
     croissant = products["Butter Croissant"]
     response = post_order(client, [{"id": croissant, "quantity": 3}])
     assert response.status_code == 500
