@@ -30,6 +30,15 @@ def respond(data, template, status=200, block="content", headers=None, **context
         response = make_response(render_block(template, block, **context))
     else:
         response = make_response(render_template(template, **context))
+    return _finish(response, status, headers)
+
+
+def html_page(html, status=200, headers=None):
+    """A full page rendered elsewhere (e.g. from a cache), with the headers `respond` sets."""
+    return _finish(make_response(html), status, headers)
+
+
+def _finish(response, status, headers):
     response.status_code = status
     # Pages carry a session's cart badge and CSRF token, and statuses change: a browser may
     # keep them but must ask again, and shared caches must not keep them at all.

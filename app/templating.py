@@ -1,7 +1,6 @@
 """What every template and fragment can use: the shared macros and a few helpers."""
 from flask import current_app
 
-from .cart.service import item_count
 from .hours import summary
 from .models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY
 from .negotiation import is_htmx
@@ -42,7 +41,6 @@ def register_template_globals(app):
     register_shared_html_globals(app)  # after CSRFProtect, whose csrf_token it wraps
     app.jinja_env.globals.update(
         ui=SharedMacros(app.jinja_env),
-        cart_count=item_count,
         htmx_request=is_htmx,
         opening_hours=opening_hours,
         pickup_bounds=pickup_bounds,

@@ -251,3 +251,19 @@ def test_a_cached_grid_page_does_not_query_products(app, client, products, produ
     for _ in range(3):
         grid_prices(client)
     assert product_queries.count == built
+
+
+def test_the_cached_page_shows_each_visitor_their_own_cart_count(app, products):
+    from bs4 import BeautifulSoup
+
+    empty, buyer = app.test_client(), app.test_client()
+    grid_prices(empty)  # the page is now cached
+    added = buyer.post("/cart/items", data={"product_id": products["Baguette"], "quantity": 3},
+                       headers={"HX-Request": "true"})
+    assert added.status_code == 200
+    for client, count, label in ((buyer, "3", "items"), (empty, "0", "items")):
+        page = BeautifulSoup(client.get("/", headers={"Accept": "text/html"}).data, "html.parser")
+        badge = page.select_one("#cart-badge")
+        assert badge.select_one(".cart-count").get_text() == count
+        assert badge.select_one(".visually-hidden").get_text(strip=True) == label
+        assert "slot" not in page.decode()

@@ -29,12 +29,17 @@ def get_product_or_404(product_id):
 
 def catalogue_json():
     """The catalogue as ready-to-send JSON bytes with their ETag, from the cache."""
-    return current_app.extensions["catalog_cache"].get("products.json", _build_catalogue_json, catalogue_stamp)
+    return _catalog_cache().get("products.json", _build_catalogue_json, catalogue_stamp)
 
 
 def catalogue_stamp():
-    """A cheap fingerprint of the products table: every write path bumps updated_at."""
-    return tuple(db.session.execute(select(func.count(), func.max(Product.updated_at)).select_from(Product)).one())
+    """A cheap fingerprint of the products table: every write path bumps updated_at.
+
+    Read outside any transaction (autocommit): one round trip, no BEGIN/ROLLBACK around it.
+    """
+    query = select(func.count(), func.max(Product.updated_at)).select_from(Product)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return tuple(connection.execute(query).one())
 
 
 def _build_catalogue_json():
@@ -46,17 +51,36 @@ def _build_catalogue_json():
 
 
 def catalogue_grid_html():
-    """The product grid for this visitor: cached HTML shared by all, with their CSRF token."""
+    """The product grid for this visitor (the htmx fragment's content)."""
     if session.get("_flashes"):
-        # A message waits for one card (an add without JavaScript): render this page fresh.
-        return Markup(render_template("catalog/_grid.html", products=list_products()))
-    html = current_app.extensions["catalog_cache"].get("grid.html", _build_grid_html, catalogue_stamp)
-    return personalise(html)
+        return _grid_html()  # a message waits for one card (an add without JavaScript)
+    return personalise(_catalog_cache().get("grid.html", _shared_grid_html, catalogue_stamp))
 
 
-def _build_grid_html():
+def catalogue_page_html():
+    """The whole catalogue page for this visitor: cached HTML shared by all, with their
+    CSRF token and cart count filled in."""
+    if session.get("_flashes"):
+        return render_template("catalog/index.html", grid_html=_grid_html())
+    return personalise(_catalog_cache().get("index.html", _shared_page_html, catalogue_stamp))
+
+
+def _grid_html():
+    return Markup(render_template("catalog/_grid.html", products=list_products()))
+
+
+def _shared_grid_html():
     with rendering_for_everyone():
-        return render_template("catalog/_grid.html", products=list_products())
+        return _grid_html()
+
+
+def _shared_page_html():
+    with rendering_for_everyone():
+        return render_template("catalog/index.html", grid_html=_grid_html())
+
+
+def _catalog_cache():
+    return current_app.extensions["catalog_cache"]
 
 
 def update_product(product_id, **changes):

@@ -1,7 +1,7 @@
 """The catalogue: one route per resource, answering JSON, a fragment or a page."""
 from flask import Blueprint, current_app, request
 
-from ..negotiation import respond, wants_json
+from ..negotiation import html_page, is_htmx, respond, wants_json
 from . import service
 
 bp = Blueprint("catalog", __name__)
@@ -12,7 +12,9 @@ bp = Blueprint("catalog", __name__)
 def index():
     if wants_json():
         return cached_json(service.catalogue_json())
-    return respond(None, "catalog/index.html", grid_html=service.catalogue_grid_html())
+    if is_htmx():
+        return respond(None, "catalog/index.html", grid_html=service.catalogue_grid_html())
+    return html_page(service.catalogue_page_html())
 
 
 @bp.get("/products/<int:product_id>")
