@@ -1,9 +1,14 @@
 """gunicorn settings, read automatically by `gunicorn wsgi:app` from this folder.
 
-Defaults follow PERF-NOTES.md: one process per core with threads inside gave the best
-throughput on the 2-core machine. The benchmark issue tunes these numbers; change them
-through the environment (GUNICORN_*), not here, so Docker and bare metal stay alike.
-Command-line flags (as `make run` passes) still win over this file.
+Chosen from `make bench` on the 2-core machine (README, Benchmarks): sync workers, two per
+core. Side by side in one run, sync -w4 served the cached catalogue at 0.81x (JSON) and
+0.53x (full page) of bare Flask with the lowest p99, where gthread -w2 --threads 8 managed
+0.43x and 0.31x: threads of one process fight over its GIL while cached requests are pure
+CPU. gthread placed ~1.5x more orders/s (DB waits overlap), but browsing is most of a
+bakery's traffic and either is far above its order rate. Sync workers need a buffering
+proxy in front against slow clients: the frontend nginx is that proxy.
+Change them through the environment (GUNICORN_*), not here, so Docker and bare metal stay
+alike. Command-line flags (as `make run` passes) still win over this file.
 """
 import os
 
@@ -23,11 +28,11 @@ def _env(name, default):
 
 # 0.0.0.0 so the frontend container can reach it; only the backend's port is published.
 bind = _env("GUNICORN_BIND", "0.0.0.0:5000")
-worker_class = _env("GUNICORN_WORKER_CLASS", "gthread")
+worker_class = _env("GUNICORN_WORKER_CLASS", "sync")
 # Capped: every process keeps its own PostgreSQL pool (DB_POOL_SIZE + DB_MAX_OVERFLOW),
 # and too many connections slow a small database server down (PERF-NOTES.md).
-workers = int(_env("GUNICORN_WORKERS", min(_cpu_count(), 8)))
-threads = int(_env("GUNICORN_THREADS", 8))
+workers = int(_env("GUNICORN_WORKERS", min(2 * _cpu_count(), 8)))
+threads = int(_env("GUNICORN_THREADS", 1))  # more than 1 turns sync into gthread
 # A request that takes longer than this is stuck: every dependency has a short timeout.
 timeout = int(_env("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20

@@ -230,19 +230,19 @@ def gunicorn_settings(monkeypatch, **env):
 
 def test_gunicorn_defaults_follow_the_cpu_count(monkeypatch):
     settings = gunicorn_settings(monkeypatch)
-    assert settings["worker_class"] == "gthread"
-    assert settings["workers"] == min(len(os.sched_getaffinity(0)), 8)
-    assert settings["threads"] >= 2
+    assert settings["worker_class"] == "sync"
+    assert settings["workers"] == min(2 * len(os.sched_getaffinity(0)), 8)
+    assert settings["threads"] == 1
     assert settings["bind"] == "0.0.0.0:5000"
 
 
 def test_gunicorn_settings_from_the_environment(monkeypatch):
     settings = gunicorn_settings(monkeypatch, GUNICORN_WORKERS="3", GUNICORN_THREADS="4",
-                                 GUNICORN_WORKER_CLASS="sync")
-    assert (settings["workers"], settings["threads"], settings["worker_class"]) == (3, 4, "sync")
+                                 GUNICORN_WORKER_CLASS="gthread")
+    assert (settings["workers"], settings["threads"], settings["worker_class"]) == (3, 4, "gthread")
     # Compose passes unset variables as empty strings: those mean "the default".
     empty = gunicorn_settings(monkeypatch, GUNICORN_WORKERS="", GUNICORN_WORKER_CLASS="")
-    assert empty["worker_class"] == "gthread" and empty["workers"] >= 1
+    assert empty["worker_class"] == "sync" and empty["workers"] >= 1
 
 
 def test_every_variable_in_env_example_has_its_comment():
