@@ -227,6 +227,7 @@ def check_health_and_catalogue(backend_url, frontend_url):
 def check_storefront_and_static_files(frontend_url, static_root):
     status, headers, body = http(f"{frontend_url}/", headers=BROWSER)
     assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert (headers["X-Content-Type-Options"], headers["X-Frame-Options"]) == ("nosniff", "DENY")
     page = body.decode()
     assert demo_products()[0]["name"].replace("&", "&amp;") in page
     linked = set(re.findall(r"""(?:href|src)=["'](/static/[^"'?#]+)""", page))
@@ -238,6 +239,7 @@ def check_storefront_and_static_files(frontend_url, static_root):
         assert status == 200, path
         # nginx's own answer (Flask would say no-cache): a long cache, compressed where it pays.
         assert "max-age=604800" in headers["Cache-Control"], path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
         if Path(path).suffix in (".css", ".js", ".svg") and (static_root / path.lstrip("/")).stat().st_size > 256:
             assert headers["Content-Encoding"] == "gzip", path
     status, headers, _ = http(f"{frontend_url}/static/no-such-file.css")
