@@ -26,7 +26,7 @@ class CheckoutForm:
     values: dict
     token: str
     errors: dict = field(default_factory=dict)
-    order: Order | None = None
+    order: object = None  # the placed Order (or PlacedOrder); only its public_id is used
 
 
 def _settings():
