@@ -61,8 +61,9 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
+    from .staff.views import bp as staff_bp
 
-    for blueprint in (catalog_bp, cart_bp, orders_bp, health_bp, openapi_bp):
+    for blueprint in (catalog_bp, cart_bp, orders_bp, staff_bp, health_bp, openapi_bp):
         app.register_blueprint(blueprint)
 
 
