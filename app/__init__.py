@@ -61,15 +61,19 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
+    from .staff.views import bp as staff_bp
 
-    for blueprint in (catalog_bp, cart_bp, orders_bp, health_bp, openapi_bp):
+    for blueprint in (catalog_bp, cart_bp, orders_bp, staff_bp, health_bp, openapi_bp):
         app.register_blueprint(blueprint)
 
 
 def register_commands(app):
-    from .commands import dead_letters_command, order_status_command, product_update_command, seed_command
+    from .commands import (
+        create_staff_command, dead_letters_command, order_status_command, product_update_command, seed_command,
+    )
 
-    for command in (seed_command, order_status_command, product_update_command, dead_letters_command):
+    for command in (seed_command, order_status_command, product_update_command, dead_letters_command,
+                    create_staff_command):
         app.cli.add_command(command)
 
 

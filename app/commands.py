@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app wsgi seed`, `order-status`, `product-update` and `dead-letters`."""
+"""Operator commands: `flask --app wsgi seed`, `order-status`, `product-update`, `dead-letters`, `create-staff`."""
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from .extensions import db
 from .models import ORDER_STATUSES, Product
 from .orders.service import change_status
 from .seed_data import demo_products
+from .staff.service import create_staff
 
 
 @click.command("seed")
@@ -82,3 +83,15 @@ def dead_letters_command(requeue):
         click.echo(body.decode(errors="replace"))
     where = f"sent back to {queue}" if requeue else f"in {rabbitmq.dead_letter_name(queue)}"
     click.echo(f"{len(bodies)} dead-lettered messages {where}.")
+
+
+@click.command("create-staff")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="asked for when left out (better: it stays out of the shell history)")
+@with_appcontext
+def create_staff_command(username, password):
+    """Add a staff user who can log in at /staff/login; an existing USERNAME is refused."""
+    with refusals_as_click_errors():
+        user = create_staff(username, password)
+    click.echo(f"Staff user {user.username} created; they can log in at /staff/login.")

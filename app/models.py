@@ -1,4 +1,4 @@
-"""The tables: products, orders with their items, and sent notifications."""
+"""The tables: products, orders with their items, sent notifications and staff users."""
 import secrets
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -149,4 +149,15 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffUser(db.Model):
+    """Someone who works at the bakery and may see orders and change products."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

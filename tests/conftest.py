@@ -22,7 +22,7 @@ ON_SERVICES = BACKEND == "services"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-TABLES = ("notifications", "order_items", "orders", "products")
+TABLES = ("notifications", "order_items", "orders", "products", "staff_users")
 
 services_only = pytest.mark.skipif(not ON_SERVICES, reason="needs the real services (BAKERY_TEST_BACKEND=services)")
 

@@ -1,0 +1,164 @@
+"""Staff accounts, the order board and product edits: the rules behind the staff pages."""
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import ApiError
+from ..extensions import db
+from ..hours import local_now
+from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, OrderItem, Product, StaffUser
+
+LOGGER = logging.getLogger(__name__)
+USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
+MIN_PASSWORD = 6
+PRICE = re.compile(r"^\d{1,8}(\.\d{1,2})?$")  # Numeric(10, 2)
+MAX_STOCK = 100_000
+ACTIVE = (PENDING, PROCESSING, READY)
+DONE = (COMPLETED, CANCELLED)
+RECENTLY_DONE = 20
+# A hash to check when the username is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def create_staff(username, password):
+    """Add a staff user; 422 for a bad name or short password, 409 if the name is taken."""
+    username = (username or "").strip().lower()
+    if not USERNAME.match(username):
+        raise ApiError(422, "A username is 2–80 letters, digits, dots, dashes or underscores")
+    if len(password or "") < MIN_PASSWORD:
+        raise ApiError(422, f"The password needs at least {MIN_PASSWORD} characters")
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+        raise ApiError(409, f"There is already a staff user called {username}")
+    user = StaffUser(username=username, password_hash=generate_password_hash(password))
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise ApiError(409, f"There is already a staff user called {username}") from error
+    LOGGER.info("staff user created username=%s", username)
+    return user
+
+
+def authenticate(username, password):
+    """The staff user with these credentials, or None."""
+    username = (username or "").strip().lower()
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username)) if username else None
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    return user if check_password_hash(user.password_hash, password or "") else None
+
+
+def get_staff(staff_id):
+    """The staff user with this id, or None (e.g. deleted since they logged in)."""
+    return db.session.get(StaffUser, staff_id) if isinstance(staff_id, int) else None
+
+
+@dataclass
+class Board:
+    """The order board: open orders by column, recently finished ones, and what to bake today."""
+
+    todo: list
+    ready: list
+    done: list
+    to_bake: list = field(default_factory=list)
+    today: object = None
+
+
+def order_board():
+    """Every open order (earliest pickup first), the last finished ones, and today's baking."""
+    today = local_now(current_app.config["BAKERY_TIMEZONE"]).date()
+    open_orders = db.session.scalars(
+        select(Order)
+        .where(Order.status.in_(ACTIVE))
+        .options(selectinload(Order.items))
+        .order_by(Order.pickup_at.is_(None), Order.pickup_at, Order.id)
+    ).all()
+    done = db.session.scalars(
+        select(Order)
+        .where(Order.status.in_(DONE))
+        .options(selectinload(Order.items))
+        .order_by(Order.updated_at.desc(), Order.id.desc())
+        .limit(RECENTLY_DONE)
+    ).all()
+    return Board(
+        todo=[o for o in open_orders if o.status in (PENDING, PROCESSING)],
+        ready=[o for o in open_orders if o.status == READY],
+        done=done,
+        to_bake=to_bake(today),
+        today=today,
+    )
+
+
+def to_bake(day):
+    """[(product name, quantity)] over open orders to be picked up on `day` (local time)."""
+    start = datetime.combine(day, time.min)
+    rows = db.session.execute(
+        select(Product.name, func.sum(OrderItem.quantity))
+        .join(Order, OrderItem.order_id == Order.id)
+        .join(Product, OrderItem.product_id == Product.id)
+        .where(Order.status.in_(ACTIVE), Order.pickup_at >= start, Order.pickup_at < start + timedelta(days=1))
+        .group_by(Product.id, Product.name)
+        .order_by(Product.name)
+    ).all()
+    return [(name, int(quantity)) for name, quantity in rows]
+
+
+def all_products():
+    """Every product, on sale or not, in a stable order."""
+    return db.session.scalars(select(Product).order_by(Product.id)).all()
+
+
+def product_changes(form):
+    """(changes for update_product, errors by field) from the product row's form.
+
+    A field left out is left unchanged; `active` takes the last value sent, so a hidden
+    "0" before the checkbox means "unticked".
+    """
+    changes, errors = {}, {}
+    if "price" in form:
+        price = str(form.get("price", "")).strip().replace(",", ".")
+        if not PRICE.match(price):
+            errors["price"] = "A price like 3.50: zero or more, at most two decimals."
+        else:
+            try:
+                changes["price"] = Decimal(price).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                errors["price"] = "A price like 3.50: zero or more, at most two decimals."
+    if "stock" in form:
+        stock = str(form.get("stock", "")).strip()
+        if not stock.isdigit() or int(stock) > MAX_STOCK:
+            errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
+        else:
+            changes["stock"] = int(stock)
+    if "active" in form:
+        values = form.getlist("active") if hasattr(form, "getlist") else [form["active"]]
+        changes["active"] = str(values[-1]).lower() in ("1", "true", "on", "yes")
+    return changes, errors
+
+
+def get_product_or_404(product_id):
+    """Any product with this id, on sale or not, or abort(404)."""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404, "No product with that id")
+    return product
+
+
+def pickup_day(moment):
+    """A pickup time as the counter needs it: "Today 09:30", "Tomorrow 08:00", else "Sat 28 Nov 09:30"."""
+    today = local_now(current_app.config["BAKERY_TIMEZONE"]).date()
+    if moment.date() == today:
+        return f"Today {moment:%H:%M}"
+    if moment.date() == today + timedelta(days=1):
+        return f"Tomorrow {moment:%H:%M}"
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M}"

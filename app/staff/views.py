@@ -1,0 +1,127 @@
+"""The staff pages: log in, the order board and the product list."""
+import logging
+
+from flask import Blueprint, jsonify, make_response, redirect, request, url_for
+
+from ..catalog.service import update_product
+from ..errors import ApiError
+from ..models import CANCELLED, COMPLETED, PROCESSING, READY
+from ..negotiation import is_htmx, respond, wants_json
+from ..orders.service import change_status
+from . import service
+from .auth import current_staff, log_in, log_out, safe_next, staff_required
+
+LOGGER = logging.getLogger(__name__)
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.add_app_template_filter(service.pickup_day, "staff_pickup")
+# Failed is the worker's verdict, not a button; Pending is where orders start.
+STAFF_MOVES = (PROCESSING, READY, COMPLETED, CANCELLED)
+BAD_LOGIN = "That username and password don't match. Check them and try again."
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("staff.orders"), 303)
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login():
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if current_staff() is not None:
+            return redirect(next_url, 303)
+        return respond({}, "staff/login.html", block="login_form", next_url=next_url, username="")
+    username = request.form.get("username", "")
+    user = service.authenticate(username, request.form.get("password", ""))
+    if user is None:
+        LOGGER.info("staff login refused username=%s", username[:80])
+        return respond({"error": BAD_LOGIN}, "staff/login.html", status=422, block="login_form",
+                       next_url=next_url, username=username, error=BAD_LOGIN)
+    log_in(user)
+    LOGGER.info("staff login username=%s", user.username)
+    if is_htmx():
+        # A whole new page: htmx navigates there instead of swapping it into the form.
+        return make_response("", 204, {"HX-Redirect": next_url})
+    return redirect(next_url, 303)
+
+
+@bp.post("/logout")
+def logout():
+    log_out()
+    return redirect(url_for("staff.login"), 303)
+
+
+@bp.get("/orders")
+@staff_required
+def orders():
+    return _board()
+
+
+@bp.post("/orders/<order_id>/status")
+@staff_required
+def order_status(order_id):
+    """Move an order on; the board (or the order, for JSON) comes back, or a readable refusal."""
+    new_status = _submitted().get("status")
+    try:
+        if new_status not in STAFF_MOVES:
+            raise ApiError(422, "Choose what the order should become: Processing, Ready, Completed or Cancelled")
+        order = change_status(order_id, new_status)
+    except ApiError as refused:
+        if wants_json():
+            raise
+        return _board(error=refused.message, status=refused.status)
+    LOGGER.info("staff moved order order_id=%s to=%s by=%s", order.public_id, order.status, current_staff().username)
+    if wants_json():
+        return jsonify(order.to_dict())
+    if is_htmx():
+        return _board()
+    return redirect(url_for("staff.orders"), 303)
+
+
+def _board(error=None, status=200):
+    board = service.order_board()
+    data = {"error": error} if error else {
+        column: [o.to_dict() for o in getattr(board, column)] for column in ("todo", "ready", "done")
+    }
+    return respond(data, "staff/orders.html", status=status, block="board", board=board, error=error)
+
+
+@bp.get("/products")
+@staff_required
+def products():
+    items = service.all_products()
+    return respond([_product_json(p) for p in items], "staff/products.html", block="products", products=items,
+                   saved=request.args.get("saved", type=int))
+
+
+@bp.post("/products/<int:product_id>")
+@staff_required
+def product_update(product_id):
+    """Change price, stock or on-sale; an invalid value is shown at its field (422)."""
+    form = _submitted()
+    changes, errors = service.product_changes(form)
+    if errors:
+        product = service.get_product_or_404(product_id)
+        return respond({"error": "Please check the highlighted fields", "details": errors}, "staff/products.html",
+                       status=422, block="product_row", products=service.all_products(), product=product,
+                       edited=product.id, errors=errors, values=form)
+    product = update_product(product_id, **changes)
+    LOGGER.info("staff changed product product_id=%s fields=%s by=%s", product.id, ",".join(sorted(changes)),
+                current_staff().username)
+    if is_htmx():
+        return respond({}, "staff/products.html", block="product_row", product=product, saved=product.id)
+    if wants_json():
+        return jsonify(_product_json(product))
+    return redirect(url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}"), 303)
+
+
+def _submitted():
+    """The form, or the JSON object an API caller sent (anything else counts as empty)."""
+    if not request.is_json:
+        return request.form
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else {}
+
+
+def _product_json(product):
+    return {**product.to_dict(), "stock": product.stock, "active": product.active}
