@@ -8,7 +8,7 @@ from ..errors import ApiError
 from ..models import CANCELLED, COMPLETED, PROCESSING, READY
 from ..negotiation import is_htmx, respond, wants_json
 from ..orders.service import change_status
-from . import service
+from . import service, throttle
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
 
 LOGGER = logging.getLogger(__name__)
@@ -17,6 +17,7 @@ bp.add_app_template_filter(service.pickup_day, "staff_pickup")
 # Failed is the worker's verdict, not a button; Pending is where orders start.
 STAFF_MOVES = (PROCESSING, READY, COMPLETED, CANCELLED)
 BAD_LOGIN = "That username and password don't match. Check them and try again."
+LOCKED = "Too many failed logins for this username. Wait 15 minutes, then try again."
 
 
 @bp.get("/")
@@ -32,11 +33,17 @@ def login():
             return redirect(next_url, 303)
         return respond({}, "staff/login.html", block="login_form", next_url=next_url, username="")
     username = request.form.get("username", "")
+    if throttle.is_locked(username):
+        LOGGER.warning("staff login locked username=%s", username[:80])
+        return respond({"error": LOCKED}, "staff/login.html", status=429, block="login_form",
+                       next_url=next_url, username=username, error=LOCKED)
     user = service.authenticate(username, request.form.get("password", ""))
     if user is None:
+        throttle.record_failure(username)
         LOGGER.info("staff login refused username=%s", username[:80])
         return respond({"error": BAD_LOGIN}, "staff/login.html", status=422, block="login_form",
                        next_url=next_url, username=username, error=BAD_LOGIN)
+    throttle.forget(username)
     log_in(user)
     LOGGER.info("staff login username=%s", user.username)
     if is_htmx():
