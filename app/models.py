@@ -21,8 +21,15 @@ def utcnow():
 
 
 def new_public_id():
-    """An unguessable id that customers see in URLs (22 url-safe characters)."""
-    return secrets.token_urlsafe(16)
+    """An unguessable id that customers see in URLs (22 url-safe characters).
+
+    Never starting with "-" or "_": an id like "-s3x…" would read as an option to the
+    operator commands (`flask order-status <id> Ready`).
+    """
+    while True:
+        public_id = secrets.token_urlsafe(16)
+        if public_id[0].isalnum():
+            return public_id
 
 
 class Product(db.Model):

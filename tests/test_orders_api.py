@@ -43,6 +43,13 @@ def test_order_ids_are_unguessable(client, products):
     assert not any(order_id.isdigit() for order_id in ids)
 
 
+def test_order_ids_never_start_like_a_command_line_option():
+    from app.models import new_public_id
+
+    ids = [new_public_id() for _ in range(2000)]  # about 60 would start with - or _ by chance
+    assert all(order_id[0].isalnum() and len(order_id) == 22 for order_id in ids)
+
+
 def test_duplicate_lines_are_merged(client, products, stock_of):
     bun = products["Cinnamon Roll"]
     response = post_order(client, [{"id": bun, "quantity": 2}, {"id": bun, "quantity": 3}])
