@@ -1,6 +1,5 @@
 """Operator commands: `flask --app wsgi seed`, `order-status`, `product-update`, `dead-letters`, `create-staff`."""
 from contextlib import contextmanager
-from decimal import Decimal
 
 import click
 from flask import current_app
@@ -9,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from . import rabbitmq
-from .catalog.service import update_product
+from .catalog.service import parse_price, update_product
 from .errors import ApiError
 from .extensions import db
 from .models import ORDER_STATUSES, Product
@@ -44,7 +43,7 @@ def order_status_command(order_id, status):
 @click.argument("product_id", type=int)
 @click.option("--name")
 @click.option("--description")
-@click.option("--price", type=click.FloatRange(min=0), help="e.g. 3.10")
+@click.option("--price", help="e.g. 3.10")
 @click.option("--image", help="picture URL, e.g. /static/products/baguette.svg")
 @click.option("--stock", type=click.IntRange(min=0))
 @click.option("--active/--inactive", default=None, help="on sale or not")
@@ -52,9 +51,9 @@ def order_status_command(order_id, status):
 def product_update_command(product_id, **changes):
     """Change a product; customers see the change on their next request."""
     changes = {field: value for field, value in changes.items() if value is not None}
-    if "price" in changes:
-        changes["price"] = Decimal(str(changes["price"])).quantize(Decimal("0.01"))
     with refusals_as_click_errors():
+        if "price" in changes:
+            changes["price"] = parse_price(changes["price"])
         product = update_product(product_id, **changes)
     click.echo(f"{product.name}: €{product.price}, {product.stock} in stock, {'on sale' if product.active else 'not on sale'}.")
 
@@ -68,6 +67,8 @@ def refusals_as_click_errors():
         raise click.ClickException(error.description) from error
     except ApiError as error:
         raise click.ClickException(error.message) from error
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.command("dead-letters")

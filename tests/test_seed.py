@@ -42,3 +42,10 @@ def test_product_update_of_an_unknown_product_says_so(runner):
     result = runner.invoke(args=["product-update", "424242", "--price", "1"])
     assert result.exit_code == 1
     assert "No product with that id" in result.output
+
+
+def test_product_update_refuses_a_price_it_would_have_to_round(runner, client, products):
+    result = runner.invoke(args=["product-update", str(products["Baguette"]), "--price", "3.005"])
+    assert result.exit_code == 1
+    assert "at most two decimals" in result.output
+    assert client.get(f"/products/{products['Baguette']}", headers=JSON).get_json()["price"] == 2.90

@@ -1,5 +1,7 @@
 """Reading the catalogue (through its cache) and changing products."""
 import hashlib
+import re
+from decimal import Decimal
 
 from flask import abort, current_app, render_template, session
 from markupsafe import Markup
@@ -12,6 +14,16 @@ from ..negotiation import VARY
 from ..shared_html import personalise, rendering_for_everyone
 
 EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
+PRICE = re.compile(r"^\d{1,8}(\.\d{1,2})?$")  # fits Numeric(10, 2)
+PRICE_RULE = "A price like 3.50: zero or more, at most two decimals."
+
+
+def parse_price(text):
+    """A price as typed by staff ("3.5", "3,50") as Decimal; ValueError(PRICE_RULE) otherwise."""
+    price = str(text or "").strip().replace(",", ".")
+    if not PRICE.match(price):
+        raise ValueError(PRICE_RULE)
+    return Decimal(price).quantize(Decimal("0.01"))
 
 
 def list_products():

@@ -3,7 +3,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, current_app
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..catalog.service import parse_price
 from ..errors import ApiError
 from ..extensions import db
 from ..hours import local_now
@@ -19,7 +19,6 @@ from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, Or
 LOGGER = logging.getLogger(__name__)
 USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
 MIN_PASSWORD = 6
-PRICE = re.compile(r"^\d{1,8}(\.\d{1,2})?$")  # Numeric(10, 2)
 MAX_STOCK = 100_000
 ACTIVE = (PENDING, PROCESSING, READY)
 DONE = (COMPLETED, CANCELLED)
@@ -126,14 +125,10 @@ def product_changes(form):
     """
     changes, errors = {}, {}
     if "price" in form:
-        price = str(form.get("price", "")).strip().replace(",", ".")
-        if not PRICE.match(price):
-            errors["price"] = "A price like 3.50: zero or more, at most two decimals."
-        else:
-            try:
-                changes["price"] = Decimal(price).quantize(Decimal("0.01"))
-            except InvalidOperation:
-                errors["price"] = "A price like 3.50: zero or more, at most two decimals."
+        try:
+            changes["price"] = parse_price(form.get("price"))
+        except ValueError as refused:
+            errors["price"] = str(refused)
     if "stock" in form:
         stock = str(form.get("stock", "")).strip()
         if not stock.isdigit() or int(stock) > MAX_STOCK:
