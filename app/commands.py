@@ -5,11 +5,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
 from . import rabbitmq
 from .catalog.service import parse_price, update_product
-from .errors import ApiError
+from .exceptions import DomainError
 from .extensions import db
 from .models import ORDER_STATUSES, Product
 from .orders.service import change_status
@@ -60,12 +59,10 @@ def product_update_command(product_id, **changes):
 
 @contextmanager
 def refusals_as_click_errors():
-    """Turn the services' 404/4xx refusals into a plain error message and exit status 1."""
+    """Turn the services' refusals into a plain error message and exit status 1."""
     try:
         yield
-    except NotFound as error:
-        raise click.ClickException(error.description) from error
-    except ApiError as error:
+    except DomainError as error:
         raise click.ClickException(error.message) from error
     except ValueError as error:
         raise click.ClickException(str(error)) from error

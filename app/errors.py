@@ -5,14 +5,24 @@ from flask import jsonify, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .exceptions import Conflict, DomainError, Invalid, Malformed, NotFound
 from .extensions import db
 from .negotiation import wants_json
 
 LOGGER = logging.getLogger(__name__)
 
 
+# How each domain refusal is answered over HTTP; the only place that knows.
+STATUS_FOR = {Malformed: 400, NotFound: 404, Conflict: 409, Invalid: 422}
+
+
+def status_for(error):
+    """The HTTP status for a domain error (422 for any other DomainError)."""
+    return next((status for kind, status in STATUS_FOR.items() if isinstance(error, kind)), 422)
+
+
 class ApiError(Exception):
-    """A 4xx a caller can fix, with a message and optional per-field details."""
+    """A 4xx that only the web has (401, 415, a header too long): raised by views, never services."""
 
     def __init__(self, status, message, details=None):
         super().__init__(message)
@@ -37,6 +47,10 @@ def handle_api_error(error):
     return error_response(error.status, error.message, error.details)
 
 
+def handle_domain_error(error):
+    return error_response(status_for(error), error.message, error.details)
+
+
 def handle_http_exception(error):
     return error_response(error.code, error.description or error.name)
 
@@ -55,6 +69,7 @@ def handle_unexpected(error):
 
 def register_errorhandlers(app):
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

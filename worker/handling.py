@@ -6,9 +6,8 @@ import logging
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import NotFound
 
-from app.errors import ApiError
+from app.exceptions import DomainError
 from app.extensions import db
 from app.models import FAILED
 from app.orders.service import change_status
@@ -61,7 +60,7 @@ def _count_failure(order_id, reason, max_attempts):
     except DATABASE_DOWN as error:
         db.session.rollback()
         raise DatabaseUnavailable(str(error)) from error
-    except (ApiError, NotFound):  # the order moved on (or went) meanwhile; nothing is left to do
+    except DomainError:  # the order moved on (or went) meanwhile; nothing is left to do
         db.session.rollback()
         return ACK
     LOGGER.error("order failed order_id=%s attempts=%d reason=%s", order_id, attempts, reason)

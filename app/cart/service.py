@@ -2,10 +2,11 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import abort, current_app, session
+from flask import current_app, session
 from sqlalchemy import select
 
-from ..catalog.service import get_product_or_404
+from ..catalog.service import get_product
+from ..exceptions import Invalid, Malformed, NotFound
 from ..extensions import db
 from ..models import Product
 from ..orders.validation import quantity_problem
@@ -13,13 +14,12 @@ from ..orders.validation import quantity_problem
 SESSION_KEY = "cart"
 
 
-class CartError(Exception):
+class CartError(Invalid):
     """A change the cart refuses; the message is shown next to the product's line or form."""
 
     def __init__(self, product, message):
-        super().__init__(message)
+        super().__init__(message, {"quantity": message})
         self.product = product
-        self.message = message
 
 
 @dataclass
@@ -136,12 +136,12 @@ def _product_id(raw):
     try:
         return int(raw)
     except (TypeError, ValueError):
-        abort(400, "Choose a product to add")
+        raise Malformed("Choose a product to add") from None
 
 
 def add_item(raw_product_id, raw_quantity):
     """Add to the cart (on top of what is there); return the product."""
-    product = get_product_or_404(_product_id(raw_product_id))
+    product = get_product(_product_id(raw_product_id))
     items = _stored()
     items[product.id] = _checked_quantity(product, raw_quantity, already=items.get(product.id, 0))
     _store(items)
@@ -152,8 +152,8 @@ def set_quantity(product_id, raw_quantity):
     """Replace a line's quantity; a product not in the cart is a 404."""
     items = _stored()
     if product_id not in items:
-        abort(404, "That product is not in your cart")
-    product = get_product_or_404(product_id)
+        raise NotFound("That product is not in your cart")
+    product = get_product(product_id)
     items[product_id] = _checked_quantity(product, raw_quantity)
     _store(items)
 

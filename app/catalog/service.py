@@ -3,11 +3,11 @@ import hashlib
 import re
 from decimal import Decimal
 
-from flask import abort, current_app, render_template, session
+from flask import current_app, render_template, session
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from ..errors import ApiError
+from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import Product
 from ..negotiation import VARY
@@ -31,11 +31,11 @@ def list_products():
     return db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.id)).all()
 
 
-def get_product_or_404(product_id):
-    """The active product with this id, or abort(404)."""
+def get_product(product_id):
+    """The product on sale with this id; NotFound otherwise."""
     product = db.session.get(Product, product_id)
     if product is None or not product.active:
-        abort(404, "No product with that id")
+        raise NotFound("No product with that id")
     return product
 
 
@@ -100,10 +100,10 @@ def update_product(product_id, **changes):
     """Change a product's fields (staff edits); the catalogue cache forgets it on commit."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise ApiError(422, "Unknown product fields", {"fields": sorted(unknown)})
+        raise Invalid("Unknown product fields", {"fields": sorted(unknown)})
     product = db.session.get(Product, product_id)
     if product is None:
-        abort(404, "No product with that id")
+        raise NotFound("No product with that id")
     for field, value in changes.items():
         setattr(product, field, value)
     db.session.commit()

@@ -19,7 +19,7 @@ def index():
 
 @bp.get("/products/<int:product_id>")
 def product(product_id):
-    item = service.get_product_or_404(product_id)
+    item = service.get_product(product_id)
     return respond(item.to_dict(), "catalog/product.html", product=item)
 
 

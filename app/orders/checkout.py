@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from ..errors import ApiError
+from ..exceptions import DomainError
 from ..extensions import db
 from ..hours import earliest_pickup, local_now, pickup_problem
 from ..models import Order
@@ -72,7 +72,7 @@ def submit(form, cart):
         return checked
     try:
         checked.order, _created = place_order(cart.order_lines(), idempotency_key=key, customer=customer)
-    except ApiError as refused:
+    except DomainError as refused:
         # Stock taken by someone else meanwhile, or a product retired: say so above the form.
         checked.errors["cart"] = f"{refused.message}. Please check your cart."
         checked.token = secrets.token_urlsafe(16)

@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.invalidation import mark_catalog_changed
-from ..errors import ApiError
+from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import (
     CANCELLED, COMPLETED, FAILED, LOW_STOCK, PENDING, PROCESSING, READY, Order, OrderItem, Product,
@@ -41,13 +41,13 @@ class PlacedOrder:
     total: Decimal
 
 
-def get_order_or_404(public_id):
-    """The order with this public id, or abort(404) — also for ids that cannot be ours."""
-    if not PUBLIC_ID.match(public_id or ""):
-        abort(404, "No order with that id")
+def get_order(public_id):
+    """The order with this public id; NotFound otherwise, also for ids that cannot be ours."""
+    if not isinstance(public_id, str) or not PUBLIC_ID.match(public_id):
+        raise NotFound("No order with that id")
     order = db.session.scalar(select(Order).where(Order.public_id == public_id))
     if order is None:
-        abort(404, "No order with that id")
+        raise NotFound("No order with that id")
     return order
 
 
@@ -89,7 +89,7 @@ def place_order(lines, idempotency_key=None, customer=None):
 def _order_for_key(key, request_hash):
     order = db.session.scalar(select(Order).where(Order.idempotency_key == key))
     if order is not None and order.request_fingerprint != request_hash:
-        raise ApiError(422, "This Idempotency-Key was already used for a different order")
+        raise Invalid("This Idempotency-Key was already used for a different order")
     return order
 
 
@@ -101,10 +101,10 @@ def _orderable_products(lines):
     products = {p.id: p for p in found}
     unknown = sorted(set(lines) - set(products))
     if unknown:
-        raise ApiError(422, "Unknown product", {"unknown_product_ids": unknown})
+        raise Invalid("Unknown product", {"unknown_product_ids": unknown})
     inactive = sorted(pid for pid, p in products.items() if not p.active)
     if inactive:
-        raise ApiError(422, "Product not for sale", {"unavailable_product_ids": inactive})
+        raise Invalid("Product not for sale", {"unavailable_product_ids": inactive})
     return products
 
 
@@ -122,8 +122,7 @@ def _reserve_stock(lines, products):
         if left is None:
             # The caller rolls back; this product's row was not touched, so this reads its stock.
             in_stock = db.session.scalar(select(Product.stock).where(Product.id == product_id))
-            raise ApiError(
-                409,
+            raise Conflict(
                 f"Not enough {products[product_id].name} in stock",
                 {"product_id": product_id, "requested": quantity, "in_stock": in_stock},
             )
@@ -156,14 +155,14 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
 
 
 def change_status(public_id, new_status, reason=None):
-    """Move an order to `new_status` if its lifecycle allows it; 409 otherwise.
+    """Move an order to `new_status` if its lifecycle allows it; Conflict otherwise.
 
     Cancelling (or failing) an order gives its stock back in the same transaction.
     """
-    order = get_order_or_404(public_id)
+    order = get_order(public_id)
     current = order.status
     if new_status not in TRANSITIONS.get(current, ()):
-        raise ApiError(409, f"An order that is {current} cannot become {new_status}")
+        raise Conflict(f"An order that is {current} cannot become {new_status}")
     # Conditional on the status we read, so two concurrent changes cannot both win.
     result = db.session.execute(
         update(Order)
@@ -173,7 +172,7 @@ def change_status(public_id, new_status, reason=None):
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise ApiError(409, "The order changed meanwhile; try again")
+        raise Conflict("The order changed meanwhile; try again")
     if new_status in RELEASES_STOCK:
         for item in order.items:
             restored = db.session.scalar(

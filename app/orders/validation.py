@@ -2,7 +2,7 @@
 import hashlib
 import json
 
-from ..errors import ApiError
+from ..exceptions import Invalid, Malformed
 
 
 def _is_int(value):
@@ -20,17 +20,17 @@ def quantity_problem(quantity, max_quantity):
 
 
 def parse_order_items(payload, max_quantity, max_lines):
-    """Return {product_id: quantity} for a valid body; raise ApiError(400/422) otherwise.
+    """Return {product_id: quantity} for a valid body; raise Malformed or Invalid otherwise.
 
     Lines naming the same product are merged (their quantities added), then checked.
     """
     if not isinstance(payload, dict):
-        raise ApiError(400, "The body must be a JSON object like {\"items\": [{\"id\": 1, \"quantity\": 2}]}")
+        raise Malformed("The body must be a JSON object like {\"items\": [{\"id\": 1, \"quantity\": 2}]}")
     items = payload.get("items")
     if not isinstance(items, list) or not items:
-        raise ApiError(422, "\"items\" must be a non-empty list", {"items": "required"})
+        raise Invalid("\"items\" must be a non-empty list", {"items": "required"})
     if len(items) > max_lines:
-        raise ApiError(422, f"An order can have at most {max_lines} lines", {"items": "too many"})
+        raise Invalid(f"An order can have at most {max_lines} lines", {"items": "too many"})
 
     merged, errors = {}, {}
     for index, item in enumerate(items):
@@ -51,7 +51,7 @@ def parse_order_items(payload, max_quantity, max_lines):
         if quantity > max_quantity and not errors:
             errors[f"product {product_id}"] = f"total quantity must be at most {max_quantity}"
     if errors:
-        raise ApiError(422, "Some items are not valid", errors)
+        raise Invalid("Some items are not valid", errors)
     return merged
 
 

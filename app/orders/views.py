@@ -65,13 +65,13 @@ def _create_from_json():
 
 @bp.get("/orders/<order_id>")
 def detail(order_id):
-    order = service.get_order_or_404(order_id)
+    order = service.get_order(order_id)
     return respond(order.to_dict(), "orders/detail.html", order=order)
 
 
 @bp.get("/order-status/<order_id>")
 def status(order_id):
-    order = service.get_order_or_404(order_id)
+    order = service.get_order(order_id)
     return respond(
         {"order_id": order.public_id, "status": order.status},
         "orders/detail.html",

@@ -4,14 +4,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..catalog.service import parse_price
-from ..errors import ApiError
+from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..hours import local_now
 from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, OrderItem, Product, StaffUser
@@ -28,21 +28,21 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def create_staff(username, password):
-    """Add a staff user; 422 for a bad name or short password, 409 if the name is taken."""
+    """Add a staff user; Invalid for a bad name or short password, Conflict if the name is taken."""
     username = (username or "").strip().lower()
     if not USERNAME.match(username):
-        raise ApiError(422, "A username is 2–80 letters, digits, dots, dashes or underscores")
+        raise Invalid("A username is 2–80 letters, digits, dots, dashes or underscores")
     if len(password or "") < MIN_PASSWORD:
-        raise ApiError(422, f"The password needs at least {MIN_PASSWORD} characters")
+        raise Invalid(f"The password needs at least {MIN_PASSWORD} characters")
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        raise ApiError(409, f"There is already a staff user called {username}")
+        raise Conflict(f"There is already a staff user called {username}")
     user = StaffUser(username=username, password_hash=generate_password_hash(password))
     db.session.add(user)
     try:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise ApiError(409, f"There is already a staff user called {username}") from error
+        raise Conflict(f"There is already a staff user called {username}") from error
     LOGGER.info("staff user created username=%s", username)
     return user
 
@@ -141,11 +141,11 @@ def product_changes(form):
     return changes, errors
 
 
-def get_product_or_404(product_id):
-    """Any product with this id, on sale or not, or abort(404)."""
+def get_any_product(product_id):
+    """Any product with this id, on sale or not; NotFound otherwise."""
     product = db.session.get(Product, product_id)
     if product is None:
-        abort(404, "No product with that id")
+        raise NotFound("No product with that id")
     return product
 
 

@@ -4,7 +4,8 @@ import logging
 from flask import Blueprint, jsonify, make_response, redirect, request, url_for
 
 from ..catalog.service import update_product
-from ..errors import ApiError
+from ..errors import status_for
+from ..exceptions import DomainError, Invalid
 from ..models import CANCELLED, COMPLETED, PROCESSING, READY
 from ..negotiation import is_htmx, respond, wants_json
 from ..orders.service import change_status
@@ -71,12 +72,12 @@ def order_status(order_id):
     new_status = _submitted().get("status")
     try:
         if new_status not in STAFF_MOVES:
-            raise ApiError(422, "Choose what the order should become: Processing, Ready, Completed or Cancelled")
+            raise Invalid("Choose what the order should become: Processing, Ready, Completed or Cancelled")
         order = change_status(order_id, new_status)
-    except ApiError as refused:
+    except DomainError as refused:
         if wants_json():
             raise
-        return _board(error=refused.message, status=refused.status)
+        return _board(error=refused.message, status=status_for(refused))
     LOGGER.info("staff moved order order_id=%s to=%s by=%s", order.public_id, order.status, current_staff().username)
     if wants_json():
         return jsonify(order.to_dict())
@@ -108,7 +109,7 @@ def product_update(product_id):
     form = _submitted()
     changes, errors = service.product_changes(form)
     if errors:
-        product = service.get_product_or_404(product_id)
+        product = service.get_any_product(product_id)
         return respond({"error": "Please check the highlighted fields", "details": errors}, "staff/products.html",
                        status=422, block="product_row", products=service.all_products(), product=product,
                        edited=product.id, errors=errors, values=form)
