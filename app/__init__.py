@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from .catalog.cache import CatalogCache
 from .catalog.invalidation import watch_product_changes
+from .converters import register_converters
 from .config import engine_options, load_config, redis_url_with_timeouts
 from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
@@ -29,6 +30,7 @@ def create_app(overrides=None):
         app.config["CACHE_REDIS_URL"] = redis_url_with_timeouts(app.config["CACHE_REDIS_URL"])
     configure_logging(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_template_globals(app)
     register_errorhandlers(app)

@@ -14,6 +14,14 @@ PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
 ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED)
 FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED})
 LOW_STOCK = 5  # at or below this, customers see "only N left"
+# Ids are 32-bit INTEGER columns on PostgreSQL; SQLite cannot even bind a number past 2**63
+# (a 500, where PostgreSQL finds nothing). Anything outside this range names nothing.
+MAX_ID = 2**31 - 1
+
+
+def is_id(value):
+    """Whether `value` could be a row's id: a whole number (not a bool) from 1 to MAX_ID."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def utcnow():

@@ -1,9 +1,7 @@
 """The cart pages: show it, add to it, change a quantity, remove a line."""
-from urllib.parse import urlsplit
+from flask import Blueprint, flash, request, url_for
 
-from flask import Blueprint, flash, redirect, request, url_for
-
-from ..negotiation import is_htmx, respond, wants_json
+from ..negotiation import respond, respond_after_write, safe_local_path, see_other, wants_redirect
 from . import service
 from .service import CartError
 
@@ -22,19 +20,19 @@ def add():
         product = service.add_item(request.form.get("product_id"), request.form.get("quantity", "1"))
     except CartError as refused:
         return respond(
-            {"error": refused.message, "details": {"quantity": refused.message}},
+            {"error": refused.message, "details": refused.details},
             "catalog/product.html", status=422, block="add_form",
             product=refused.product, add_error=refused.message, next=_next_url(),
         )
     message = f"Added {product.name}."
-    if is_htmx() or wants_json():
-        return respond(service.load_cart().to_dict(), "catalog/product.html", block="add_form",
-                       product=product, added=message, next=_next_url())
-    flash(message, f"added-{product.id}")
-    return redirect(_next_url(), 303)
+    if wants_redirect():
+        flash(message, f"added-{product.id}")  # shown at the product's card after the redirect
+        return see_other(_next_url())
+    return respond(service.load_cart().to_dict(), "catalog/product.html", block="add_form",
+                   product=product, added=message, next=_next_url())
 
 
-@bp.post("/cart/items/<int:product_id>")
+@bp.post("/cart/items/<id:product_id>")
 def update(product_id):
     try:
         service.set_quantity(product_id, request.form.get("quantity", ""))
@@ -45,7 +43,7 @@ def update(product_id):
     return _cart_response()
 
 
-@bp.post("/cart/items/<int:product_id>/delete")
+@bp.post("/cart/items/<id:product_id>/delete")
 def remove(product_id):
     service.remove_item(product_id)
     return _cart_response()
@@ -53,19 +51,14 @@ def remove(product_id):
 
 def _cart_response(status=200, **context):
     """The cart fragment (with the new badge) for htmx, JSON for API callers, else 303 to /cart."""
-    if status == 200 and not (is_htmx() or wants_json()):
-        return redirect(url_for("cart.show"), 303)
     cart = service.load_cart()
     data = cart.to_dict()
     if status != 200:
         data = {"error": "Some quantities are not valid", "details": context["errors"], **data}
-    return respond(data, "cart/index.html", status=status, block="cart", cart=cart, **context)
+        return respond(data, "cart/index.html", status=status, block="cart", cart=cart, **context)
+    return respond_after_write(data, "cart/index.html", url_for("cart.show"), block="cart", cart=cart)
 
 
 def _next_url():
     """Where a plain form post returns to: a path on this site only, never another host."""
-    target = request.form.get("next", "")
-    parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or "\\" in target or parts.scheme or parts.netloc:
-        return url_for("catalog.index")
-    return target
+    return safe_local_path(request.form.get("next"), url_for("catalog.index"))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
-from ..models import Product
+from ..models import Product, is_id
 from ..negotiation import VARY
 from ..shared_html import personalise, rendering_for_everyone
 
@@ -33,7 +33,7 @@ def list_products():
 
 def get_product(product_id):
     """The product on sale with this id; NotFound otherwise."""
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None or not product.active:
         raise NotFound("No product with that id")
     return product
@@ -101,7 +101,7 @@ def update_product(product_id, **changes):
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise Invalid("Unknown product fields", {"fields": sorted(unknown)})
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None:
         raise NotFound("No product with that id")
     for field, value in changes.items():

@@ -17,7 +17,7 @@ def index():
     return html_page(service.catalogue_page_html())
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get("/products/<id:product_id>")
 def product(product_id):
     item = service.get_product(product_id)
     return respond(item.to_dict(), "catalog/product.html", product=item)

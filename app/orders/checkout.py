@@ -5,13 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
 
 from ..exceptions import DomainError
-from ..extensions import db
 from ..hours import earliest_pickup, local_now, pickup_problem
-from ..models import Order
-from .service import place_order
+from .service import find_placed_order, place_order
 
 FIELDS = ("name", "contact", "pickup_date", "pickup_time", "note")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,7 +23,7 @@ class CheckoutForm:
     values: dict
     token: str
     errors: dict = field(default_factory=dict)
-    order: object = None  # the placed Order (or PlacedOrder); only its public_id is used
+    order: object = None  # the PlacedOrder, once placed
 
 
 def _settings():
@@ -60,7 +57,7 @@ def submit(form, cart):
     checked = CheckoutForm({name: form.get(name, "").strip() for name in FIELDS},
                            token if 16 <= len(token) <= 64 else secrets.token_urlsafe(16))
     key = f"checkout:{checked.token}"
-    checked.order = db.session.scalar(select(Order).where(Order.idempotency_key == key))
+    checked.order = find_placed_order(key)
     if checked.order:
         return checked
     customer, checked.errors = _customer(checked.values)

@@ -34,7 +34,7 @@ RELEASES_STOCK = {CANCELLED, FAILED}
 
 @dataclass(frozen=True)
 class PlacedOrder:
-    """What the caller needs of a just-placed order (an Order row answers the same names)."""
+    """What place_order's caller needs of the order it placed (or found again by its key)."""
 
     public_id: str
     status: str
@@ -52,14 +52,14 @@ def get_order(public_id):
 
 
 def place_order(lines, idempotency_key=None, customer=None):
-    """Reserve stock and record the order in one transaction; return (order, created).
+    """Reserve stock and record the order in one transaction; return (PlacedOrder, created).
 
     `lines` maps product id to quantity (already validated). A repeated idempotency key
-    returns the first order (created=False); the same key for different items is a 422.
+    returns the first order (created=False); the same key for different items is Invalid.
     """
     request_hash = fingerprint(lines)
     if idempotency_key:
-        existing = _order_for_key(idempotency_key, request_hash)
+        existing = find_placed_order(idempotency_key, request_hash)
         if existing:
             return existing, False
 
@@ -73,7 +73,7 @@ def place_order(lines, idempotency_key=None, customer=None):
     except IntegrityError:
         # A concurrent request with the same idempotency key won the race: answer with its order.
         db.session.rollback()
-        existing = idempotency_key and _order_for_key(idempotency_key, request_hash)
+        existing = idempotency_key and find_placed_order(idempotency_key, request_hash)
         if not existing:
             raise
         return existing, False
@@ -86,11 +86,17 @@ def place_order(lines, idempotency_key=None, customer=None):
     return order, True
 
 
-def _order_for_key(key, request_hash):
-    order = db.session.scalar(select(Order).where(Order.idempotency_key == key))
-    if order is not None and order.request_fingerprint != request_hash:
+def find_placed_order(key, request_hash=None):
+    """The order placed with this idempotency key, or None; Invalid if it was for other items."""
+    row = db.session.execute(
+        select(Order.public_id, Order.status, Order.total, Order.request_fingerprint)
+        .where(Order.idempotency_key == key)
+    ).one_or_none()
+    if row is None:
+        return None
+    if request_hash is not None and row.request_fingerprint != request_hash:
         raise Invalid("This Idempotency-Key was already used for a different order")
-    return order
+    return PlacedOrder(public_id=row.public_id, status=row.status, total=row.total)
 
 
 def _orderable_products(lines):

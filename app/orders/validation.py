@@ -3,6 +3,7 @@ import hashlib
 import json
 
 from ..exceptions import Invalid, Malformed
+from ..models import MAX_ID, is_id
 
 
 def _is_int(value):
@@ -39,8 +40,8 @@ def parse_order_items(payload, max_quantity, max_lines):
             errors[field] = "must be an object with \"id\" and \"quantity\""
             continue
         product_id, quantity = item.get("id"), item.get("quantity")
-        if not _is_int(product_id) or product_id < 1:
-            errors[f"{field}.id"] = "must be a positive integer product id"
+        if not is_id(product_id):
+            errors[f"{field}.id"] = f"must be a product id: a whole number from 1 to {MAX_ID}"
         problem = quantity_problem(quantity, max_quantity)
         if problem:
             errors[f"{field}.quantity"] = problem

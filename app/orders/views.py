@@ -1,9 +1,9 @@
 """Checking out, placing orders and following their status."""
-from flask import Blueprint, current_app, make_response, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, url_for
 
 from ..cart import service as cart_service
 from ..errors import ApiError
-from ..negotiation import is_htmx, respond, wants_json
+from ..negotiation import redirect_after_write, respond, wants_json
 from . import checkout as checkout_form
 from . import service
 from .validation import parse_order_items
@@ -35,11 +35,7 @@ def _create_from_checkout():
         return respond({"error": "Please check the form", "details": form.errors}, "orders/checkout.html",
                        status=422, block="checkout_form", cart=cart, form=form)
     cart_service.clear()
-    location = url_for("orders.detail", order_id=form.order.public_id)
-    if is_htmx():
-        # A whole new page: htmx navigates there instead of swapping it into the form.
-        return make_response("", 204, {"HX-Redirect": location})
-    return redirect(location, 303)
+    return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
 
 
 def _create_from_json():
@@ -55,12 +51,11 @@ def _create_from_json():
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")
     order, created = service.place_order(lines, idempotency_key=key)
-    location = url_for("orders.detail", order_id=order.public_id)
-    headers = {"Location": location}
-    if not created:
-        headers["Idempotent-Replayed"] = "true"
     body = {"order_id": order.public_id, "status": order.status, "total": order.total}
-    return respond(body, "orders/detail.html", status=201, headers=headers, order=order)
+    response = redirect_after_write(url_for("orders.detail", order_id=order.public_id), body, status=201)
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @bp.get("/orders/<order_id>")

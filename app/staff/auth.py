@@ -1,10 +1,10 @@
 """Who is logged in as staff, and the decorator that keeps everyone else out."""
 import functools
 
-from flask import g, make_response, redirect, render_template, request, session, url_for
+from flask import g, render_template, request, session, url_for
 
 from ..errors import ApiError
-from ..negotiation import is_htmx, wants_json
+from ..negotiation import hx_redirect, is_htmx, safe_local_path, see_other, wants_json
 from .service import get_staff
 
 SESSION_KEY = "staff_id"
@@ -29,9 +29,7 @@ def current_staff():
 
 def safe_next(target):
     """`target` if it is a path on this site, else the order board (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("staff.orders")
+    return safe_local_path(target, url_for("staff.orders"))
 
 
 def staff_required(view):
@@ -46,10 +44,9 @@ def staff_required(view):
         if is_htmx():
             # htmx follows HX-Redirect whatever the status: the whole page goes to the login.
             login = url_for("staff.login", next=safe_next(_path_of(request.headers.get("HX-Current-URL"))))
-            html = render_template("staff/login_needed.html", login_url=login)
-            return make_response(html, 401, {"HX-Redirect": login, "Vary": "Accept, HX-Request"})
+            return hx_redirect(login, render_template("staff/login_needed.html", login_url=login), status=401)
         target = request.full_path.rstrip("?") if request.method == "GET" else request.referrer
-        return redirect(url_for("staff.login", next=safe_next(_path_of(target))), 303)
+        return see_other(url_for("staff.login", next=safe_next(_path_of(target))))
 
     return wrapped
 

@@ -14,12 +14,13 @@ from ..catalog.service import parse_price
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..hours import local_now
-from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, OrderItem, Product, StaffUser
+from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, OrderItem, Product, StaffUser, is_id
 
 LOGGER = logging.getLogger(__name__)
 USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
 MIN_PASSWORD = 6
 MAX_STOCK = 100_000
+WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 ACTIVE = (PENDING, PROCESSING, READY)
 DONE = (COMPLETED, CANCELLED)
 RECENTLY_DONE = 20
@@ -131,7 +132,8 @@ def product_changes(form):
             errors["price"] = str(refused)
     if "stock" in form:
         stock = str(form.get("stock", "")).strip()
-        if not stock.isdigit() or int(stock) > MAX_STOCK:
+        # ASCII digits only: "²" and "①" pass str.isdigit() but not int().
+        if not WHOLE_NUMBER.fullmatch(stock) or int(stock) > MAX_STOCK:
             errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
         else:
             changes["stock"] = int(stock)
@@ -143,7 +145,7 @@ def product_changes(form):
 
 def get_any_product(product_id):
     """Any product with this id, on sale or not; NotFound otherwise."""
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None:
         raise NotFound("No product with that id")
     return product

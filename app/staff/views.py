@@ -1,13 +1,13 @@
 """The staff pages: log in, the order board and the product list."""
 import logging
 
-from flask import Blueprint, jsonify, make_response, redirect, request, url_for
+from flask import Blueprint, jsonify, request, url_for
 
 from ..catalog.service import update_product
 from ..errors import status_for
 from ..exceptions import DomainError, Invalid
 from ..models import CANCELLED, COMPLETED, PROCESSING, READY
-from ..negotiation import is_htmx, respond, wants_json
+from ..negotiation import redirect_after_write, respond, respond_after_write, see_other, wants_json, wants_redirect
 from ..orders.service import change_status
 from . import service, throttle
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
@@ -23,7 +23,7 @@ LOCKED = "Too many failed logins for this username. Wait 15 minutes, then try ag
 
 @bp.get("/")
 def home():
-    return redirect(url_for("staff.orders"), 303)
+    return see_other(url_for("staff.orders"))
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -31,7 +31,7 @@ def login():
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
         if current_staff() is not None:
-            return redirect(next_url, 303)
+            return see_other(next_url)
         return respond({}, "staff/login.html", block="login_form", next_url=next_url, username="")
     username = request.form.get("username", "")
     if throttle.is_locked(username):
@@ -47,16 +47,13 @@ def login():
     throttle.forget(username)
     log_in(user)
     LOGGER.info("staff login username=%s", user.username)
-    if is_htmx():
-        # A whole new page: htmx navigates there instead of swapping it into the form.
-        return make_response("", 204, {"HX-Redirect": next_url})
-    return redirect(next_url, 303)
+    return redirect_after_write(next_url)
 
 
 @bp.post("/logout")
 def logout():
     log_out()
-    return redirect(url_for("staff.login"), 303)
+    return see_other(url_for("staff.login"))
 
 
 @bp.get("/orders")
@@ -79,11 +76,9 @@ def order_status(order_id):
             raise
         return _board(error=refused.message, status=status_for(refused))
     LOGGER.info("staff moved order order_id=%s to=%s by=%s", order.public_id, order.status, current_staff().username)
-    if wants_json():
-        return jsonify(order.to_dict())
-    if is_htmx():
-        return _board()
-    return redirect(url_for("staff.orders"), 303)
+    if wants_redirect():
+        return see_other(url_for("staff.orders"))
+    return jsonify(order.to_dict()) if wants_json() else _board()
 
 
 def _board(error=None, status=200):
@@ -102,7 +97,7 @@ def products():
                    saved=request.args.get("saved", type=int))
 
 
-@bp.post("/products/<int:product_id>")
+@bp.post("/products/<id:product_id>")
 @staff_required
 def product_update(product_id):
     """Change price, stock or on-sale; an invalid value is shown at its field (422)."""
@@ -116,11 +111,9 @@ def product_update(product_id):
     product = update_product(product_id, **changes)
     LOGGER.info("staff changed product product_id=%s fields=%s by=%s", product.id, ",".join(sorted(changes)),
                 current_staff().username)
-    if is_htmx():
-        return respond({}, "staff/products.html", block="product_row", product=product, saved=product.id)
-    if wants_json():
-        return jsonify(_product_json(product))
-    return redirect(url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}"), 303)
+    return respond_after_write(_product_json(product), "staff/products.html",
+                               url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}"),
+                               block="product_row", product=product, saved=product.id)
 
 
 def _submitted():
