@@ -1,0 +1,121 @@
+"""Picture uploads: only real JPEG/PNG/WebP pictures get in, stripped and re-encoded at the page sizes."""
+import io
+
+import pytest
+from PIL import Image
+
+from app.exceptions import Invalid
+from app.pictures import MAX_BYTES, URL_PREFIX, WIDTHS, sources, store_picture
+
+GPS_IFD = 0x8825
+
+
+def picture_bytes(fmt="JPEG", size=(1600, 1200), color=(200, 150, 90), **save):
+    image = Image.new("RGB", size, color)
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **save)
+    return buffer.getvalue()
+
+
+def jpeg_with_gps():
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # Orientation: rotated 90° clockwise
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)})
+    return picture_bytes("JPEG", size=(1200, 1600), exif=exif.tobytes())
+
+
+def stored_files(folder):
+    return sorted(p.name for p in (folder / "products").iterdir())
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_a_real_picture_is_stored_as_webp_at_every_size(tmp_path, fmt):
+    url = store_picture(picture_bytes(fmt), tmp_path)
+    assert url.startswith(URL_PREFIX) and url.endswith("-400.webp")
+    assert len(stored_files(tmp_path)) == len(WIDTHS)
+    for source in sources(url):
+        with Image.open(tmp_path / "products" / source.url.rsplit("/", 1)[1]) as stored:
+            assert stored.format == "WEBP"
+            assert stored.size == (source.width, source.width * 3 // 4)
+
+
+def test_location_and_camera_data_are_stripped_and_the_photo_is_turned_upright(tmp_path):
+    original = Image.open(io.BytesIO(jpeg_with_gps()))
+    assert original.getexif().get_ifd(GPS_IFD)  # the upload really carries a location
+    url = store_picture(jpeg_with_gps(), tmp_path)
+    for name in stored_files(tmp_path):
+        data = (tmp_path / "products" / name).read_bytes()
+        with Image.open(io.BytesIO(data)) as stored:
+            assert not stored.getexif()
+            assert "exif" not in stored.info and "icc_profile" not in stored.info
+        assert b"PhoneMaker" not in data and b"Exif" not in data
+    with Image.open(tmp_path / "products" / url.rsplit("/", 1)[1]) as card:
+        assert card.width > card.height  # a portrait photo, turned as the camera meant, cropped to 4:3
+
+
+def test_a_new_picture_gets_a_new_name_and_the_same_picture_the_same(tmp_path):
+    first = store_picture(picture_bytes(color=(10, 20, 30)), tmp_path)
+    assert store_picture(picture_bytes(color=(10, 20, 30)), tmp_path) == first
+    assert store_picture(picture_bytes(color=(90, 20, 30)), tmp_path) != first
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="400" height="300"/></svg>'
+HTML = b"<!doctype html><script>alert(document.cookie)</script>"
+
+
+def gif():
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300)).save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (SVG, "not a JPEG, PNG or WebP"),
+    (HTML, "not a JPEG, PNG or WebP"),
+    (b"#!/bin/sh\nrm -rf /\n", "not a JPEG, PNG or WebP"),
+    (gif(), "not a JPEG, PNG or WebP"),
+    (b"", "Choose a picture"),
+    (picture_bytes("PNG")[:400], "damaged"),
+    (picture_bytes("JPEG", size=(120, 90)), "at least 200 pixels"),
+])
+def test_anything_but_a_whole_picture_is_refused_at_the_field(tmp_path, data, message):
+    with pytest.raises(Invalid) as refused:
+        store_picture(data, tmp_path)
+    assert message in refused.value.details["picture"]
+    assert not (tmp_path / "products").exists()
+
+
+def test_a_polyglot_keeps_only_its_pixels(tmp_path):
+    polyglot = picture_bytes("PNG") + HTML  # a PNG that is also an HTML page
+    url = store_picture(polyglot, tmp_path)
+    for name in stored_files(tmp_path):
+        assert b"<script>" not in (tmp_path / "products" / name).read_bytes()
+    assert url.endswith(".webp")
+
+
+def test_a_file_over_five_megabytes_is_refused(tmp_path):
+    with pytest.raises(Invalid, match="at most 5 MB"):
+        store_picture(picture_bytes("PNG", size=(400, 300)) + b"\0" * MAX_BYTES, tmp_path)
+
+
+def png_bomb(width, height):
+    """A PNG of one-bit black pixels: a few kilobytes on disk, width×height pixels once unpacked."""
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("size", [(20000, 20000), (10000, 8000)])
+def test_a_decompression_bomb_is_refused_before_its_pixels_are_unpacked(tmp_path, size):
+    bomb = png_bomb(*size)
+    assert len(bomb) < MAX_BYTES  # small on disk, huge in memory
+    with pytest.raises(Invalid, match="megapixels"):
+        store_picture(bomb, tmp_path)
+
+
+def test_sources_only_for_uploaded_pictures():
+    assert sources("/static/products/baguette.svg") == []
+    assert sources(None) == []
+    assert sources(f"{URL_PREFIX}../../etc-400.webp") == []
+    assert [s.width for s in sources(f"{URL_PREFIX}{'a' * 20}-400.webp")] == list(WIDTHS)
