@@ -1,34 +1,68 @@
-# The bakery's everyday commands. `make run` and `make test` need only Python 3.11+.
+# The bakery's everyday commands. `make run` and `make test` need only Python 3.11+; `make` alone lists them.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+PIP := $(BIN)/pip install --disable-pip-version-check
+.DEFAULT_GOAL := help
 
-.PHONY: run install assets db test test-services test-all bench clean
+.PHONY: help run install assets db staff test test-services test-all bench clean
 
-run: install assets db ## Start the bakery on the embedded default at http://localhost:5000
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
+help: ## List the targets (this text)
+	@echo "make <target>, for example: make run, make run PORT=8000, make test, make staff user=ana"
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-install: $(BIN)/.installed
+run: $(BIN)/.installed-run assets db ## Start the bakery on the embedded default at http://localhost:5000 (make run PORT=8000 for another port)
+	@$(BIN)/python -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", $(PORT)))' 2>/dev/null \
+		|| { echo "Port $(PORT) is in use: try make run PORT=8000"; exit 1; }
+	@echo "==> Starting gunicorn on http://localhost:$(PORT)/ (Ctrl-C stops it)"
+	@($(BIN)/python -c 'from bench.processes import wait_http; wait_http("http://127.0.0.1:$(PORT)/health", 60)' 2>/dev/null \
+		&& printf '%s\n' "" "The bakery is up:" \
+		"  shop         http://localhost:$(PORT)/" \
+		"  staff        http://localhost:$(PORT)/staff/login" \
+		"  first staff user, in another terminal (asks for a password of at least 6 characters):" \
+		"               make staff user=ana" \
+		"           or  $(BIN)/flask --app wsgi create-staff ana" \
+		"Ctrl-C stops the bakery." "") &
+	@exec $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 1 --threads 8 --access-logfile - wsgi:app
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+# What running needs (requirements.txt) and, on top, the test and development tools.
+install: $(BIN)/.installed ## Create .venv/ with the runtime and the test tools (requirements-dev.txt)
+
+$(BIN)/.installed-run: requirements.txt
+	@test -d $(VENV) || { echo "==> Creating the virtual environment $(VENV)/"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> Installing what the bakery needs to run (requirements.txt) into $(VENV)/"
+	$(PIP) -r requirements.txt
+	@touch $@
+
+$(BIN)/.installed: $(BIN)/.installed-run requirements-dev.txt
+	@echo "==> Installing the test and development tools (requirements-dev.txt) into $(VENV)/"
+	$(PIP) -r requirements-dev.txt
+	@touch $@
 
 # htmx comes from npm, never from the repo; without npm the pages still work (no JavaScript needed).
-assets: app/static/vendor/htmx.min.js
+assets: app/static/vendor/htmx.min.js ## Copy htmx from npm into app/static/vendor/ (skipped without npm)
 
 app/static/vendor/htmx.min.js: package.json
 	@if command -v npm >/dev/null; then \
+		echo "==> Installing htmx from npm (package.json)"; \
 		npm install --no-audit --no-fund --silent && mkdir -p app/static/vendor && \
 		cp node_modules/htmx.org/dist/htmx.min.js $@; \
 	else echo "npm not found: pages will work without htmx"; fi
 
-db: install ## Create or upgrade the schema and load the demo products
+db: $(BIN)/.installed-run ## Create or upgrade the schema and load the demo products
+	@echo "==> Migrating the database and loading the demo products"
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
+
+ifneq ($(filter staff,$(MAKECMDGOALS)),)
+ifndef user
+$(error Say who: make staff user=ana)
+endif
+endif
+staff: db ## Add a staff user for /staff/login: make staff user=ana (asks for a password, at least 6 characters)
+	$(BIN)/flask create-staff "$(user)"
 
 test: install assets ## The test suite on the embedded default (SQLite, in-process cache and queue)
 	BAKERY_TEST_BACKEND=embedded $(BIN)/pytest
@@ -36,10 +70,10 @@ test: install assets ## The test suite on the embedded default (SQLite, in-proce
 test-services: install assets ## The same suite against PostgreSQL, Redis and RabbitMQ on localhost
 	BAKERY_TEST_BACKEND=services $(BIN)/pytest
 
-test-all: test test-services
+test-all: test test-services ## Both suites
 
 bench: install ## Load scenarios against nginx and bare-Flask baselines (PostgreSQL, Redis, RabbitMQ on localhost); BENCH_ARGS=--quick for a smoke run
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-clean:
+clean: ## Remove .venv/, node_modules/, htmx, instance/ (the SQLite database and secret key) and caches
 	rm -rf $(VENV) node_modules app/static/vendor instance .pytest_cache

@@ -30,7 +30,7 @@ def _env(name, default):
 bind = _env("GUNICORN_BIND", "0.0.0.0:5000")
 worker_class = _env("GUNICORN_WORKER_CLASS", "sync")
 # Capped: every process keeps its own PostgreSQL pool (DB_POOL_SIZE + DB_MAX_OVERFLOW),
-# and too many connections slow a small database server down (PERF-NOTES.md).
+# and too many connections slow a small database server down (README, "Limits of this machine").
 workers = int(_env("GUNICORN_WORKERS", min(2 * _cpu_count(), 8)))
 threads = int(_env("GUNICORN_THREADS", 1))  # more than 1 turns sync into gthread
 # A request that takes longer than this is stuck: every dependency has a short timeout.

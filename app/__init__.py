@@ -8,8 +8,8 @@ from sqlalchemy.engine import Engine
 
 from .catalog.cache import CatalogCache
 from .catalog.invalidation import watch_product_changes
+from .config import load_config
 from .converters import register_converters
-from .config import engine_options, load_config, redis_url_with_timeouts
 from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
@@ -23,11 +23,7 @@ def create_app(overrides=None):
     app = Flask(__name__, instance_relative_config=True)
     app.json = BakeryJSONProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(load_config(app.instance_path))
-    app.config.from_mapping(overrides or {})
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
-    if app.config["CACHE_TYPE"] == "RedisCache":
-        app.config["CACHE_REDIS_URL"] = redis_url_with_timeouts(app.config["CACHE_REDIS_URL"])
+    app.config.from_mapping(load_config(app.instance_path, overrides=overrides))
     configure_logging(app)
     register_extensions(app)
     register_converters(app)
@@ -39,8 +35,7 @@ def create_app(overrides=None):
 
 
 def configure_logging(app):
-    level = os.environ.get("LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def register_extensions(app):

@@ -22,7 +22,7 @@ def database_url(env=os.environ, instance_path="instance"):
     return f"sqlite:///{Path(instance_path).resolve() / 'bakery.db'}"
 
 
-def engine_options(url):
+def engine_options(url, pool_size=5, max_overflow=5):
     """Short timeouts everywhere: a dead dependency must give an error, never a hang."""
     if url.startswith("sqlite"):
         # SQLite waits for the write lock instead of failing at once.
@@ -31,8 +31,8 @@ def engine_options(url):
     # database restart fails one request (a 503, see errors.py) and the pool is renewed.
     return {
         "pool_recycle": 1800,
-        "pool_size": int(os.environ.get("DB_POOL_SIZE", "5")),
-        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "5")),
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
         "pool_timeout": 5,
         "connect_args": {"connect_timeout": 3, "options": "-c statement_timeout=10000"},
     }
@@ -63,10 +63,10 @@ def cache_settings(env=os.environ):
     return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
 
 
-def secret_key(env=os.environ, instance_path="instance"):
-    """SECRET_KEY from the environment; the embedded default keeps a random one in instance/."""
-    if env.get("SECRET_KEY"):
-        return env["SECRET_KEY"]
+def secret_key(given, instance_path="instance"):
+    """The key given (environment or overrides); without one, a random key kept in instance/."""
+    if given:
+        return given
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,11 +75,19 @@ def secret_key(env=os.environ, instance_path="instance"):
     return path.read_text().strip()
 
 
-def load_config(instance_path, env=os.environ):
-    """The whole configuration as a dict, read once when the app is created."""
-    return {
-        "SECRET_KEY": secret_key(env, instance_path),
+def load_config(instance_path, env=os.environ, overrides=None):
+    """The whole configuration as a dict, read once when the app is created.
+
+    `overrides` (tests use them) replace settings read from `env` before the derived ones
+    (secret key, engine options, Redis timeouts) are computed, so they follow an override.
+    """
+    config = {
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
+        # PostgreSQL connections each process keeps open, and how many more it may open at peak.
+        "DB_POOL_SIZE": int(env.get("DB_POOL_SIZE", "5")),
+        "DB_MAX_OVERFLOW": int(env.get("DB_MAX_OVERFLOW", "5")),
         "RABBITMQ_URL": env.get("RABBITMQ_URL") or None,
         "ORDERS_QUEUE": env.get("ORDERS_QUEUE", "orders"),
         # A failing order is tried this many times, then marked Failed and dead-lettered.
@@ -103,4 +111,11 @@ def load_config(instance_path, env=os.environ):
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no "expired" at checkout
         **cache_settings(env),
+        **(overrides or {}),
     }
+    config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], instance_path)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(
+        config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_MAX_OVERFLOW"]))
+    if config["CACHE_TYPE"] == "RedisCache":
+        config["CACHE_REDIS_URL"] = redis_url_with_timeouts(config["CACHE_REDIS_URL"])
+    return config

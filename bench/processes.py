@@ -1,4 +1,8 @@
-"""Child processes of the benchmark: free ports, start in their own group, wait, stop."""
+"""Child processes of the benchmark: free ports, start in their own group, wait, stop.
+
+`free_port` and `wait_http` are the only copies: the tests use them too (bench needs
+nothing but the standard library here, and must never import tests).
+"""
 import os
 import signal
 import socket
@@ -13,6 +17,22 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_http(url, timeout=30.0, process=None):
+    """Wait until `url` answers (any HTTP status); RuntimeError if `process` (a Popen) exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"exited ({process.returncode}) before {url} answered")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
 class Process:
@@ -36,18 +56,10 @@ class Process:
 
     def wait_http(self, url, timeout=30.0):
         """Wait until `url` answers (any HTTP status); fail early if the process dies."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.popen.returncode}):\n{self.log_tail()}")
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not answer {url} within {timeout:.0f} s:\n{self.log_tail()}")
+        try:
+            wait_http(url, timeout, self.popen)
+        except RuntimeError as error:
+            raise RuntimeError(f"{self.name}: {error}:\n{self.log_tail()}") from None
 
     def stop(self, timeout=10.0):
         """SIGTERM to the whole group, SIGKILL if it is still there after `timeout`."""

@@ -16,19 +16,26 @@ from app import create_app
 from app.extensions import cache, db
 from app.models import Product
 from app.seed_data import demo_products
+from tests.helpers import BACKEND, ON_SERVICES
 
-BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
-ON_SERVICES = BACKEND == "services"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 TABLES = ("notifications", "order_items", "orders", "products", "staff_users")
 
-services_only = pytest.mark.skipif(not ON_SERVICES, reason="needs the real services (BAKERY_TEST_BACKEND=services)")
-
 
 def pytest_report_header(config):
     return f"bakery backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `services` skip on the embedded default."""
+    if ON_SERVICES:
+        return
+    skip = pytest.mark.skip(reason="needs the real services (BAKERY_TEST_BACKEND=services)")
+    for item in items:
+        if item.get_closest_marker("services"):
+            item.add_marker(skip)
 
 
 def _ensure_postgres_database(url):

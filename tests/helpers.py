@@ -1,6 +1,14 @@
-"""Small helpers shared by the tests."""
+"""Small helpers shared by the tests (conftest.py holds only fixtures and hooks)."""
 import json
+import os
 import time
+
+import pytest
+
+BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
+ON_SERVICES = BACKEND == "services"
+# Needs the real services: marked `services`, which conftest.py skips unless BAKERY_TEST_BACKEND=services.
+services_only = pytest.mark.services
 
 JSON = {"Accept": "application/json"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

@@ -5,16 +5,17 @@ Screenshots of every page at phone and desktop width land in test-artifacts/.
 """
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ON_SERVICES
+from bench.processes import free_port, wait_http
+from tests.helpers import ON_SERVICES
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,12 +45,6 @@ def chromium():
         browser.close()
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _server_env(settings):
     """The test settings as the environment variables the app reads."""
     env = {k: v for k, v in os.environ.items() if k not in ("DB_HOST", "REDIS_URL", "RABBITMQ_URL")}
@@ -61,23 +56,10 @@ def _server_env(settings):
     return env
 
 
-def _wait_until_up(url, process, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
 @pytest.fixture
 def live_server(settings, products, tmp_path):
     """gunicorn serving the app on a free port over the test database with the demo products."""
-    port = _free_port()
+    port = free_port()
     env = _server_env(settings)
     processes = []
     log = open(tmp_path / "server.log", "w")
@@ -90,7 +72,7 @@ def live_server(settings, products, tmp_path):
                                           stdout=log, stderr=subprocess.STDOUT))
     try:
         try:
-            _wait_until_up(f"http://127.0.0.1:{port}/products", processes[0])
+            wait_http(f"http://127.0.0.1:{port}/products", 30, processes[0])
         except RuntimeError as error:
             log.flush()
             pytest.fail(f"{error}; server log:\n{(tmp_path / 'server.log').read_text()[-3000:]}")

@@ -13,8 +13,8 @@ from sqlalchemy import event, text
 
 from app.catalog.service import update_product
 from app.extensions import db
-from tests.conftest import services_only
-from tests.helpers import JSON, post_order
+from bench.processes import free_port as _free_port
+from tests.helpers import JSON, post_order, services_only
 
 
 class QueryCounter:
@@ -131,12 +131,6 @@ def test_after_a_change_many_requests_at_once_rebuild_it_once(app, products, pro
 
 
 # --- with a Redis of the tests' own, which they may stop and pause ---------------------
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @pytest.fixture
 def own_redis(tmp_path):

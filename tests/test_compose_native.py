@@ -28,11 +28,12 @@ import pytest
 import redis
 
 from app.seed_data import demo_products
+from bench.processes import free_port
 from tests.compose_tools import (ROOT, VENV_BIN, compose_config, environment, example_env, native_nginx_conf,
                                  need, render_nginx_template, stage_env, stage_image, tool)
-from tests.conftest import services_only
+from tests.helpers import services_only
 
-pytestmark = services_only
+pytestmark = [services_only, pytest.mark.slow]
 
 DB_NAME = "bakery_compose_test"
 REDIS_DB = 12
@@ -50,12 +51,6 @@ TEST_ENV = {  # the test's .env: the local services' credentials, its own names
 }
 JSON_ACCEPT = {"Accept": "application/json"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http(url, method="GET", body=None, headers=None, timeout=10):

@@ -5,8 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Order, OrderItem
-from tests.conftest import services_only
-from tests.helpers import post_order
+from tests.helpers import post_order, services_only
 
 pytestmark = services_only
 POOL = {"pool_size": 50, "max_overflow": 0, "pool_timeout": 30}

@@ -1,8 +1,7 @@
 """GET /health: real checks of each dependency, a 503 when one is down, never a hang."""
 import time
 
-from tests.conftest import ON_SERVICES, services_only
-from tests.helpers import JSON
+from tests.helpers import JSON, ON_SERVICES, services_only
 
 
 def test_healthy_when_everything_answers(client):

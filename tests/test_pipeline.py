@@ -15,8 +15,7 @@ from app import rabbitmq
 from app.extensions import db
 from app.models import Order
 from app.outbox import OutboxRelay
-from tests.conftest import services_only
-from tests.helpers import post_order
+from tests.helpers import post_order, services_only
 from tests.pipeline import (
     WorkerProcess, delete_queues, notifications_per_order, publish_raw, rabbitmq_stopped,
     ready_messages, statuses, take_all, unpublished, wait_until,
@@ -100,6 +99,7 @@ def test_fifty_orders_reach_processing_with_one_notification_each(pipeline):
     assert take_all(pipeline.url, pipeline.dead) == []
 
 
+@pytest.mark.slow
 def test_worker_killed_with_unacked_messages_loses_and_doubles_nothing(pipeline, locked_order):
     order_ids = pipeline.place(60)
     pipeline.wait_published()
@@ -117,6 +117,7 @@ def test_worker_killed_with_unacked_messages_loses_and_doubles_nothing(pipeline,
     pipeline.processed_once_each(order_ids)
 
 
+@pytest.mark.slow
 def test_orders_placed_while_rabbitmq_is_down_are_all_processed_once_it_is_back(pipeline):
     pipeline.worker().wait_until_consuming()
     with rabbitmq_stopped():
@@ -158,6 +159,7 @@ def test_poison_messages_are_dead_lettered_and_the_worker_keeps_serving(pipeline
     pipeline.processed_once_each(order_ids)
 
 
+@pytest.mark.slow
 def test_two_workers_never_process_an_order_twice(pipeline):
     workers = [pipeline.worker(), pipeline.worker()]
     for worker in workers:
@@ -169,6 +171,7 @@ def test_two_workers_never_process_an_order_twice(pipeline):
     assert all(worker.processed() for worker in workers), "one worker got nothing"
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_message_in_hand_exits_zero_and_loses_nothing(pipeline, locked_order):
     order_ids = pipeline.place(60)
     pipeline.wait_published()
@@ -216,6 +219,7 @@ def test_an_order_that_keeps_failing_is_marked_failed_gives_stock_back_and_is_de
     assert [rabbitmq.decode_order(body) for body in take_all(pipeline.url, pipeline.dead)] == [doomed]
 
 
+@pytest.mark.slow
 def test_relays_racing_over_the_same_outbox_publish_each_order_once(pipeline):
     order_ids = pipeline.place(300)
     pipeline.wait_published()

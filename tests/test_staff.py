@@ -102,6 +102,7 @@ def test_login_with_an_unknown_user_says_the_same(client, staff):
     assert "don't match" in soup_of(response).select_one("#login-error").get_text()
 
 
+@pytest.mark.slow
 def test_too_many_failed_logins_lock_the_username_even_for_the_right_password(client, staff):
     from app.staff.throttle import MAX_FAILURES
 
@@ -115,6 +116,7 @@ def test_too_many_failed_logins_lock_the_username_even_for_the_right_password(cl
     assert client.post("/staff/login", data={"username": "bob", "password": "x"}, headers=BROWSER).status_code == 422
 
 
+@pytest.mark.slow
 def test_a_successful_login_clears_the_failure_count(client, staff):
     from app.staff.throttle import MAX_FAILURES
 
