@@ -12,13 +12,14 @@ from sqlalchemy import select
 from . import rabbitmq
 from .extensions import db
 from .models import PENDING, Order, utcnow
+from .orders.processing import handle_order
 from .outbox import OutboxRelay
 
 LOGGER = logging.getLogger(__name__)
 
 
 class InProcessQueue:
-    """A thread in this process runs the worker's own processing code on each order.
+    """A thread in this process runs the same processing as the worker (app/orders/processing.py).
 
     Orders left Pending (the process stopped before processing them) are swept up
     every `sweep_seconds`, so the orders table is the outbox here too.
@@ -76,8 +77,6 @@ class InProcessQueue:
                 self._orders.task_done()
 
     def _handle(self, order_id):
-        from worker.handling import handle_order  # the worker's code, shared
-
         try:
             # RETRY needs nothing here: the order stays Pending and the next sweep retries it.
             handle_order(order_id, self.app.config["ORDER_MAX_ATTEMPTS"])

@@ -3,8 +3,8 @@ import pytest
 
 from app import rabbitmq
 from app.backoff import Backoff
+from app.orders.processing import ACK, DEAD_LETTER, handle_order
 from tests.helpers import post_order, wait_for_status
-from worker.handling import ACK, DEAD_LETTER, handle_order
 
 
 @pytest.mark.parametrize("body", [b"", b"not json", b"[]", b"null", b'{"order": "x"}', b'{"order_id": 7}',

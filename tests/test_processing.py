@@ -1,11 +1,18 @@
-"""The worker's processing function: idempotent, one notification per order."""
+"""The order processing function: idempotent, one notification per order, and it lives in app/."""
+import ast
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
+import app as app_package
+from app.config import load_config
 from app.extensions import db
 from app.models import Notification, Order
+from app.orders.processing import UnknownOrder, process_order
 from tests.helpers import post_order, wait_for_status
-from worker.processing import UnknownOrder, process_order
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_processing_twice_changes_nothing_the_second_time(app, client, products):
@@ -23,3 +30,21 @@ def test_unknown_order_is_refused(app):
     with app.app_context():
         with pytest.raises(UnknownOrder):
             process_order("no-such-order-0000")
+
+
+def test_nothing_under_app_imports_the_worker_process():
+    imported = set()
+    for path in Path(app_package.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                imported.update((path.name, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add((path.name, node.module))
+    assert [(name, module) for name, module in imported if module.split(".")[0] == "worker"] == []
+
+
+def test_mail_settings_default_to_the_compose_file_and_env_example(tmp_path):
+    config = load_config(tmp_path, env={"SECRET_KEY": "x"})
+    assert (config["MAIL_SERVER"], config["MAIL_PORT"]) == (None, 25)
+    assert f"MAIL_FROM: ${{MAIL_FROM:-{config['MAIL_FROM']}}}" in (ROOT / "docker-compose.yml").read_text()
+    assert f"MAIL_FROM={config['MAIL_FROM']}\n" in (ROOT / ".env.example").read_text()

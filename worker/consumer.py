@@ -7,7 +7,7 @@ from sqlalchemy import text
 from app import rabbitmq
 from app.backoff import Backoff
 from app.extensions import db
-from worker.handling import ACK, DATABASE_DOWN, RETRY, DatabaseUnavailable, handle_order
+from app.orders.processing import ACK, DATABASE_DOWN, RETRY, DatabaseUnavailable, handle_order
 
 LOGGER = logging.getLogger(__name__)
 
