@@ -6,8 +6,9 @@ from sqlalchemy import text
 
 from app import rabbitmq
 from app.backoff import Backoff
+from app.database import DATABASE_DOWN
 from app.extensions import db
-from app.orders.processing import ACK, DATABASE_DOWN, RETRY, DatabaseUnavailable, handle_order
+from app.orders.processing import ACK, RETRY, DatabaseUnavailable, handle_order
 
 LOGGER = logging.getLogger(__name__)
 

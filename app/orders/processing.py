@@ -9,9 +9,8 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from ..database import DATABASE_DOWN
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import FAILED, PENDING, PROCESSING, Notification, Order, utcnow
@@ -23,8 +22,6 @@ ACK, RETRY, DEAD_LETTER = "ack", "retry", "dead-letter"
 CONFIRMATION = "confirmation"
 # INSERT … ON CONFLICT DO NOTHING: one round trip, where a savepoint would take three.
 INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
-# The database itself is unreachable: no attempt was made, so none is counted.
-DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
 class UnknownOrder(Exception):
@@ -32,7 +29,7 @@ class UnknownOrder(Exception):
 
 
 class DatabaseUnavailable(Exception):
-    """Processing could not reach the database; the message must wait, not fail."""
+    """Processing could not reach the database (DATABASE_DOWN): no attempt was made, so none is counted."""
 
 
 def handle_order(order_id, max_attempts):
