@@ -51,10 +51,6 @@ class InProcessQueue:
         self.start()
         self._orders.put(order_id)
 
-    def join(self):
-        """Block until every published order has been processed (used by tests and scripts)."""
-        self._orders.join()
-
     def check(self):
         alive = self._thread is None or self._thread.is_alive()
         return ("ok", "in-process") if alive else ("down", "consumer thread stopped")
@@ -69,12 +65,9 @@ class InProcessQueue:
                 with self.app.app_context():
                     self._sweep()
                 continue
-            try:
-                if order_id is not None:
-                    with self.app.app_context():
-                        self._handle(order_id)
-            finally:
-                self._orders.task_done()
+            if order_id is not None:
+                with self.app.app_context():
+                    self._handle(order_id)
 
     def _handle(self, order_id):
         try:
