@@ -25,14 +25,15 @@ class WorkerProcess:
     def __init__(self, app, log_path):
         self.log_path = log_path
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DB_", "REDIS_", "MAIL_"))},
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DB_", "REDIS_", "MAIL_", "RABBITMQ_"))},
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "RABBITMQ_URL": app.config["RABBITMQ_URL"],
             "ORDERS_QUEUE": app.config["ORDERS_QUEUE"],
             "SECRET_KEY": "test-secret",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
+        if app.config["RABBITMQ_URL"]:  # else the worker polls the database, as on the embedded default
+            self.env["RABBITMQ_URL"] = app.config["RABBITMQ_URL"]
         self.process = None
 
     def start(self):
@@ -53,6 +54,15 @@ class WorkerProcess:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
+
+    def handles(self, signum):
+        """Whether the process has installed a handler for `signum` yet (Linux: SigCgt in /proc)."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except FileNotFoundError:
+            return False
+        caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.MULTILINE).group(1), 16)
+        return bool(caught & (1 << (signum - 1)))
 
     def kill(self):
         self.process.kill()
