@@ -84,6 +84,9 @@ def load_config(instance_path, env=os.environ):
         "ORDERS_QUEUE": env.get("ORDERS_QUEUE", "orders"),
         # A failing order is tried this many times, then marked Failed and dead-lettered.
         "ORDER_MAX_ATTEMPTS": int(env.get("ORDER_MAX_ATTEMPTS", "5")),
+        # Between those tries it waits base, 2·base, 4·base, … seconds, never more than the max.
+        "ORDER_RETRY_BASE_SECONDS": float(env.get("ORDER_RETRY_BASE_SECONDS", "2")),
+        "ORDER_RETRY_MAX_SECONDS": float(env.get("ORDER_RETRY_MAX_SECONDS", "60")),
         "WORKER_PREFETCH": int(env.get("WORKER_PREFETCH", "32")),
         # Confirmations go by SMTP when MAIL_SERVER is set, else to the log.
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,

@@ -2,14 +2,19 @@
 
 Plain, idempotent functions, free of HTTP and of any broker: the RabbitMQ consumer
 (worker/consumer.py) and the embedded in-process queue (app/queue.py) both call
-handle_order() and only turn its outcome into their own ack, retry or dead-letter.
+handle_order() and only turn its outcome into their own ack, retry (after the outcome's
+delay: capped exponential back-off) or dead-letter.
 """
 import logging
+from datetime import timedelta
+from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..backoff import Backoff
 from ..database import DATABASE_DOWN
 from ..exceptions import DomainError
 from ..extensions import db
@@ -24,6 +29,13 @@ CONFIRMATION = "confirmation"
 INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
+class Outcome(NamedTuple):
+    """What to do with an order's message: ACK, RETRY (after `delay` seconds) or DEAD_LETTER."""
+
+    action: str
+    delay: float = 0.0
+
+
 class UnknownOrder(Exception):
     """The message names no order: retrying can never help."""
 
@@ -33,20 +45,21 @@ class DatabaseUnavailable(Exception):
 
 
 def handle_order(order_id, max_attempts):
-    """Process the order named by a message (None: unreadable) and return ACK, RETRY or DEAD_LETTER.
+    """Process the order named by a message (None: unreadable); return the Outcome for its message.
 
-    A failure counts as an attempt on the order; the last allowed one marks it Failed
-    (which gives its stock back). Raises DatabaseUnavailable if the database is down.
+    A failure counts as an attempt on the order and asks for a retry after retry_delay();
+    the last allowed one marks it Failed (which gives its stock back). Raises
+    DatabaseUnavailable if the database is down.
     """
     if order_id is None:
         LOGGER.warning("poison message dead-lettered order_id=None")
-        return DEAD_LETTER
+        return Outcome(DEAD_LETTER)
     try:
         process_order(order_id)
-        return ACK
+        return Outcome(ACK)
     except UnknownOrder:
         LOGGER.warning("unknown order dead-lettered order_id=%s", order_id)
-        return DEAD_LETTER
+        return Outcome(DEAD_LETTER)
     except DATABASE_DOWN as error:
         db.session.rollback()
         raise DatabaseUnavailable(str(error)) from error
@@ -60,19 +73,32 @@ def _count_failure(order_id, reason, max_attempts):
     try:
         attempts = record_failed_attempt(order_id, reason)
         if attempts is None:  # no longer Pending: someone else finished or cancelled it
-            return ACK
+            return Outcome(ACK)
         if attempts < max_attempts:
-            LOGGER.warning("order will be retried order_id=%s attempt=%d/%d", order_id, attempts, max_attempts)
-            return RETRY
+            delay = retry_delay(attempts)
+            LOGGER.warning("order will be retried order_id=%s attempt=%d/%d retry_in=%.2fs",
+                           order_id, attempts, max_attempts, delay)
+            return Outcome(RETRY, delay)
         change_status(order_id, FAILED, reason=reason)
     except DATABASE_DOWN as error:
         db.session.rollback()
         raise DatabaseUnavailable(str(error)) from error
     except DomainError:  # the order moved on (or went) meanwhile; nothing is left to do
         db.session.rollback()
-        return ACK
+        return Outcome(ACK)
     LOGGER.error("order failed order_id=%s attempts=%d reason=%s", order_id, attempts, reason)
-    return DEAD_LETTER
+    return Outcome(DEAD_LETTER)
+
+
+def retry_delay(attempts):
+    """Seconds to wait before trying an order again after its `attempts`-th failure: base, 2·base, … up to max."""
+    config = current_app.config
+    return Backoff(config["ORDER_RETRY_BASE_SECONDS"], config["ORDER_RETRY_MAX_SECONDS"]).delay(attempts - 1)
+
+
+def waiting_for_retry(attempts, last_failed_at, now):
+    """Whether a Pending order that failed `attempts` times, the last at `last_failed_at`, is still backing off."""
+    return attempts > 0 and last_failed_at + timedelta(seconds=retry_delay(attempts)) > now
 
 
 def process_order(public_id):
