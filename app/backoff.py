@@ -1,4 +1,4 @@
-"""Capped exponential back-off, for reconnect loops that must never spin."""
+"""Capped exponential back-off, for reconnect loops that must never spin and for order retries."""
 
 
 class Backoff:
@@ -9,9 +9,13 @@ class Backoff:
         self.cap = cap
         self._failures = 0
 
+    def delay(self, failures):
+        """The delay after `failures` earlier failures in a row (0: base), without counting one."""
+        return min(self.cap, self.base * (2 ** min(failures, 64)))  # 2**64·base is past any cap
+
     def next(self):
         """The delay before the next try; each call doubles it, up to the cap."""
-        delay = min(self.cap, self.base * (2 ** self._failures))
+        delay = self.delay(self._failures)
         self._failures += 1
         return delay
 

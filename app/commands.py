@@ -81,6 +81,9 @@ def dead_letters_command(requeue):
         click.echo(body.decode(errors="replace"))
     where = f"sent back to {queue}" if requeue else f"in {rabbitmq.dead_letter_name(queue)}"
     click.echo(f"{len(bodies)} dead-lettered messages {where}.")
+    # Not dead yet: orders that failed and wait for their next try, which the worker makes by itself.
+    waiting = rabbitmq.retries_waiting(url, queue)
+    click.echo(f"{waiting} messages waiting for a retry in {rabbitmq.retry_name(queue)}.")
 
 
 @click.command("create-staff")

@@ -92,7 +92,14 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "ORDERS_QUEUE": env.get("ORDERS_QUEUE", "orders"),
         # A failing order is tried this many times, then marked Failed and dead-lettered.
         "ORDER_MAX_ATTEMPTS": int(env.get("ORDER_MAX_ATTEMPTS", "5")),
+        # Between those tries it waits base, 2·base, 4·base, … seconds, never more than the max.
+        "ORDER_RETRY_BASE_SECONDS": float(env.get("ORDER_RETRY_BASE_SECONDS", "2")),
+        "ORDER_RETRY_MAX_SECONDS": float(env.get("ORDER_RETRY_MAX_SECONDS", "60")),
         "WORKER_PREFETCH": int(env.get("WORKER_PREFETCH", "32")),
+        # Confirmations go by SMTP when MAIL_SERVER is set, else to the log.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or "25"),
+        "MAIL_FROM": env.get("MAIL_FROM") or "orders@bakery.example",  # as in docker-compose.yml and .env.example
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_ITEM_QUANTITY": int(env.get("MAX_ITEM_QUANTITY", "50")),
         "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),

@@ -2,9 +2,9 @@
 import logging
 
 from flask import jsonify, render_template
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .database import DATABASE_DOWN
 from .exceptions import Conflict, DomainError, Invalid, Malformed, NotFound
 from .extensions import db
 from .negotiation import wants_json
@@ -71,5 +71,6 @@ def register_errorhandlers(app):
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
+    for error in DATABASE_DOWN:  # the same tuple the worker waits on
+        app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

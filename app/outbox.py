@@ -71,10 +71,6 @@ class OutboxRelay:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def is_alive(self):
-        """Whether the relay thread is running."""
-        return self._thread is not None and self._thread.is_alive()
-
     def _run(self):
         backoff = Backoff()
         with self.app.app_context():

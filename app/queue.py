@@ -2,9 +2,11 @@
 
 Both expose the same small interface: publish(order_id), check(), start(), stop().
 """
+import heapq
 import logging
 import queue
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,22 +14,25 @@ from sqlalchemy import select
 from . import rabbitmq
 from .extensions import db
 from .models import PENDING, Order, utcnow
+from .orders.processing import RETRY, handle_order, waiting_for_retry
 from .outbox import OutboxRelay
 
 LOGGER = logging.getLogger(__name__)
 
 
 class InProcessQueue:
-    """A thread in this process runs the worker's own processing code on each order.
+    """A thread in this process runs the same processing as the worker (app/orders/processing.py).
 
     Orders left Pending (the process stopped before processing them) are swept up
-    every `sweep_seconds`, so the orders table is the outbox here too.
+    every `sweep_seconds`, so the orders table is the outbox here too. A failed order
+    is tried again after its back-off (retry_delay), never sooner, by the sweep too.
     """
 
     def __init__(self, app, sweep_seconds=5.0):
         self.app = app
         self.sweep_seconds = sweep_seconds
         self._orders = queue.Queue()
+        self._retries = []  # heap of (monotonic time due, order id); only the consumer thread touches it
         self._thread = None
         self._started = threading.Lock()
         self._stopping = threading.Event()
@@ -50,10 +55,6 @@ class InProcessQueue:
         self.start()
         self._orders.put(order_id)
 
-    def join(self):
-        """Block until every published order has been processed (used by tests and scripts)."""
-        self._orders.join()
-
     def check(self):
         alive = self._thread is None or self._thread.is_alive()
         return ("ok", "in-process") if alive else ("down", "consumer thread stopped")
@@ -61,41 +62,56 @@ class InProcessQueue:
     def _run(self):
         with self.app.app_context():
             self._sweep()
+        next_sweep = time.monotonic() + self.sweep_seconds
         while not self._stopping.is_set():
-            try:
-                order_id = self._orders.get(timeout=self.sweep_seconds)
-            except queue.Empty:
+            now = time.monotonic()
+            if self._retries and self._retries[0][0] <= now:
+                order_id = heapq.heappop(self._retries)[1]
+            elif now >= next_sweep:
                 with self.app.app_context():
                     self._sweep()
+                next_sweep = time.monotonic() + self.sweep_seconds
                 continue
-            try:
-                if order_id is not None:
-                    with self.app.app_context():
-                        self._handle(order_id)
-            finally:
-                self._orders.task_done()
+            else:
+                wake = min(next_sweep, self._retries[0][0]) if self._retries else next_sweep
+                try:
+                    order_id = self._orders.get(timeout=wake - now)
+                except queue.Empty:
+                    continue
+            if order_id is not None:
+                with self.app.app_context():
+                    self._handle(order_id)
 
     def _handle(self, order_id):
-        from worker.handling import handle_order  # the worker's code, shared
-
         try:
-            # RETRY needs nothing here: the order stays Pending and the next sweep retries it.
-            handle_order(order_id, self.app.config["ORDER_MAX_ATTEMPTS"])
+            outcome = handle_order(order_id, self.app.config["ORDER_MAX_ATTEMPTS"])
         except Exception:
             LOGGER.exception("order processing failed order_id=%s", order_id)
+            return
+        if outcome.action == RETRY:
+            heapq.heappush(self._retries, (time.monotonic() + outcome.delay, order_id))
 
     def _sweep(self):
         try:
-            cutoff = utcnow() - timedelta(seconds=self.sweep_seconds)
-            stale = db.session.scalars(
-                select(Order.public_id).where(Order.status == PENDING, Order.created_at < cutoff).limit(500)
+            now = utcnow()
+            cutoff = now - timedelta(seconds=self.sweep_seconds)
+            stale = db.session.execute(
+                select(Order.public_id, Order.processing_attempts, Order.updated_at)
+                .where(Order.status == PENDING, Order.created_at < cutoff)
+                .order_by(Order.id)
+                .limit(500)
             ).all()
+            db.session.rollback()
         except Exception:
             db.session.rollback()
             LOGGER.exception("sweep for unprocessed orders failed")
             return
-        for order_id in stale:
-            self._handle(order_id)
+        scheduled = {order_id for _, order_id in self._retries}
+        for order_id, attempts, last_failed_at in stale:
+            # A failed order is retried when its back-off is over: by the heap if this process
+            # failed it, else (failed before a restart, or by another process) by a later sweep.
+            if order_id not in scheduled and not waiting_for_retry(attempts, last_failed_at, now):
+                self._handle(order_id)
 
 
 class RabbitMQQueue:

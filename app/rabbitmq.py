@@ -1,6 +1,6 @@
 """RabbitMQ in one place: connection settings, the queue topology, the message format.
 
-The publisher (app/outbox.py), the consumer (worker/consumer.py) and /health all go
+The publisher (app/outbox.py), the consumer (worker/consumer.py), the CLI and /health all go
 through here, so they agree on names, queue arguments and timeouts.
 """
 import json
@@ -49,8 +49,13 @@ def dead_letter_name(queue):
     return f"{queue}.dead"
 
 
+def retry_name(queue):
+    """The queue where `queue`'s messages wait out their retry delay (e.g. orders.retry)."""
+    return f"{queue}.retry"
+
+
 def declare_topology(channel, queue):
-    """Declare the orders queue and its dead-letter exchange and queue; safe to repeat.
+    """Declare the orders queue, its dead-letter exchange and queue, and its retry queue; safe to repeat.
 
     Quorum queues: RabbitMQ's durable type, which counts deliveries itself
     (x-delivery-limit) and writes every message to disk before confirming it.
@@ -64,6 +69,23 @@ def declare_topology(channel, queue):
         "x-dead-letter-exchange": dead,
         "x-delivery-limit": DELIVERY_LIMIT,
     })
+    # Nobody consumes the retry queue: a message published there with an `expiration`
+    # (retry_properties) is dead-lettered back to `queue` through the default exchange once
+    # it has waited that long. At-least-once dead-lettering (quorum queues, RabbitMQ ≥ 3.10)
+    # keeps it until `queue` has it; it needs reject-publish overflow, moot without a length limit.
+    channel.queue_declare(retry_name(queue), durable=True, arguments={
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": queue,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    })
+
+
+def retry_properties(delay):
+    """Properties of a message that should wait `delay` seconds in the retry queue (at least 1 ms)."""
+    return pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent, content_type="application/json",
+                                expiration=str(max(1, round(delay * 1000))))
 
 
 def encode_order(order_id):
@@ -79,6 +101,18 @@ def decode_order(body):
         return None
     order_id = message.get("order_id") if isinstance(message, dict) else None
     return order_id if isinstance(order_id, str) and order_id else None
+
+
+def retries_waiting(url, queue):
+    """How many of `queue`'s messages are waiting out a retry delay."""
+    connection = connect(url)
+    try:
+        channel = connection.channel()
+        declare_topology(channel, queue)
+        return channel.queue_declare(retry_name(queue), passive=True).method.message_count
+    finally:
+        if connection.is_open:
+            connection.close()
 
 
 def ping(url, queue, timeout=1.0):

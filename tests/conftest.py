@@ -55,7 +55,9 @@ def _ensure_postgres_database(url):
 def settings(tmp_path_factory):
     """The settings every test app gets for the chosen backend."""
     instance = tmp_path_factory.mktemp("instance")
-    common = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+    # Retries of a failed order wait 0.05 s, 0.1 s, … so that tests of failing orders stay fast.
+    common = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+              "ORDER_RETRY_BASE_SECONDS": 0.05, "ORDER_RETRY_MAX_SECONDS": 1.0}
     if ON_SERVICES:
         _ensure_postgres_database(PG_URL)
         return {

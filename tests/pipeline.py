@@ -7,9 +7,10 @@ import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app import rabbitmq
 from app.extensions import db
@@ -25,14 +26,18 @@ class WorkerProcess:
     def __init__(self, app, log_path):
         self.log_path = log_path
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DB_", "REDIS_", "MAIL_"))},
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DB_", "REDIS_", "MAIL_", "RABBITMQ_"))},
             "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-            "RABBITMQ_URL": app.config["RABBITMQ_URL"],
             "ORDERS_QUEUE": app.config["ORDERS_QUEUE"],
+            "ORDER_MAX_ATTEMPTS": str(app.config["ORDER_MAX_ATTEMPTS"]),
+            "ORDER_RETRY_BASE_SECONDS": str(app.config["ORDER_RETRY_BASE_SECONDS"]),
+            "ORDER_RETRY_MAX_SECONDS": str(app.config["ORDER_RETRY_MAX_SECONDS"]),
             "SECRET_KEY": "test-secret",
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
+        if app.config["RABBITMQ_URL"]:  # else the worker polls the database, as on the embedded default
+            self.env["RABBITMQ_URL"] = app.config["RABBITMQ_URL"]
         self.process = None
 
     def start(self):
@@ -53,6 +58,15 @@ class WorkerProcess:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
+
+    def handles(self, signum):
+        """Whether the process has installed a handler for `signum` yet (Linux: SigCgt in /proc)."""
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except FileNotFoundError:
+            return False
+        caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.MULTILINE).group(1), 16)
+        return bool(caught & (1 << (signum - 1)))
 
     def kill(self):
         self.process.kill()
@@ -118,18 +132,20 @@ def publish_raw(url, queue, *bodies):
 
 
 def delete_queues(url, queue):
-    """Delete `queue` and its dead-letter queue and exchange."""
+    """Delete `queue`, its retry queue and its dead-letter queue and exchange."""
     dead = rabbitmq.dead_letter_name(queue)
     with broker_channel(url) as channel:
+        channel.queue_delete(rabbitmq.retry_name(queue))  # first: it could hand a message back to `queue`
         channel.queue_delete(queue)
         channel.queue_delete(dead)
         channel.exchange_delete(dead)
 
 
 def purge_queues(url, queue):
-    """Empty `queue` and its dead-letter queue, declaring them if needed."""
+    """Empty `queue`, its retry queue and its dead-letter queue, declaring them if needed."""
     with broker_channel(url) as channel:
         rabbitmq.declare_topology(channel, queue)
+        channel.queue_purge(rabbitmq.retry_name(queue))
         channel.queue_purge(queue)
         channel.queue_purge(rabbitmq.dead_letter_name(queue))
 
@@ -170,3 +186,39 @@ def unpublished(app):
     """How many orders are not yet handed to RabbitMQ."""
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(Order).where(Order.published_at.is_(None)))
+
+
+@contextmanager
+def failing_first_attempts(app, failures):
+    """Every order's processing fails (a trigger refuses its notification) until it has failed `failures` times."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(
+                "CREATE OR REPLACE FUNCTION pipeline_test_flaky() RETURNS trigger AS $$ BEGIN "
+                f"IF (SELECT processing_attempts FROM orders WHERE id = NEW.order_id) < {int(failures)} THEN "
+                "RAISE EXCEPTION 'oven not hot yet'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
+            db.session.execute(text("CREATE TRIGGER pipeline_test_flaky BEFORE INSERT ON notifications "
+                                    "FOR EACH ROW EXECUTE FUNCTION pipeline_test_flaky()"))
+        else:
+            db.session.execute(text(
+                "CREATE TRIGGER pipeline_test_flaky BEFORE INSERT ON notifications "
+                f"WHEN (SELECT processing_attempts FROM orders WHERE id = NEW.order_id) < {int(failures)} "
+                "BEGIN SELECT RAISE(ABORT, 'oven not hot yet'); END"))
+        db.session.commit()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            drop = "DROP TRIGGER IF EXISTS pipeline_test_flaky"
+            db.session.execute(text(f"{drop} ON notifications" if db.engine.dialect.name == "postgresql" else drop))
+            db.session.commit()
+
+
+def log_times(log, pattern):
+    """The timestamps (seconds) of the log lines matching `pattern`, in order; the log format starts with asctime."""
+    times = []
+    for line in log.splitlines():
+        if re.search(pattern, line):
+            stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+            times.append(stamp.timestamp())
+    return times

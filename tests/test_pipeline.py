@@ -17,8 +17,8 @@ from app.models import Order
 from app.outbox import OutboxRelay
 from tests.helpers import post_order, services_only
 from tests.pipeline import (
-    WorkerProcess, delete_queues, notifications_per_order, publish_raw, rabbitmq_stopped,
-    ready_messages, statuses, take_all, unpublished, wait_until,
+    WorkerProcess, delete_queues, failing_first_attempts, log_times, notifications_per_order, publish_raw,
+    rabbitmq_stopped, ready_messages, statuses, take_all, unpublished, wait_until,
 )
 
 pytestmark = services_only
@@ -33,6 +33,7 @@ class Pipeline:
         self.url = app.config["RABBITMQ_URL"]
         self.queue = app.config["ORDERS_QUEUE"]
         self.dead = rabbitmq.dead_letter_name(self.queue)
+        self.retry = rabbitmq.retry_name(self.queue)
         self.product_id = product_id
         self.tmp_path = tmp_path
         self.workers = []
@@ -217,6 +218,31 @@ def test_an_order_that_keeps_failing_is_marked_failed_gives_stock_back_and_is_de
     assert stock_of(pipeline.product_id) == 10_000 - 2
     wait_until(lambda: ready_messages(pipeline.url, pipeline.dead) == 1, 10, "nothing dead-lettered")
     assert [rabbitmq.decode_order(body) for body in take_all(pipeline.url, pipeline.dead)] == [doomed]
+
+
+@pytest.mark.slow
+def test_an_order_that_fails_twice_is_retried_after_growing_delays_and_processed_once(pipeline):
+    base = 0.5
+    pipeline.app.config["ORDER_RETRY_BASE_SECONDS"] = base  # the worker process gets the app's settings
+    with failing_first_attempts(pipeline.app, 2):
+        worker = pipeline.worker().wait_until_consuming()
+        [order_id] = pipeline.place(1)
+        # Between tries the message waits in the retry queue, not in the orders queue.
+        wait_until(lambda: ready_messages(pipeline.url, pipeline.retry) == 1, 10, "nothing in the retry queue",
+                   interval=0.02)
+        pipeline.wait_processing(1, timeout=15)
+    failed = log_times(worker.log(), f"order processing failed order_id={order_id}")
+    done = log_times(worker.log(), f"order processing order_id={order_id}")
+    assert (len(failed), len(done)) == (2, 1), worker.log()
+    print(f"tries {failed[1] - failed[0]:.2f}s and {done[0] - failed[1]:.2f}s apart")
+    # The log's clock has milliseconds, truncated: allow one.
+    assert failed[1] - failed[0] >= base - 0.001 and done[0] - failed[1] >= 2 * base - 0.001
+    tries = pipeline.app.config["ORDER_MAX_ATTEMPTS"]
+    assert f"attempt=1/{tries} retry_in=0.50s" in worker.log() and f"attempt=2/{tries} retry_in=1.00s" in worker.log()
+    pipeline.processed_once_each([order_id])
+    assert [ready_messages(pipeline.url, name) for name in (pipeline.queue, pipeline.retry, pipeline.dead)] == [0, 0, 0]
+    listed = pipeline.app.test_cli_runner().invoke(args=["dead-letters"])
+    assert f"0 messages waiting for a retry in {pipeline.retry}." in listed.output
 
 
 @pytest.mark.slow

@@ -1,1 +1,1 @@
-"""The order worker: takes placed orders off the queue and processes each exactly once."""
+"""The order worker process: signals, run loop and the pika consumer; what an order goes through is app/orders/."""

@@ -9,13 +9,6 @@ import signal
 import sys
 import threading
 
-from dotenv import load_dotenv
-
-from app import create_app
-from app.outbox import OutboxRelay
-from app.queue import InProcessQueue
-from worker.consumer import OrderConsumer
-
 LOGGER = logging.getLogger("worker")
 # The web process that placed an order publishes it at once; the worker's relay only
 # picks up orders that have waited this long (their web process died or RabbitMQ was down).
@@ -23,12 +16,21 @@ RELAY_MIN_AGE = 5.0
 
 
 def main():
-    load_dotenv()
-    app = create_app()
     stopping = threading.Event()
-    # Only set a flag here: the message in hand is finished before the loop notices.
+    # First thing, before the slow imports and create_app(): a SIGTERM during start-up must
+    # stop the worker cleanly (exit 0), not kill it by the signal. Only set a flag here: the
+    # message in hand is finished before the loop notices.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
+    from dotenv import load_dotenv
+
+    from app import create_app
+
+    load_dotenv()
+    app = create_app()
+    if stopping.is_set():
+        LOGGER.info("worker stopped during start-up")
+        return 0
     LOGGER.info("worker started queue=%s", app.config["ORDERS_QUEUE"] if app.config["RABBITMQ_URL"] else "in-process")
     if app.config["RABBITMQ_URL"]:
         consume(app, stopping)
@@ -40,6 +42,9 @@ def main():
 
 def consume(app, stopping):
     """Consume RabbitMQ until stopped, with the outbox relay beside it."""
+    from app.outbox import OutboxRelay
+    from worker.consumer import OrderConsumer
+
     relay = OutboxRelay(app, min_age=RELAY_MIN_AGE, interval=RELAY_MIN_AGE)
     relay.start()
     try:
@@ -50,6 +55,8 @@ def consume(app, stopping):
 
 def poll(app, stopping):
     """No RabbitMQ: process Pending orders found in the database, every second."""
+    from app.queue import InProcessQueue
+
     poller = InProcessQueue(app, sweep_seconds=1.0)
     poller.start()
     stopping.wait()

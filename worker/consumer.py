@@ -1,4 +1,4 @@
-"""The RabbitMQ consumer: manual acks after the database commit, reconnect with back-off."""
+"""The RabbitMQ consumer: manual acks after the database commit, retries after a delay, reconnect with back-off."""
 import logging
 import threading
 
@@ -6,8 +6,9 @@ from sqlalchemy import text
 
 from app import rabbitmq
 from app.backoff import Backoff
+from app.database import DATABASE_DOWN
 from app.extensions import db
-from worker.handling import ACK, DATABASE_DOWN, RETRY, DatabaseUnavailable, handle_order
+from app.orders.processing import ACK, RETRY, DatabaseUnavailable, handle_order
 
 LOGGER = logging.getLogger(__name__)
 
@@ -19,10 +20,12 @@ class OrderConsumer:
         self.app = app
         self.url = app.config["RABBITMQ_URL"]
         self.queue = app.config["ORDERS_QUEUE"]
+        self.retry_queue = rabbitmq.retry_name(self.queue)
         self.prefetch = app.config["WORKER_PREFETCH"]
         self.max_attempts = app.config["ORDER_MAX_ATTEMPTS"]
         self.stopping = stopping or threading.Event()
         self._connection = None
+        self._retry_channel = None
 
     def run(self):
         """Consume until stop(); reconnect with capped back-off when RabbitMQ or the database goes away."""
@@ -57,6 +60,10 @@ class OrderConsumer:
         try:
             channel = connection.channel()
             rabbitmq.declare_topology(channel, self.queue)
+            # Retries are published on a channel of their own in confirm mode, so that
+            # basic_publish returns only once RabbitMQ holds the copy (or raises).
+            self._retry_channel = connection.channel()
+            self._retry_channel.confirm_delivery()
             channel.basic_qos(prefetch_count=self.prefetch)
             channel.basic_consume(self.queue, self._on_message)
             backoff.reset()
@@ -64,7 +71,7 @@ class OrderConsumer:
             while not self.stopping.is_set():
                 connection.process_data_events(time_limit=0.5)
         finally:
-            self._connection = None
+            self._connection = self._retry_channel = None
             if connection.is_open:
                 try:
                     connection.close()  # messages not acked go back to the queue for another worker
@@ -79,10 +86,15 @@ class OrderConsumer:
         except DatabaseUnavailable:
             channel.basic_nack(method.delivery_tag, requeue=True)
             raise
-        if outcome == ACK:
+        if outcome.action == ACK:
             channel.basic_ack(method.delivery_tag)
-        elif outcome == RETRY:
-            channel.basic_nack(method.delivery_tag, requeue=True)
+        elif outcome.action == RETRY:
+            # The copy waits out the delay in the retry queue, which hands it back to the orders
+            # queue. Ack the original only once the copy is confirmed: a crash in between
+            # duplicates the message (processing is idempotent), never loses it.
+            self._retry_channel.basic_publish("", self.retry_queue, body, rabbitmq.retry_properties(outcome.delay),
+                                              mandatory=True)
+            channel.basic_ack(method.delivery_tag)
         else:  # can never succeed: to the dead-letter queue, never round and round
             channel.basic_reject(method.delivery_tag, requeue=False)
 
