@@ -3,10 +3,12 @@
 Why two tiers: on this machine a Redis round trip costs as much CPU as the whole Flask
 request (PERF-NOTES.md), so the hot catalogue is served from a copy in each process.
 The copies stay correct because every change publishes an invalidation on Redis pub/sub
-that each process's listener applies, and because a process whose listener is not
-connected does not use its copy at all. Shared entries are keyed by a version number
-that every invalidation increments, so a rebuild racing with a change can never store
-old data under the new version.
+that each process's listener applies. Where no invalidation can be heard — the embedded
+default (no Redis: other gunicorn workers and `flask product-update` are other processes),
+or Redis down — a copy is used only while a cheap stamp of the products table is unchanged,
+checked on every request. Shared entries are keyed by a version number that every
+invalidation increments, so a rebuild racing with a change can never store old data under
+the new version.
 
 Redis is never a hard dependency: any error opens a short circuit breaker and the
 catalogue is built from the database until Redis answers again.
@@ -60,11 +62,9 @@ class CatalogCache:
         self._generation = 0  # bumped by every invalidation seen by this process
         self._lock = threading.Lock()
         self._building = threading.Lock()
-        self._stamped = {}  # name -> (stamp, value), used only while Redis is unreachable
-        # Without Redis the shared tier *is* in-process, so no listener is needed.
+        self._stamped = {}  # name -> (stamp, value), used while no invalidations can be heard
+        # Set while this process hears other processes' invalidations: never without Redis.
         self._listening = threading.Event()
-        if redis_url is None:
-            self._listening.set()
         self._listener = None
         self._stopping = threading.Event()
         self._redis = None
@@ -75,7 +75,7 @@ class CatalogCache:
         """The value for `name`, from this process, the shared tier, or `build()`.
 
         `stamp()` is a cheap fingerprint of the source data: while no invalidations can be
-        heard (Redis down), a copy is used only if its stamp is still current.
+        heard (no Redis, or Redis down), a copy is used only if its stamp is still current.
         """
         self._ensure_listener()
         if not self._listening.is_set():
@@ -98,9 +98,13 @@ class CatalogCache:
         entry = self._stamped.get(name)
         if entry is not None and entry[0] == current:
             return entry[1]
-        value = build()
-        self._stamped[name] = (current, value)
-        return value
+        with self._building:  # after a change, one thread rebuilds and the others wait for it
+            entry = self._stamped.get(name)
+            if entry is not None and entry[0] == current:
+                return entry[1]
+            value = build()
+            self._stamped[name] = (current, value)
+            return value
 
     def _fresh_local(self, name):
         entry = self._local.get(name)
@@ -162,6 +166,7 @@ class CatalogCache:
         with self._lock:
             self._generation += 1
             self._local.clear()
+            self._stamped.clear()
 
     # -- listening for other processes' invalidations ----------------------------------
 
