@@ -19,6 +19,9 @@ import time
 
 import redis
 
+from ..backoff import Backoff
+from ..cache_errors import REDIS_ERRORS
+
 LOGGER = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
@@ -30,6 +33,7 @@ LOCAL_MAX_AGE = 60.0  # a lost message can leave a copy stale for at most this l
 WAIT_FOR_BUILDER = 1.0
 STARTUP_WAIT = 0.25
 LISTENER_SILENCE = 3.0  # no pong for this long: treat Redis as hung
+RECONNECT_BASE, RECONNECT_CAP = 0.5, 10.0  # the listener's back-off after losing Redis
 
 
 class Breaker:
@@ -66,7 +70,7 @@ class CatalogCache:
         # Set while this process hears other processes' invalidations: never without Redis.
         self._listening = threading.Event()
         self._listener = None
-        self._stopping = threading.Event()
+        self._reconnect = Backoff(RECONNECT_BASE, RECONNECT_CAP)
         self._redis = None
 
     # -- reading ----------------------------------------------------------------------
@@ -133,7 +137,7 @@ class CatalogCache:
                 self.shared.set(key, value, timeout=SHARED_TTL)
                 return value
             return self._wait_for_builder(key) or build()
-        except (redis.RedisError, OSError) as error:
+        except REDIS_ERRORS as error:
             self.breaker.trip(error)
             return None
 
@@ -157,7 +161,7 @@ class CatalogCache:
         try:
             self.shared.inc(VERSION_KEY)
             self._client().publish(self.channel, "1")
-        except (redis.RedisError, OSError) as error:
+        except REDIS_ERRORS as error:
             # Other processes cannot hear us; their listeners drop their copies when they
             # lose Redis too, and shared entries expire.
             self.breaker.trip(error)
@@ -183,18 +187,16 @@ class CatalogCache:
             self._listening.wait(STARTUP_WAIT)
 
     def _listen(self):
-        delay = 0.5
-        while not self._stopping.is_set():
+        """Listen for the life of the process (a daemon thread); reconnect with back-off."""
+        while True:
             try:
                 self._listen_once()
-                delay = 0.5
-            except (redis.RedisError, OSError) as error:
+            except REDIS_ERRORS as error:
                 LOGGER.warning("catalog invalidation listener lost Redis: %s", error)
             finally:
                 self._listening.clear()
                 self._forget_local()
-            self._stopping.wait(delay)
-            delay = min(delay * 2, 10.0)
+            time.sleep(self._reconnect.next())
 
     def _listen_once(self):
         """Subscribe, then apply messages; ping every second so a hung Redis is noticed."""
@@ -203,8 +205,9 @@ class CatalogCache:
             pubsub.subscribe(self.channel)
             self._forget_local()  # anything kept before we listened may have missed a message
             self._listening.set()
+            self._reconnect.reset()  # connected: the next loss waits the shortest delay again
             last_pong = time.monotonic()
-            while not self._stopping.is_set():
+            while True:
                 message = pubsub.get_message(timeout=1.0)
                 if message is None:
                     pubsub.ping()
@@ -221,6 +224,3 @@ class CatalogCache:
         if self._redis is None:
             self._redis = redis.Redis.from_url(self.redis_url)  # the URL carries the timeouts
         return self._redis
-
-    def stop(self):
-        self._stopping.set()
