@@ -1,79 +1,77 @@
 """HTML rendered once and served to every visitor, with the per-visitor parts punched in.
 
-While `rendering_for_everyone()` is active, templates get slots instead of the visitor's
-CSRF token and cart count, and no flashed messages, so nothing of one session is cached for
-all. `personalise()` fills the slots for the current visitor.
+What a page shows of one visitor (CSRF token, cart count, flashed messages) reaches the
+templates as one explicit value, `visitor`. HTML cached for everyone is rendered with
+`EVERYONE`, whose parts are slots, and `personalise()` fills the slots with the values a
+view passes in. A template rendered for one request gets `SessionVisitor()` by default,
+which reads the session only when the template uses it.
 """
-from contextlib import contextmanager
-
-from flask import g, get_flashed_messages
+from flask import get_flashed_messages
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from .cart.service import item_count
 
 TOKEN_SLOT = "__csrf_token_slot__"
 COUNT_SLOT = "__cart_count_slot__"
 COUNT_LABEL_SLOT = "__cart_count_label_slot__"
 
 
-@contextmanager
-def rendering_for_everyone():
-    """Render HTML that may be cached and shown to any visitor."""
-    g.rendering_for_everyone = True
-    try:
-        yield
-    finally:
-        g.rendering_for_everyone = False
-
-
-def _shared():
-    return g.get("rendering_for_everyone", False)
-
-
-def csrf_token():
-    """The visitor's CSRF token, or a slot for it in HTML rendered for everyone."""
-    return TOKEN_SLOT if _shared() else generate_csrf()
-
-
-def flashed_messages(**kwargs):
-    """This visitor's flashed messages; none in HTML rendered for everyone."""
-    return [] if _shared() else get_flashed_messages(**kwargs)
-
-
-def cart_count():
-    """How many items this visitor's cart holds, or a slot for it."""
-    return COUNT_SLOT if _shared() else item_count()
-
-
-def cart_count_label():
-    """"item" or "items" for the cart badge, or a slot for it."""
-    return COUNT_LABEL_SLOT if _shared() else _label(item_count())
-
-
-def item_count():
-    # Imported here: the cart reads the catalogue, whose service imports this module.
-    from .cart.service import item_count as count_items
-
-    return count_items()
-
-
 def _label(count):
     return "item" if count == 1 else "items"
 
 
-def personalise(html):
-    """Shared HTML with this visitor's CSRF token and cart count in its slots."""
-    count = item_count()
+class Visitor:
+    """One visitor's parts of a page, given as values: CSRF token, cart count, flashed messages."""
+
+    def __init__(self, csrf_token, cart_count, messages=(), cart_count_label=None):
+        self.csrf_token = csrf_token
+        self.cart_count = cart_count
+        self.cart_count_label = cart_count_label or _label(cart_count)
+        self.messages = list(messages)  # (category, message) pairs, as flashed
+
+    def messages_in(self, category):
+        """The flashed messages of one category (e.g. "added-3" for product 3's card)."""
+        return [message for kind, message in self.messages if kind == category]
+
+
+# The visitor of HTML shared by everyone: slots that personalise() fills, and no messages.
+EVERYONE = Visitor(TOKEN_SLOT, COUNT_SLOT, cart_count_label=COUNT_LABEL_SLOT)
+
+
+def this_visitor():
+    """The current request's visitor, read from their session (views call it, shared renderings never)."""
+    return Visitor(generate_csrf(), item_count(), get_flashed_messages(with_categories=True))
+
+
+class SessionVisitor:
+    """The default `visitor` of templates rendered for one request: reads the session when used."""
+
+    @property
+    def csrf_token(self):
+        return generate_csrf()
+
+    @property
+    def cart_count(self):
+        return item_count()
+
+    @property
+    def cart_count_label(self):
+        return _label(item_count())
+
+    def messages_in(self, category):
+        return get_flashed_messages(category_filter=[category])
+
+
+def personalise(html, visitor):
+    """Shared HTML with `visitor`'s CSRF token and cart count in its slots."""
     return Markup(
-        html.replace(TOKEN_SLOT, generate_csrf())
-        .replace(COUNT_SLOT, str(count))
-        .replace(COUNT_LABEL_SLOT, _label(count))
+        html.replace(TOKEN_SLOT, visitor.csrf_token)
+        .replace(COUNT_SLOT, str(visitor.cart_count))
+        .replace(COUNT_LABEL_SLOT, visitor.cart_count_label)
     )
 
 
-def register_shared_html_globals(app):
-    app.jinja_env.globals.update(
-        csrf_token=csrf_token,
-        get_flashed_messages=flashed_messages,
-        cart_count=cart_count,
-        cart_count_label=cart_count_label,
-    )
+def register_visitor(app):
+    """Templates get `visitor` for the current request unless the caller passes its own."""
+    app.context_processor(lambda: {"visitor": SessionVisitor()})

@@ -5,7 +5,7 @@ from .hours import summary
 from .models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY
 from .negotiation import is_htmx
 from .orders.checkout import pickup_bounds
-from .shared_html import register_shared_html_globals
+from .shared_html import register_visitor
 
 STATUS_HELP = {
     PENDING: "We've got your order and are passing it to the kitchen.",
@@ -38,7 +38,7 @@ def pickup_time(moment):
 
 
 def register_template_globals(app):
-    register_shared_html_globals(app)  # after CSRFProtect, whose csrf_token it wraps
+    register_visitor(app)
     app.jinja_env.globals.update(
         ui=SharedMacros(app.jinja_env),
         htmx_request=is_htmx,

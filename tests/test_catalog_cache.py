@@ -1,27 +1,33 @@
 """The catalogue cache: hits skip the database, changes show at once, Redis is never required."""
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, text
 
-from app.catalog.service import update_product
+from app.catalog.service import STAMP_QUERY, update_product
 from app.extensions import db
 from bench.processes import free_port as _free_port
-from tests.helpers import JSON, post_order, services_only
+from tests.helpers import BROWSER, HTMX, JSON, ON_SERVICES, post_order, services_only
 
 
 class QueryCounter:
-    """Counts SELECTs on the products table, from any thread."""
+    """Counts SELECTs on the products table, from any thread: `count` loads of products, `stamps`
+    the one-row stamp checks (made on every request where no invalidations can be heard)."""
 
     def __init__(self, engine):
         self.count = 0
+        self.stamps = 0
         self._lock = threading.Lock()
         event.listen(engine, "before_cursor_execute", self._seen)
         self.engine = engine
@@ -29,7 +35,10 @@ class QueryCounter:
     def _seen(self, _conn, _cursor, statement, *_args):
         if statement.lstrip().upper().startswith("SELECT") and "FROM products" in statement:
             with self._lock:
-                self.count += 1
+                if statement == STAMP_QUERY:
+                    self.stamps += 1
+                else:
+                    self.count += 1
 
     def stop(self):
         event.remove(self.engine, "before_cursor_execute", self._seen)
@@ -56,13 +65,15 @@ def test_public_json_may_be_shared_but_pages_stay_private(client, products):
     assert client.get("/cart", headers={"Accept": "text/html"}).headers["Cache-Control"] == "private, no-cache"
 
 
-def test_a_cache_hit_does_not_query_the_database(client, products, product_queries):
+def test_a_cache_hit_does_not_load_the_products(client, products, product_queries):
     catalogue(client)
-    built = product_queries.count
+    built, stamps = product_queries.count, product_queries.stamps
     assert built >= 1
     for _ in range(5):
         catalogue(client)
     assert product_queries.count == built
+    # Where Redis carries invalidations a hit makes no query at all; without it, only the stamp check.
+    assert product_queries.stamps - stamps == (0 if ON_SERVICES else 5)
 
 
 def test_a_price_change_is_visible_on_the_very_next_request(app, client, products):
@@ -261,3 +272,103 @@ def test_the_cached_page_shows_each_visitor_their_own_cart_count(app, products):
         assert badge.select_one(".cart-count").get_text() == count
         assert badge.select_one(".visually-hidden").get_text(strip=True) == label
         assert "slot" not in page.decode()
+
+
+# --- two processes and no Redis: a change made by one shows in the other's next request ---
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _without_redis(settings):
+    """The environment of another process on the tests' database, with the embedded cache and queue."""
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("REDIS_URL", "RABBITMQ_URL", "DB_HOST", "FLASK_APP")}
+    return {**env, "DATABASE_URL": settings["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "test-secret",
+            "LOG_LEVEL": "WARNING"}
+
+
+class Server:
+    """The shop under gunicorn in a process of its own; get() asks it as a client would."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    def get(self, path="/products", headers=JSON):
+        request = urllib.request.Request(self.base_url + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.read()
+
+    def catalogue(self):
+        return {p["name"]: p for p in json.loads(self.get())}
+
+    def page_cards(self, headers=BROWSER):
+        from bs4 import BeautifulSoup
+
+        page = BeautifulSoup(self.get("/", headers=headers), "html.parser")
+        return {card.select_one(".product-name").get_text(strip=True): card for card in page.select(".product-card")}
+
+
+@pytest.fixture
+def other_process(schema, products):
+    """The app under gunicorn with two workers (two more processes), without Redis, on the tests' database."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
+        cwd=ROOT, env=_without_redis(schema), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    server = Server(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            server.get("/products")
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("gunicorn did not start")
+            time.sleep(0.1)
+    yield server
+    process.terminate()
+    process.wait(10)
+
+
+def _warm(server, requests=8):
+    """Ask often enough that both workers hold their copies of the JSON, the page and the fragment."""
+    for _ in range(requests):
+        server.catalogue(), server.page_cards(), server.page_cards(HTMX)
+
+
+def test_without_redis_a_price_changed_here_shows_in_the_servers_next_request(app, products, other_process):
+    _warm(other_process)
+    assert other_process.catalogue()["Baguette"]["price"] == 2.90
+    with app.app_context():
+        update_product(products["Baguette"], price="3.25")
+    for _ in range(4):  # each of them may be the first request a worker answers since the change
+        assert other_process.catalogue()["Baguette"]["price"] == 3.25
+        assert other_process.page_cards()["Baguette"].select_one(".product-price").get_text(strip=True) == "€3.25"
+        fragment = other_process.page_cards(HTMX)["Baguette"]
+        assert fragment.select_one(".product-price").get_text(strip=True) == "€3.25"
+
+
+def test_without_redis_orders_that_sell_out_here_show_in_the_servers_next_request(client, products, other_process):
+    _warm(other_process)
+    assert other_process.catalogue()["Lemon Tart"]["only_left"] == 3
+    assert post_order(client, [{"id": products["Lemon Tart"], "quantity": 1}]).status_code == 201
+    assert other_process.catalogue()["Lemon Tart"]["only_left"] == 2
+    assert post_order(client, [{"id": products["Lemon Tart"], "quantity": 2}]).status_code == 201
+    for _ in range(4):
+        assert other_process.catalogue()["Lemon Tart"]["available"] is False
+        card = other_process.page_cards()["Lemon Tart"]
+        assert card.select_one(".sold-out") is not None and card.select_one("form.add-to-cart") is None
+
+
+def test_without_redis_a_product_update_from_the_shell_shows_in_the_servers_next_request(
+        schema, products, other_process):
+    _warm(other_process)
+    assert "Rye Bread" in other_process.catalogue()
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "product-update", str(products["Rye Bread"]),
+                    "--inactive"], cwd=ROOT, env=_without_redis(schema), check=True, capture_output=True)
+    for _ in range(4):
+        assert "Rye Bread" not in other_process.catalogue()
+        assert "Rye Bread" not in other_process.page_cards()
+        assert "Rye Bread" not in other_process.page_cards(HTMX)

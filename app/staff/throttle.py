@@ -5,14 +5,12 @@ the cache is unreachable, logins are not blocked: a cache outage must not lock s
 """
 import logging
 
-import redis
-
+from ..cache_errors import REDIS_ERRORS
 from ..extensions import cache
 
 LOGGER = logging.getLogger(__name__)
 MAX_FAILURES = 10
 WINDOW_SECONDS = 15 * 60
-CACHE_ERRORS = (redis.RedisError, OSError)
 
 
 def _key(username):
@@ -23,7 +21,7 @@ def is_locked(username):
     """True if this username has failed MAX_FAILURES times within the window."""
     try:
         return (cache.get(_key(username)) or 0) >= MAX_FAILURES
-    except CACHE_ERRORS as error:
+    except REDIS_ERRORS as error:
         LOGGER.warning("login throttle unavailable: %s", error)
         return False
 
@@ -33,7 +31,7 @@ def record_failure(username):
     try:
         key = _key(username)
         cache.set(key, (cache.get(key) or 0) + 1, timeout=WINDOW_SECONDS)
-    except CACHE_ERRORS as error:
+    except REDIS_ERRORS as error:
         LOGGER.warning("login throttle unavailable: %s", error)
 
 
@@ -41,5 +39,5 @@ def forget(username):
     """A successful login clears the count."""
     try:
         cache.delete(_key(username))
-    except CACHE_ERRORS as error:
+    except REDIS_ERRORS as error:
         LOGGER.warning("login throttle unavailable: %s", error)

@@ -1,0 +1,89 @@
+"""The layers hold: services never speak HTTP, app/ never imports worker/, and app/ has no import cycles."""
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app"
+HTTP_NAMES = {"abort", "request", "make_response", "redirect", "render_template", "jsonify"}
+
+
+def module_name(path):
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def imports_of(path, modules=()):
+    """The modules `path` imports (absolute names), also inside functions.
+
+    `from pkg import name` counts as importing `pkg.name` when that is one of `modules`
+    (a submodule), else as importing `pkg`.
+    """
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+    return found
+
+
+def app_import_graph():
+    modules = {module_name(p): p for p in APP.rglob("*.py")}
+    return {name: {m for m in imports_of(path, modules) if m in modules and m != name}
+            for name, path in modules.items()}
+
+
+def find_cycle(graph):
+    """One import cycle as a list of modules, or None (depth-first search with colours)."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_app_has_no_import_cycles():
+    cycle = find_cycle(app_import_graph())
+    assert cycle is None, " -> ".join(cycle)
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_nothing_under_app_imports_the_worker():
+    offenders = {module_name(p): sorted(m for m in imports_of(p) if m.split(".")[0] == "worker")
+                 for p in APP.rglob("*.py")}
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_services_never_speak_http():
+    services = [*APP.rglob("service.py"), APP / "orders" / "processing.py"]
+    offenders = {}
+    for path in filter(Path.exists, services):
+        names = {alias.name for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.ImportFrom) and node.module in ("flask", "werkzeug.exceptions")
+                 for alias in node.names}
+        if names & HTTP_NAMES or "abort(" in path.read_text():
+            offenders[module_name(path)] = sorted(names & HTTP_NAMES)
+    assert offenders == {}
