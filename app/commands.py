@@ -4,27 +4,24 @@ from contextlib import contextmanager
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from . import rabbitmq
 from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
-from .extensions import db
-from .models import ORDER_STATUSES, Product
+from .models import ORDER_STATUSES
 from .orders.service import change_status
-from .seed_data import demo_products
+from .seed_data import load_demo
 from .staff.service import create_staff
 
 
 @click.command("seed")
 @with_appcontext
 def seed_command():
-    """Load the demo products; products that already exist (by name) are left as they are."""
-    existing = set(db.session.scalars(select(Product.name)))
-    added = [Product(**row) for row in demo_products() if row["name"] not in existing]
-    db.session.add_all(added)
-    db.session.commit()
-    click.echo(f"Seeded {len(added)} products ({len(existing)} already there).")
+    """Load the demo categories and products; products that already exist (by name) are left as they are."""
+    added, existing, filled = load_demo()
+    click.echo(f"Seeded {added} products ({existing} already there).")
+    if filled:
+        click.echo(f"Gave {filled} demo products their category and allergens.")
 
 
 @click.command("order-status")

@@ -1,4 +1,4 @@
-"""The tables: products, orders with their items, sent notifications and staff users."""
+"""The tables: categories, products with their allergens, orders with their items, sent notifications and staff users."""
 import secrets
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .allergens import ALLERGENS, in_order
 from .extensions import db
 
 PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
@@ -40,11 +41,25 @@ def new_public_id():
             return public_id
 
 
+class Category(db.Model):
+    """A shelf of the shop (Breads, Viennoiserie, …); the catalogue shows them by `position`."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    def to_dict(self):
+        return {"id": self.id, "name": self.name, "position": self.position}
+
+
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_nonnegative"),
         CheckConstraint("price >= 0", name="price_nonnegative"),
+        CheckConstraint("vegetarian OR NOT vegan", name="vegan_is_vegetarian"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +71,49 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Nullable only for rows made before categories existed; staff forms always ask for one.
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
+    vegan: Mapped[bool] = mapped_column(default=False, server_default="0")
+    vegetarian: Mapped[bool] = mapped_column(default=False, server_default="0")
+
+    # selectin: a list of products costs one query per relationship, not one per product.
+    category: Mapped[Category | None] = relationship(lazy="selectin")
+    allergen_rows: Mapped[list["ProductAllergen"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True, back_populates="product"
+    )
+
+    @property
+    def allergens(self):
+        """The allergen codes it contains, in Annex II order."""
+        return in_order(row.code for row in self.allergen_rows if not row.trace)
+
+    @property
+    def may_contain(self):
+        """The allergen codes it may contain as traces, in Annex II order."""
+        return in_order(row.code for row in self.allergen_rows if row.trace)
+
+    @property
+    def dietary(self):
+        """Its dietary labels: "vegan" then "vegetarian"."""
+        return [label for label, on in (("vegan", self.vegan), ("vegetarian", self.vegetarian)) if on]
+
+    def set_allergens(self, contains=(), may_contain=()):
+        """Replace its allergens; rows are updated in place, since (product, code) is the key.
+
+        A change touches updated_at: the catalogue's fingerprint is the products table's.
+        """
+        wanted = {**{code: True for code in may_contain}, **{code: False for code in contains}}
+        before = {row.code: row.trace for row in self.allergen_rows}
+        if before == wanted:
+            return
+        for row in list(self.allergen_rows):
+            if row.code not in wanted:
+                self.allergen_rows.remove(row)
+            else:
+                row.trace = wanted.pop(row.code)
+        for code in in_order(wanted):
+            self.allergen_rows.append(ProductAllergen(code=code, trace=wanted[code]))
+        self.updated_at = utcnow()
 
     @property
     def available(self):
@@ -76,7 +134,26 @@ class Product(db.Model):
             "description": self.description,
             "available": self.available,
             "only_left": self.only_left,
+            "category": self.category.name if self.category else None,
+            "allergens": self.allergens,
+            "may_contain": self.may_contain,
+            "dietary": self.dietary,
         }
+
+
+class ProductAllergen(db.Model):
+    """An allergen a product contains (`trace` false) or may contain (`trace` true): never both."""
+
+    __tablename__ = "product_allergens"
+    __table_args__ = (
+        CheckConstraint("code IN (%s)" % ", ".join(f"'{code}'" for code in ALLERGENS), name="code_known"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    trace: Mapped[bool] = mapped_column(default=False)
+
+    product: Mapped[Product] = relationship(back_populates="allergen_rows")
 
 
 class Order(db.Model):

@@ -1,5 +1,12 @@
-"""Demo products for a new bakery: real items, prices, stock and an original picture each."""
+"""Demo catalogue for a new bakery: real items, prices, stock, an original picture, a category and allergens each."""
 from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Category, Product
+
+DEMO_CATEGORIES = ["Breads", "Viennoiserie", "Cakes & tarts"]
 
 DEMO_PRODUCTS = [
     ("Butter Croissant", "2.80", 40, "butter-croissant",
@@ -24,9 +31,25 @@ DEMO_PRODUCTS = [
      "Sweet shortcrust with a sharp lemon curd; a slice for one."),
 ]
 
+# name: (category, contains, may contain, dietary). Conservative: butter means milk, an egg
+# wash means eggs, barley malt means gluten; dark chocolate carries soya lecithin, and a kitchen
+# that flakes almonds and bakes seeded loaves cannot promise the rest are free of them.
+DEMO_DETAILS = {
+    "Butter Croissant": ("Viennoiserie", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
+    "Pain au Chocolat": ("Viennoiserie", ["gluten", "eggs", "soy", "milk"], ["nuts"], ["vegetarian"]),
+    "Sourdough Loaf": ("Breads", ["gluten"], [], ["vegan", "vegetarian"]),
+    "Baguette": ("Breads", ["gluten"], [], ["vegan", "vegetarian"]),
+    "Cinnamon Roll": ("Viennoiserie", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
+    "Blueberry Muffin": ("Cakes & tarts", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
+    "Rye Bread": ("Breads", ["gluten"], ["sesame"], ["vegan", "vegetarian"]),
+    "Almond Croissant": ("Viennoiserie", ["gluten", "eggs", "milk", "nuts"], [], ["vegetarian"]),
+    "Apple Turnover": ("Viennoiserie", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
+    "Lemon Tart": ("Cakes & tarts", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
+}
+
 
 def demo_products():
-    """The demo catalogue as dicts ready for Product(**row)."""
+    """The demo catalogue as dicts ready for Product(**row) (without category and allergens)."""
     return [
         {
             "name": name,
@@ -37,3 +60,46 @@ def demo_products():
         }
         for name, price, stock, slug, description in DEMO_PRODUCTS
     ]
+
+
+def load_demo():
+    """Add the demo categories and whatever demo products are missing; commit.
+
+    Demo products from before categories existed (no category yet) get their category and
+    allergens; anything staff made or have since edited is left alone. Returns
+    (products added, products already there, products filled in).
+    """
+    categories = _demo_categories()
+    existing = {p.name: p for p in db.session.scalars(select(Product))}
+    added, filled = [], 0
+    for row in demo_products():
+        product = existing.get(row["name"])
+        if product is None:
+            product = Product(**row)
+            added.append(product)
+        elif product.category_id is not None or product.allergen_rows:
+            continue
+        else:
+            filled += 1
+        category, contains, may_contain, dietary = DEMO_DETAILS[row["name"]]
+        product.category = categories[category]
+        product.set_allergens(contains, may_contain)
+        product.vegan, product.vegetarian = "vegan" in dietary, "vegetarian" in dietary
+    db.session.add_all(added)
+    db.session.commit()
+    return len(added), len(existing), filled
+
+
+def _demo_categories():
+    """{name: Category} for the demo categories, adding the missing ones after any staff made."""
+    found = {c.name.lower(): c for c in db.session.scalars(select(Category))}
+    last = db.session.scalar(select(func.max(Category.position))) or 0
+    categories = {}
+    for name in DEMO_CATEGORIES:
+        category = found.get(name.lower())
+        if category is None:
+            last += 1
+            category = Category(name=name, position=last)
+            db.session.add(category)
+        categories[name] = category
+    return categories

@@ -9,19 +9,19 @@ import threading
 import psycopg2
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import cache, db
 from app.models import Product
-from app.seed_data import demo_products
+from app.seed_data import load_demo
 from tests.helpers import BACKEND, ON_SERVICES
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-TABLES = ("notifications", "order_items", "orders", "products", "staff_users")
+TABLES = ("notifications", "order_items", "orders", "product_allergens", "products", "categories", "staff_users")
 
 
 def pytest_report_header(config):
@@ -158,12 +158,10 @@ def runner(app):
 
 @pytest.fixture
 def products(app):
-    """The demo catalogue, loaded; returns {name: product id}."""
+    """The demo catalogue with its categories and allergens, loaded as `flask seed` does; returns {name: product id}."""
     with app.app_context():
-        rows = [Product(**row) for row in demo_products()]
-        db.session.add_all(rows)
-        db.session.commit()
-        return {p.name: p.id for p in rows}
+        load_demo()
+        return dict(db.session.execute(select(Product.name, Product.id).order_by(Product.id)).all())
 
 
 @pytest.fixture

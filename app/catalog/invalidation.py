@@ -1,7 +1,7 @@
 """Forget cached catalogue data whenever a committed transaction changed what customers see.
 
-ORM changes to products are noticed automatically; bulk SQL updates (stock reservations)
-call mark_catalog_changed() themselves when they change availability or the "only N left" hint.
+ORM changes to products, their allergens and categories are noticed automatically; bulk SQL
+updates (stock reservations) call mark_catalog_changed() themselves when they change availability or the "only N left" hint.
 """
 from itertools import chain
 
@@ -9,8 +9,10 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..models import Product
+from ..models import Category, Product, ProductAllergen
 
+# Everything a product card or the catalogue JSON shows comes from these tables.
+WATCHED = (Product, ProductAllergen, Category)
 FLAG = "catalog_changed"
 
 
@@ -20,7 +22,7 @@ def mark_catalog_changed(session):
 
 
 def _note_product_changes(session, _flush_context, _instances):
-    if any(isinstance(obj, Product) for obj in chain(session.new, session.dirty, session.deleted)):
+    if any(isinstance(obj, WATCHED) for obj in chain(session.new, session.dirty, session.deleted)):
         mark_catalog_changed(session)
 
 
