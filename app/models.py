@@ -216,6 +216,8 @@ class OrderItem(db.Model):
     quantity: Mapped[int]
 
     order: Mapped[Order] = relationship(back_populates="items")
+    # For the allergens at handover: the recipe as it is now, not as it was (names and prices are snapshots).
+    product: Mapped[Product] = relationship()
 
     @property
     def line_total(self):
@@ -227,6 +229,8 @@ class OrderItem(db.Model):
             "name": self.product_name,
             "quantity": self.quantity,
             "unit_price": self.unit_price,
+            "allergens": self.product.allergens,
+            "may_contain": self.product.may_contain,
         }
 
 

@@ -1,10 +1,12 @@
 """What every template and fragment can use: the shared macros and a few helpers."""
 from flask import current_app
 
+from .allergens import ALLERGENS
 from .hours import summary
 from .models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY
 from .negotiation import is_htmx
 from .orders.checkout import pickup_bounds
+from .pictures import sources as picture_sources
 from .shared_html import register_visitor
 
 STATUS_HELP = {
@@ -45,5 +47,8 @@ def register_template_globals(app):
         opening_hours=opening_hours,
         pickup_bounds=pickup_bounds,
         status_help=STATUS_HELP.get,
+        allergens=ALLERGENS,
+        picture_sources=picture_sources,
     )
     app.jinja_env.filters["pickup_time"] = pickup_time
+    app.jinja_env.filters["allergen_name"] = ALLERGENS.get

@@ -53,3 +53,18 @@ def test_error_responses_match_the_spec(client, products, items, status):
 def test_a_schema_mismatch_would_be_caught():
     with pytest.raises(Exception):
         assert_matches([{"id": 1, "name": "Bun"}], "/products", "get", 200)
+
+
+def test_the_allergen_codes_in_the_spec_are_the_apps(client):
+    from app.allergens import ALLERGENS
+
+    spec = client.get("/openapi.json").get_json()
+    assert spec["components"]["schemas"]["AllergenCode"]["enum"] == list(ALLERGENS)
+
+
+def test_free_from_answers_match_the_spec(client, products):
+    filtered = client.get("/products?free_from=milk,nuts", headers=JSON)
+    assert_matches(filtered.get_json(), "/products", "get", 200)
+    refused = client.get("/products?free_from=chocolate", headers=JSON)
+    assert refused.status_code == 422
+    assert_matches(refused.get_json(), "/products", "get", 422)

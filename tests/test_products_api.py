@@ -36,7 +36,11 @@ def test_browser_gets_an_html_page_listing_products(client, products):
     assert "Accept" in response.headers["Vary"]
     page = BeautifulSoup(response.data, "html.parser")
     names = [tag.get_text(strip=True) for tag in page.select(".product-card .product-name")]
-    assert names == list(products)
+    assert sorted(names) == sorted(products)
+    # Grouped on shelves in the staff's order of categories.
+    assert [h.get_text(strip=True) for h in page.select(".shelf-name")] == ["Breads", "Viennoiserie", "Cakes & tarts"]
+    breads = page.select_one(".shelf").select(".product-name")
+    assert {tag.get_text(strip=True) for tag in breads} == {"Sourdough Loaf", "Baguette", "Rye Bread"}
     for img in page.select(".product-card img"):
         assert img["alt"]
 

@@ -163,7 +163,9 @@ def test_board_lists_an_order_placed_through_the_api(staff_client, products):
     soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
     card = soup.select_one(f"#column-todo #order-{order_id}")
     assert card.select_one(".order-card-number").get_text() == f"#{order_id[:6]}"
-    assert card.select_one(".order-card-items").get_text(" ", strip=True) == "2 × Baguette"
+    line = card.select_one(".order-card-items li")
+    assert f"{line.select_one('.item-qty').get_text(strip=True)} {line.select_one('.item-name').get_text()}" == "2 × Baguette"
+    assert line.select_one(".allergens").get_text(" ", strip=True) == "Contains: Cereals containing gluten"
     assert card.select_one("button[data-status=Ready]")
     assert soup.select_one("#board")["hx-trigger"] == "every 10s"
 

@@ -326,7 +326,7 @@ def test_checkout_places_the_order_and_shows_it(app, client, products, stock_of)
     assert soup.select("script:not([src])") == []
     assert soup.select_one(".order-pickup").get_text(strip=True) == "Thursday 26 November at 08:15"
     assert soup.select_one(".order-note").get_text(strip=True) == "<i>Sliced</i>"
-    assert soup.select_one(".order-items tbody td").get_text(strip=True) == "Butter Croissant"
+    assert soup.select_one(".order-items tbody .item-name").get_text(strip=True) == "Butter Croissant"
     assert badge_count(soup) == "0"
     with app.app_context():
         order = db.session.scalar(select(Order))

@@ -10,11 +10,17 @@ from markupsafe import Markup
 
 from ..negotiation import VARY
 from ..shared_html import EVERYONE, personalise
-from .service import catalogue_stamp, list_products
+from .service import catalogue_stamp, free_from, list_products, shelves
 
 
-def catalogue_json():
-    """The catalogue as ready-to-send JSON bytes with their ETag and headers, from the cache."""
+def catalogue_json(free_from_codes=()):
+    """The catalogue as ready-to-send JSON bytes with their ETag and headers; the whole one from the cache.
+
+    A "free from" view is built from the database each time: there are 2^14 of them, too
+    many to keep, and each costs one query.
+    """
+    if free_from_codes:
+        return _json_entry(free_from(list_products(), free_from_codes))
     return _catalog_cache().get("products.json", _build_catalogue_json, catalogue_stamp)
 
 
@@ -26,24 +32,29 @@ def send_json(entry):
 
 
 def _build_catalogue_json():
-    body = current_app.json.dumps([p.to_dict() for p in list_products()], separators=(",", ":")).encode()
+    return _json_entry(list_products())
+
+
+def _json_entry(products):
+    body = current_app.json.dumps([p.to_dict() for p in products], separators=(",", ":")).encode()
     etag = hashlib.sha256(body).hexdigest()[:32]
     # Headers built once with the body: the hot path only copies them.
     headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Vary": VARY}
     return {"body": body, "etag": etag, "headers": headers}
 
 
-def grid_html(visitor):
-    """The product grid for `visitor` (the htmx fragment's content)."""
-    if visitor.messages:
-        return _grid_html(visitor)  # a message waits for one card (an add without JavaScript)
+def grid_html(visitor, free_from_codes=()):
+    """The product grid for `visitor` (the htmx fragment's content), filtered "free from" some allergens."""
+    if visitor.messages or free_from_codes:
+        return _grid_html(visitor, free_from_codes)  # a message waits for one card (an add without JavaScript)
     return personalise(_catalog_cache().get("grid.html", shared_grid_html, catalogue_stamp), visitor)
 
 
-def page_html(visitor):
+def page_html(visitor, free_from_codes=()):
     """The whole catalogue page for `visitor`: the page cached for everyone, with their parts filled in."""
-    if visitor.messages:
-        return render_template("catalog/index.html", grid_html=_grid_html(visitor), visitor=visitor)
+    if visitor.messages or free_from_codes:
+        return render_template("catalog/index.html", grid_html=_grid_html(visitor, free_from_codes),
+                               visitor=visitor, free_from=free_from_codes)
     return personalise(_catalog_cache().get("index.html", shared_page_html, catalogue_stamp), visitor)
 
 
@@ -54,11 +65,14 @@ def shared_grid_html():
 
 def shared_page_html():
     """The page as cached for every visitor: slots for their parts; reads no session."""
-    return render_template("catalog/index.html", grid_html=_grid_html(EVERYONE), visitor=EVERYONE)
+    return render_template("catalog/index.html", grid_html=_grid_html(EVERYONE), visitor=EVERYONE, free_from=())
 
 
-def _grid_html(visitor):
-    return Markup(render_template("catalog/_grid.html", products=list_products(), visitor=visitor))
+def _grid_html(visitor, free_from_codes=()):
+    products = list_products()
+    shown = free_from(products, free_from_codes) if free_from_codes else products
+    return Markup(render_template("catalog/_grid.html", shelves=shelves(shown), visitor=visitor,
+                                  free_from=free_from_codes, hidden=len(products) - len(shown)))
 
 
 def _catalog_cache():

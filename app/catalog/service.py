@@ -1,17 +1,29 @@
 """The catalogue's queries and rules: products on sale, the price rule, staff changes."""
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from ..allergens import ALLERGENS, in_order, unknown_codes
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import Product, is_id
+from .categories import list_categories
 
 EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
 PRICE = re.compile(r"^\d{1,8}(\.\d{1,2})?$")  # fits Numeric(10, 2)
 PRICE_RULE = "A price like 3.50: zero or more, at most two decimals."
 STAMP_QUERY = "SELECT id, updated_at FROM products ORDER BY id"
+UNCATEGORISED = "More bakes"
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """One category of the catalogue page with its products, in the order staff chose."""
+
+    name: str
+    products: list
 
 
 def parse_price(text):
@@ -25,6 +37,37 @@ def parse_price(text):
 def list_products():
     """Every product on sale (active), in a stable order."""
     return db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.id)).all()
+
+
+def parse_free_from(values):
+    """The allergen codes of a "free from" filter, in Annex II order; Invalid for an unknown code.
+
+    `values` are the query's values: each a code or several joined by commas, as in
+    `?free_from=milk,nuts` (a shared link) or `?free_from=milk&free_from=nuts` (the form).
+    """
+    codes = [code.strip().lower() for value in values for code in str(value).split(",") if code.strip()]
+    unknown = unknown_codes(codes)
+    if unknown:
+        message = f"Unknown allergen code{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)[:200]}. " \
+                  f"Known codes: {', '.join(ALLERGENS)}."
+        raise Invalid(message, {"free_from": message})
+    return in_order(codes)
+
+
+def free_from(products, codes):
+    """The products that neither contain nor may contain any allergen in `codes`."""
+    avoided = set(codes)
+    return [p for p in products if avoided.isdisjoint(p.allergens) and avoided.isdisjoint(p.may_contain)]
+
+
+def shelves(products):
+    """The products grouped by category in the staff's order; those without one come last."""
+    by_category = {}
+    for product in products:
+        by_category.setdefault(product.category_id, []).append(product)
+    grouped = [Shelf(c.name, by_category.pop(c.id)) for c in list_categories() if c.id in by_category]
+    leftovers = [p for group in by_category.values() for p in group]
+    return grouped + ([Shelf(UNCATEGORISED, leftovers)] if leftovers else [])
 
 
 def get_product(product_id):

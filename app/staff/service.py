@@ -80,13 +80,13 @@ def order_board():
     open_orders = db.session.scalars(
         select(Order)
         .where(Order.status.in_(ACTIVE))
-        .options(selectinload(Order.items))
+        .options(selectinload(Order.items).selectinload(OrderItem.product))
         .order_by(Order.pickup_at.is_(None), Order.pickup_at, Order.id)
     ).all()
     done = db.session.scalars(
         select(Order)
         .where(Order.status.in_(DONE))
-        .options(selectinload(Order.items))
+        .options(selectinload(Order.items).selectinload(OrderItem.product))
         .order_by(Order.updated_at.desc(), Order.id.desc())
         .limit(RECENTLY_DONE)
     ).all()
