@@ -225,3 +225,71 @@ def test_customer_buys_without_javascript(chromium, live_server):
     expect(page.locator("#order-status strong")).to_have_text("Processing")
     snap(page, "nojs-3-order")
     context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_customer_filters_free_from_milk_and_sees_allergens_up_to_the_order(chromium, live_server, javascript):
+    from playwright.sync_api import expect
+
+    label = "js" if javascript else "nojs"
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    page.get_by_text("Filter by allergen").click()
+    page.get_by_label("Milk").check()
+    if javascript:  # htmx applies the filter as soon as a box changes, and puts it in the URL
+        page.wait_for_url(re.compile(r"free_from=milk"))
+    else:
+        page.get_by_role("button", name="Show bakes").click()
+        page.wait_for_url(re.compile(r"free_from=milk"))
+    expect(page.locator(".filter-summary")).to_contain_text("free from Milk")
+    expect(card(page, "Butter Croissant")).to_have_count(0)
+    expect(card(page, "Baguette").locator(".allergens")).to_have_text("Contains: Cereals containing gluten")
+    snap(page, f"{label}-9-free-from-milk")
+
+    card(page, "Baguette").get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("1")
+    if not javascript:  # the plain form came back to the filtered page it was sent from
+        assert "free_from=milk" in page.url
+    page.locator("#cart-badge").click()
+    expect(line(page, "Baguette").locator(".allergens")).to_have_text("Contains: Cereals containing gluten")
+    page.get_by_role("link", name="Checkout").click()
+    expect(page.locator(".summary-lines .allergens")).to_have_text("Contains: Cereals containing gluten")
+    page.get_by_label("Your name").fill("Lin")
+    page.get_by_label("Email or phone").fill("lin@example.com")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    page.wait_for_url(re.compile(r"/orders/[\w-]+$"))
+    expect(page.locator(".order-items .allergens")).to_have_text("Contains: Cereals containing gluten")
+    snap(page, f"{label}-10-order-with-allergens")
+    context.close()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page):
+    """axe-core's serious and critical violations on the page as it is now: (rule, [selectors])."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_shop_pages_have_no_serious_accessibility_violations(chromium, live_server, width):
+    if not AXE.exists():
+        _skip_or_fail("axe-core is missing: run `make assets` (needs npm)")
+    context = chromium.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    page.goto(live_server + "/products/1")
+    page.get_by_role("button", name="Add to cart").click()
+    page.wait_for_timeout(300)
+    found = {}
+    for path in ("/", "/?free_from=milk&free_from=nuts", "/?free_from=chocolate", "/products/1", "/cart",
+                 "/checkout"):
+        page.goto(live_server + path)
+        if path == "/":
+            page.get_by_text("Filter by allergen").click()  # the filter's choices are checked too
+        found[path] = axe_violations(page)
+    assert found == {path: [] for path in found}
+    context.close()
