@@ -85,7 +85,9 @@ def load_config(instance_path, env=os.environ):
         # A failing order is tried this many times, then marked Failed and dead-lettered.
         "ORDER_MAX_ATTEMPTS": int(env.get("ORDER_MAX_ATTEMPTS", "5")),
         "WORKER_PREFETCH": int(env.get("WORKER_PREFETCH", "32")),
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,  # the product form allows more for pictures (app/uploads.py)
+        # Uploaded product pictures; in Compose a named volume that nginx serves as /uploads/.
+        "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_ITEM_QUANTITY": int(env.get("MAX_ITEM_QUANTITY", "50")),
         "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),
         "SESSION_COOKIE_HTTPONLY": True,

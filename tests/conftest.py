@@ -48,7 +48,8 @@ def _ensure_postgres_database(url):
 def settings(tmp_path_factory):
     """The settings every test app gets for the chosen backend."""
     instance = tmp_path_factory.mktemp("instance")
-    common = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+    common = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+              "UPLOAD_FOLDER": str(instance / "uploads")}
     if ON_SERVICES:
         _ensure_postgres_database(PG_URL)
         return {

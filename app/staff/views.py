@@ -126,3 +126,6 @@ def _submitted():
 
 def _product_json(product):
     return {**product.to_dict(), "stock": product.stock, "active": product.active}
+
+
+from . import catalogue  # noqa: E402,F401  (the product form and category pages, on this blueprint)
