@@ -1,6 +1,5 @@
 """Staff keep the whole catalogue in the browser: the product form, pictures, retiring and categories."""
 import io
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup

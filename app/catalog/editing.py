@@ -28,7 +28,6 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²" passes str.i
 # the line breaks and tabs people type.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-FIELDS = ("name", "description", "category", "price", "stock", "active", "allergens", "may_contain", "dietary")
 CHECK_FIELDS = "Please check the highlighted fields."
 
 
