@@ -29,7 +29,8 @@ FROM nginxinc/nginx-unprivileged:1.27-alpine AS frontend
 # start, substituting only these variables (nginx's own $host etc. stay as they are).
 ENV BACKEND_ADDR=backend:5000 \
     FRONTEND_PORT=3000 \
-    STATIC_ROOT=/srv/bakery
+    STATIC_ROOT=/srv/bakery \
+    UPLOAD_ROOT=/srv/uploads
 COPY deploy/nginx/bakery.conf.template /etc/nginx/templates/default.conf.template
 COPY app/static /srv/bakery/static
 COPY --from=assets /build/static/vendor /srv/bakery/static/vendor
@@ -42,7 +43,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     FLASK_APP=wsgi
 # The code belongs to root and is read-only for the app's user; only instance/ (Flask's
-# instance folder, created at start) is writable.
+# instance folder, created at start) and /srv/uploads (the pictures' volume, which Docker
+# fills from this folder, owner included, when it is first mounted) are writable.
 RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin bakery
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
@@ -52,7 +54,7 @@ COPY migrations ./migrations
 COPY worker ./worker
 COPY deploy/backend-entrypoint.sh ./deploy/backend-entrypoint.sh
 COPY --from=assets /build/static/vendor ./app/static/vendor
-RUN mkdir instance && chown bakery:bakery instance
+RUN mkdir instance /srv/uploads && chown bakery:bakery instance /srv/uploads
 USER 10001:10001
 EXPOSE 5000
 # No HEALTHCHECK here: the worker shares this image and serves no HTTP; the backend's

@@ -16,6 +16,7 @@ from .json_provider import BakeryJSONProvider
 from .queue import create_order_queue
 from .security import register_csrf
 from .templating import register_template_globals
+from .uploads import apply_upload_limit
 
 
 def create_app(overrides=None):
@@ -48,6 +49,7 @@ def register_extensions(app):
         key_prefix=app.config.get("CACHE_KEY_PREFIX", ""),
     )
     watch_product_changes()
+    app.before_request(apply_upload_limit)  # before the CSRF check, which reads the body
     register_csrf(app)
     app.extensions["order_queue"] = create_order_queue(app)
 
@@ -58,9 +60,11 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
-    from .staff.views import bp as staff_bp
+    from .staff import catalogue, views  # noqa: F401  (their routes join the staff blueprint)
+    from .staff.blueprint import bp as staff_bp
+    from .uploads import bp as uploads_bp
 
-    for blueprint in (catalog_bp, cart_bp, orders_bp, staff_bp, health_bp, openapi_bp):
+    for blueprint in (catalog_bp, cart_bp, orders_bp, staff_bp, health_bp, openapi_bp, uploads_bp):
         app.register_blueprint(blueprint)
 
 

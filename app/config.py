@@ -100,7 +100,9 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or "25"),
         "MAIL_FROM": env.get("MAIL_FROM") or "orders@bakery.example",  # as in docker-compose.yml and .env.example
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,  # the product form allows more for pictures (app/uploads.py)
+        # Uploaded product pictures; in Compose a named volume that nginx serves as /uploads/.
+        "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_ITEM_QUANTITY": int(env.get("MAX_ITEM_QUANTITY", "50")),
         "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),
         "SESSION_COOKIE_HTTPONLY": True,

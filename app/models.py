@@ -1,4 +1,4 @@
-"""The tables: categories, products with their allergens, orders with their items, sent notifications and staff users."""
+"""The tables: categories, products and their allergens, orders with their items, notifications, staff users."""
 import secrets
 from datetime import datetime, timezone
 from decimal import Decimal

@@ -1,7 +1,7 @@
 """What every template and fragment can use: the shared macros and a few helpers."""
 from flask import current_app
 
-from .allergens import ALLERGENS
+from .allergens import ALLERGENS, DIETARY
 from .hours import summary
 from .models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY
 from .negotiation import is_htmx
@@ -47,7 +47,8 @@ def register_template_globals(app):
         opening_hours=opening_hours,
         pickup_bounds=pickup_bounds,
         status_help=STATUS_HELP.get,
-        allergens=ALLERGENS,
+        ALLERGENS=ALLERGENS,  # code -> words, in Annex II order
+        DIETARY=DIETARY,
         picture_sources=picture_sources,
     )
     app.jinja_env.filters["pickup_time"] = pickup_time

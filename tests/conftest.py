@@ -57,7 +57,8 @@ def settings(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     # Retries of a failed order wait 0.05 s, 0.1 s, … so that tests of failing orders stay fast.
     common = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
-              "ORDER_RETRY_BASE_SECONDS": 0.05, "ORDER_RETRY_MAX_SECONDS": 1.0}
+              "ORDER_RETRY_BASE_SECONDS": 0.05, "ORDER_RETRY_MAX_SECONDS": 1.0,
+              "UPLOAD_FOLDER": str(instance / "uploads")}
     if ON_SERVICES:
         _ensure_postgres_database(PG_URL)
         return {

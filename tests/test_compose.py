@@ -8,7 +8,11 @@ import json
 import os
 import re
 import runpy
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -158,6 +162,31 @@ def test_data_lives_in_named_volumes(config, services):
     assert services["rabbitmq"]["hostname"] == "rabbitmq"
 
 
+def test_pictures_live_on_a_named_volume_the_backend_writes_and_the_frontend_only_reads(config, services):
+    assert "uploads" in config["volumes"]
+    folder = environment(services["backend"])["UPLOAD_FOLDER"]
+    assert ("uploads", folder, False) in _mounts(services["backend"])
+    assert ("uploads", stage_env("frontend")["UPLOAD_ROOT"], True) in _mounts(services["frontend"])
+    assert not any(source == "uploads" for source, _, _ in _mounts(services["worker"]))
+
+
+def _mounts(service):
+    """(source, target, read only) of each volume, whichever syntax Compose printed."""
+    mounts = []
+    for volume in service.get("volumes", []):
+        if isinstance(volume, dict):
+            mounts.append((volume["source"], volume["target"], bool(volume.get("read_only"))))
+        else:
+            source, target, *mode = str(volume).split(":")
+            mounts.append((source, target, "ro" in mode))
+    return mounts
+
+
+def test_the_app_image_leaves_the_pictures_folder_to_the_apps_user():
+    app = "\n".join(dockerfile_stages()["app"])
+    assert "/srv/uploads" in app and "chown bakery:bakery instance /srv/uploads" in app
+
+
 def _volumes(service):
     return [f"{v['source']}:{v['target']}" if isinstance(v, dict) else v for v in service.get("volumes", [])]
 
@@ -205,11 +234,51 @@ def test_nginx_accepts_the_frontend_config(tmp_path):
     nginx = tool("nginx")
     server_conf = tmp_path / "bakery.conf"
     server_conf.write_text(render_nginx_template(
-        {"BACKEND_ADDR": "127.0.0.1:5000", "FRONTEND_PORT": "3000", "STATIC_ROOT": ROOT / "app"}))
+        {"BACKEND_ADDR": "127.0.0.1:5000", "FRONTEND_PORT": "3000", "STATIC_ROOT": ROOT / "app",
+         "UPLOAD_ROOT": tmp_path / "uploads"}))
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
                              "-e", str(tmp_path / "error.log")], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_serves_stored_pictures_from_the_volume_with_a_year_of_cache(tmp_path):
+    nginx = tool("nginx")
+    uploads = tmp_path / "uploads"
+    (uploads / "products").mkdir(parents=True)
+    (uploads / "products" / f"{'a' * 20}-400.webp").write_bytes(b"RIFF....WEBP")
+    (uploads / "secret.txt").write_text("not for the web")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server_conf = tmp_path / "bakery.conf"
+    server_conf.write_text(render_nginx_template(
+        {"BACKEND_ADDR": "127.0.0.1:9", "FRONTEND_PORT": port, "STATIC_ROOT": ROOT / "app", "UPLOAD_ROOT": uploads}))
+    (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
+    server = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e",
+                               str(tmp_path / "error.log"), "-g", "daemon off;"])
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                picture = urllib.request.urlopen(f"{base}/uploads/products/{'a' * 20}-400.webp", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert picture.status == 200 and picture.headers["Content-Type"] == "image/webp"
+        assert picture.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert picture.headers["X-Content-Type-Options"] == "nosniff"
+        for path in ("/uploads/secret.txt", "/uploads/products/../secret.txt", "/uploads/products/x.webp",
+                     "/uploads/"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path, timeout=2)
+            assert refused.value.code in (400, 404), path
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def test_dockerfile_env_fills_every_nginx_template_variable():

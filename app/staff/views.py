@@ -1,7 +1,7 @@
 """The staff pages: log in, the order board and the product list."""
 import logging
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import jsonify, request, url_for
 
 from ..catalog.service import update_product
 from ..errors import status_for
@@ -11,10 +11,9 @@ from ..negotiation import redirect_after_write, respond, respond_after_write, se
 from ..orders.service import change_status
 from . import service, throttle
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
+from .blueprint import bp, product_json, submitted
 
 LOGGER = logging.getLogger(__name__)
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-bp.add_app_template_filter(service.pickup_day, "staff_pickup")
 # Failed is the worker's verdict, not a button; Pending is where orders start.
 STAFF_MOVES = (PROCESSING, READY, COMPLETED, CANCELLED)
 BAD_LOGIN = "That username and password don't match. Check them and try again."
@@ -66,7 +65,7 @@ def orders():
 @staff_required
 def order_status(order_id):
     """Move an order on; the board (or the order, for JSON) comes back, or a readable refusal."""
-    new_status = _submitted().get("status")
+    new_status = submitted().get("status")
     try:
         if new_status not in STAFF_MOVES:
             raise Invalid("Choose what the order should become: Processing, Ready, Completed or Cancelled")
@@ -93,7 +92,7 @@ def _board(error=None, status=200):
 @staff_required
 def products():
     items = service.all_products()
-    return respond([_product_json(p) for p in items], "staff/products.html", block="products", products=items,
+    return respond([product_json(p) for p in items], "staff/products.html", block="products", products=items,
                    saved=request.args.get("saved", type=int))
 
 
@@ -101,7 +100,7 @@ def products():
 @staff_required
 def product_update(product_id):
     """Change price, stock or on-sale; an invalid value is shown at its field (422)."""
-    form = _submitted()
+    form = submitted()
     changes, errors = service.product_changes(form)
     if errors:
         product = service.get_any_product(product_id)
@@ -111,18 +110,6 @@ def product_update(product_id):
     product = update_product(product_id, **changes)
     LOGGER.info("staff changed product product_id=%s fields=%s by=%s", product.id, ",".join(sorted(changes)),
                 current_staff().username)
-    return respond_after_write(_product_json(product), "staff/products.html",
+    return respond_after_write(product_json(product), "staff/products.html",
                                url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}"),
                                block="product_row", product=product, saved=product.id)
-
-
-def _submitted():
-    """The form, or the JSON object an API caller sent (anything else counts as empty)."""
-    if not request.is_json:
-        return request.form
-    payload = request.get_json(silent=True)
-    return payload if isinstance(payload, dict) else {}
-
-
-def _product_json(product):
-    return {**product.to_dict(), "stock": product.stock, "active": product.active}

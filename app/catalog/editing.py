@@ -1,0 +1,236 @@
+"""Staff keeping the catalogue: creating, editing and retiring products. No HTTP here.
+
+Every rule is checked here, for the staff pages and API callers alike; a refusal is one
+Invalid whose details say, by field, what to change. Nothing is guessed: a vegan product
+that is not ticked vegetarian, or an allergen ticked as both "contains" and "may contain",
+is sent back rather than silently corrected.
+"""
+import logging
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
+from ..exceptions import Invalid, NotFound
+from ..extensions import db
+from ..models import Category, Product, is_id
+from ..pictures import sources, store_picture
+from .service import parse_price
+
+LOGGER = logging.getLogger(__name__)
+MAX_NAME = 120
+MAX_DESCRIPTION = 1000
+MAX_STOCK = 100_000
+WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²" passes str.isdigit(), not this
+# Control characters (NUL included: PostgreSQL refuses it in text), except in a description
+# the line breaks and tabs people type.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CHECK_FIELDS = "Please check the highlighted fields."
+
+
+def get_any_product(product_id):
+    """Any product with this id, on sale or not; NotFound otherwise."""
+    product = db.session.get(Product, product_id) if is_id(product_id) else None
+    if product is None:
+        raise NotFound("No product with that id")
+    return product
+
+
+def create_product(submitted, picture=None, upload_folder=None):
+    """A new product from the submitted fields (a form or a JSON object); Invalid with details otherwise."""
+    product = Product(active=True, image="")
+    _apply(product, submitted, picture, upload_folder)
+    db.session.add(product)
+    _commit(product)
+    LOGGER.info("product created product_id=%s name=%s", product.id, product.name)
+    return product
+
+
+def edit_product(product_id, submitted, picture=None, upload_folder=None):
+    """Replace a product's fields with the submitted ones; the picture stays unless a new one comes."""
+    product = get_any_product(product_id)
+    _apply(product, submitted, picture, upload_folder)
+    _commit(product)
+    LOGGER.info("product edited product_id=%s", product.id)
+    return product
+
+
+def retire_product(product_id):
+    """Take a product off the shop for good; its past orders keep their own name and price."""
+    product = get_any_product(product_id)
+    product.active = False
+    db.session.commit()
+    LOGGER.info("product retired product_id=%s", product.id)
+    return product
+
+
+def _apply(product, submitted, picture, upload_folder):
+    """Check every field, then change `product` only if all are fine (else Invalid, product untouched)."""
+    values, errors = parse_product(submitted, product)
+    if picture:
+        try:
+            values["image"] = store_picture(picture, upload_folder)
+        except Invalid as refused:
+            errors.update(refused.details or {"picture": refused.message})
+    elif _text(submitted, "picture_url"):
+        # A picture stored on an earlier try of this form that failed on another field:
+        # only one of our own stored names is accepted, never any URL.
+        url = _text(submitted, "picture_url")
+        if sources(url) and (Path(upload_folder) / url.removeprefix("/uploads/")).is_file():
+            values["image"] = url
+    if errors:
+        refused = Invalid(CHECK_FIELDS, errors)
+        # The picture is stored already: the form can offer it again instead of asking for a new upload.
+        refused.stored_picture = values.get("image")
+        raise refused
+    contains, may_contain = values.pop("allergens"), values.pop("may_contain")
+    dietary = values.pop("dietary")
+    for field, value in values.items():
+        setattr(product, field, value)
+    product.vegan, product.vegetarian = "vegan" in dietary, "vegetarian" in dietary
+    product.set_allergens(contains, may_contain)
+
+
+def parse_product(submitted, product=None):
+    """(values, errors by field) from a product form or JSON object; `product` is the one edited, if any."""
+    values, errors = {}, {}
+    name = _text(submitted, "name").strip()
+    if not name:
+        errors["name"] = "Give the product a name."
+    elif len(name) > MAX_NAME:
+        errors["name"] = f"A name can be at most {MAX_NAME} characters ({len(name)} now)."
+    elif CONTROL.search(name):
+        errors["name"] = "A name can't contain control characters."
+    elif _name_taken(name, product):
+        errors["name"] = f"There is already a product called “{name}”."
+    else:
+        values["name"] = name
+
+    description = _text(submitted, "description").replace("\r\n", "\n").strip()
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"A description can be at most {MAX_DESCRIPTION} characters ({len(description)} now)."
+    elif CONTROL_IN_TEXT.search(description):
+        errors["description"] = "A description can't contain control characters."
+    else:
+        values["description"] = description
+
+    category = _category(_text(submitted, "category").strip())
+    if category is None:
+        errors["category"] = "Choose a category."
+    else:
+        values["category"] = category
+
+    try:
+        values["price"] = parse_price(_text(submitted, "price"))
+    except ValueError as refused:
+        errors["price"] = str(refused)
+
+    stock = _text(submitted, "stock").strip()
+    if not WHOLE_NUMBER.fullmatch(stock) or int(stock) > MAX_STOCK:
+        errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
+    else:
+        values["stock"] = int(stock)
+
+    if _has(submitted, "active"):
+        values["active"] = _last(submitted, "active").lower() in ("1", "true", "on", "yes")
+
+    contains, may_contain, dietary = (_codes(submitted, field) for field in ("allergens", "may_contain", "dietary"))
+    for field, codes, known in (("allergens", contains, ALLERGENS), ("may_contain", may_contain, ALLERGENS),
+                                ("dietary", dietary, DIETARY)):
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            errors[field] = "Not one of the choices: " + ", ".join(repr(code)[:40] for code in unknown[:5])
+    if "allergens" not in errors and "may_contain" not in errors:
+        both = in_order(set(contains) & set(may_contain))
+        if both:
+            errors["may_contain"] = (f"{_words(both)} {'is' if len(both) == 1 else 'are'} ticked as both “contains” "
+                                     "and “may contain”: choose one.")
+    if "dietary" not in errors and "vegan" in dietary:
+        animal = [code for code in in_order(contains) if code in NOT_VEGAN]
+        if "vegetarian" not in dietary:
+            errors["dietary"] = "A vegan product is vegetarian too: tick both, or untick vegan."
+        elif animal:
+            errors["dietary"] = f"A vegan product can't contain {_words(animal).lower()}: untick vegan or the allergen."
+    values.update(allergens=in_order(contains), may_contain=in_order(may_contain), dietary=dietary)
+    return values, errors
+
+
+def _commit(product):
+    """Commit; a name taken between our check and the insert is the same field message."""
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        text = str(error.orig).lower()
+        if "products.name" in text or "uq_products_name" in text:
+            raise Invalid(CHECK_FIELDS, {"name": f"There is already a product called “{product.name}”."}) from error
+        if "category" in text or "foreign key" in text:
+            raise Invalid(CHECK_FIELDS, {"category": "That category no longer exists; choose another."}) from error
+        raise
+
+
+def _name_taken(name, product):
+    query = select(Product.id).where(func.lower(Product.name) == name.lower())
+    if product is not None and product.id is not None:
+        query = query.where(Product.id != product.id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _category(text):
+    """The category named by its id (what the form sends) or, for API callers, its name."""
+    if text.isascii() and text.isdigit():
+        category_id = int(text) if len(text) <= 10 else 0
+        return db.session.get(Category, category_id) if is_id(category_id) else None
+    if not text or CONTROL.search(text):
+        return None
+    return db.session.scalar(select(Category).where(func.lower(Category.name) == text.lower()))
+
+
+def _words(codes):
+    return ", ".join(ALLERGENS[code] for code in codes)
+
+
+# Reading a form (a MultiDict) and a JSON object (a dict) the same way.
+
+def _has(submitted, field):
+    return field in submitted
+
+
+def _values(submitted, field):
+    if hasattr(submitted, "getlist"):
+        return submitted.getlist(field)
+    value = submitted.get(field)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _last(submitted, field):
+    values = _values(submitted, field)
+    return _as_text(values[-1]) if values else ""
+
+
+def _text(submitted, field):
+    value = submitted.get(field, "")
+    return _as_text(value)
+
+
+def _as_text(value):
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)) or value is None:
+        return "" if value is None else str(value)
+    return value if isinstance(value, str) else ""
+
+
+def _codes(submitted, field):
+    """The ticked codes of a checkbox group, without repeats, in the order sent."""
+    codes = []
+    for value in _values(submitted, field):
+        code = _as_text(value).strip()
+        if code and code not in codes:
+            codes.append(code)
+    return codes

@@ -1,0 +1,20 @@
+"""The staff blueprint and what its two view modules (views.py, catalogue.py) share."""
+from flask import Blueprint, request
+
+from .service import pickup_day
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.add_app_template_filter(pickup_day, "staff_pickup")
+
+
+def submitted():
+    """The form, or the JSON object an API caller sent (anything else counts as empty)."""
+    if not request.is_json:
+        return request.form
+    payload = request.get_json(silent=True)
+    return payload if isinstance(payload, dict) else {}
+
+
+def product_json(product):
+    """A product as staff see it in JSON: the shop's fields plus stock and whether it is on sale."""
+    return {**product.to_dict(), "stock": product.stock, "active": product.active}

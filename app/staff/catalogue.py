@@ -1,0 +1,163 @@
+"""The staff pages that keep the catalogue: the product form (new and edit), retiring, and categories."""
+import logging
+
+from flask import current_app, request, url_for
+
+from ..catalog import categories as shelves
+from ..catalog import editing
+from ..errors import status_for
+from ..exceptions import Invalid
+from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
+from ..uploads import accepts_uploads
+from .auth import current_staff, staff_required
+from .blueprint import bp, product_json, submitted
+
+LOGGER = logging.getLogger(__name__)
+PRODUCT_FORM = "staff/product_form.html"
+CATEGORIES = "staff/categories.html"
+
+
+@bp.route("/products/new", methods=("GET", "POST"))
+@staff_required
+@accepts_uploads
+def product_new():
+    """The empty product form; posting it creates the product (303 to the list, 422 at the fields)."""
+    if request.method == "GET":
+        return _product_form(None, _defaults())
+    try:
+        product = editing.create_product(submitted(), *_upload())
+    except Invalid as refused:
+        return _refused_form(None, refused)
+    LOGGER.info("staff created product product_id=%s by=%s", product.id, current_staff().username)
+    return redirect_after_write(_saved_location(product), product_json(product), status=201)
+
+
+@bp.route("/products/<id:product_id>/edit", methods=("GET", "POST"))
+@staff_required
+@accepts_uploads
+def product_edit(product_id):
+    """Every field of one product; posting replaces them (the picture only when a new one is chosen)."""
+    product = editing.get_any_product(product_id)
+    if request.method == "GET":
+        return _product_form(product, _current(product))
+    try:
+        product = editing.edit_product(product_id, submitted(), *_upload())
+    except Invalid as refused:
+        return _refused_form(product, refused)
+    LOGGER.info("staff edited product product_id=%s by=%s", product.id, current_staff().username)
+    return redirect_after_write(_saved_location(product), product_json(product), status=200)
+
+
+@bp.post("/products/<id:product_id>/retire")
+@staff_required
+def product_retire(product_id):
+    """Take a product off the shop; it stays in the list (and in past orders) and can go back on sale."""
+    product = editing.retire_product(product_id)
+    LOGGER.info("staff retired product product_id=%s by=%s", product.id, current_staff().username)
+    return redirect_after_write(_saved_location(product), product_json(product), status=200)
+
+
+def _upload():
+    """(picture bytes or None, upload folder): no file chosen keeps the current picture."""
+    upload = request.files.get("picture")
+    data = upload.read() if upload and upload.filename else None
+    return data, current_app.config["UPLOAD_FOLDER"]
+
+
+def _saved_location(product):
+    return url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}")
+
+
+def _product_form(product, values, errors=None, status=200, stored_picture=None):
+    data = {"error": editing.CHECK_FIELDS, "details": errors} if errors else (
+        product_json(product) if product else {})
+    return respond(data, PRODUCT_FORM, status=status, block="product_form", product=product, values=values,
+                   errors=errors or {}, categories=shelves.list_categories(),
+                   stored_picture=stored_picture)
+
+
+def _refused_form(product, refused):
+    """The form again at 422, with what was typed and a message at each field."""
+    if wants_json():
+        raise refused
+    return _product_form(product, _typed(submitted()), refused.details or {}, status=status_for(refused),
+                         stored_picture=getattr(refused, "stored_picture", None))
+
+
+def _defaults():
+    return {"name": "", "description": "", "category": "", "price": "", "stock": "0", "active": True,
+            "allergens": [], "may_contain": [], "dietary": []}
+
+
+def _current(product):
+    return {"name": product.name, "description": product.description,
+            "category": str(product.category_id or ""), "price": f"{product.price:.2f}", "stock": str(product.stock),
+            "active": product.active, "allergens": product.allergens, "may_contain": product.may_contain,
+            "dietary": product.dietary}
+
+
+def _typed(form):
+    """What the person typed and ticked, to put back into the form."""
+    return {**{field: form.get(field, "") for field in ("name", "description", "category", "price", "stock")},
+            "active": form.getlist("active")[-1:] == ["1"] if "active" in form else True,
+            **{field: form.getlist(field) for field in ("allergens", "may_contain", "dietary")}}
+
+
+# Categories
+
+@bp.get("/categories")
+@staff_required
+def categories():
+    return _categories_page()
+
+
+@bp.post("/categories")
+@staff_required
+def category_add():
+    """Add a category at the end of the list."""
+    name = submitted().get("name", "")
+    try:
+        category = shelves.add_category(name)
+    except Invalid as refused:
+        if wants_json():
+            raise
+        return _categories_page(add_error=refused.message, add_value=name, status=422)
+    LOGGER.info("staff added category category_id=%s by=%s", category.id, current_staff().username)
+    return respond_after_write(category.to_dict(), CATEGORIES, _categories_location(category), block="categories",
+                               **_categories_context(saved=category.id), status=201)
+
+
+@bp.post("/categories/<id:category_id>")
+@staff_required
+def category_rename(category_id):
+    name = submitted().get("name", "")
+    try:
+        category = shelves.rename_category(category_id, name)
+    except Invalid as refused:
+        if wants_json():
+            raise
+        return _categories_page(edited=category_id, rename_error=refused.message, rename_value=name, status=422)
+    return respond_after_write(category.to_dict(), CATEGORIES, _categories_location(category), block="categories",
+                               **_categories_context(saved=category.id))
+
+
+@bp.post("/categories/<id:category_id>/move")
+@staff_required
+def category_move(category_id):
+    category = shelves.move_category(category_id, submitted().get("direction"))
+    return respond_after_write(category.to_dict(), CATEGORIES, _categories_location(category), block="categories",
+                               **_categories_context(saved=category.id))
+
+
+def _categories_location(category):
+    return url_for("staff.categories", saved=category.id, _anchor=f"category-{category.id}")
+
+
+def _categories_context(**context):
+    return {"categories": shelves.list_categories(), **context}
+
+
+def _categories_page(status=200, **context):
+    context = _categories_context(**{"saved": request.args.get("saved", type=int), **context})
+    return respond([c.to_dict() for c in context["categories"]], CATEGORIES, status=status, block="categories",
+                   **context)
