@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 PIP := $(BIN)/pip install --disable-pip-version-check
 .DEFAULT_GOAL := help
 
-.PHONY: help run install assets db staff test test-services test-all bench clean
+.PHONY: help run install assets db staff lint format test test-services test-all bench clean
 
 help: ## List the targets (this text)
 	@echo "make <target>, for example: make run, make run PORT=8000, make test, make staff user=ana"
@@ -63,6 +63,14 @@ endif
 endif
 staff: db ## Add a staff user for /staff/login: make staff user=ana (asks for a password, at least 6 characters)
 	$(BIN)/flask create-staff "$(user)"
+
+lint: install ## ruff: lint and check the formatting (as CI does)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## ruff: fix what can be fixed and format the tree
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 test: install assets ## The test suite on the embedded default (SQLite, in-process cache and queue)
 	BAKERY_TEST_BACKEND=embedded $(BIN)/pytest

@@ -10,6 +10,7 @@ proxy in front against slow clients: the frontend nginx is that proxy.
 Change them through the environment (GUNICORN_*), not here, so Docker and bare metal stay
 alike. Command-line flags (as `make run` passes) still win over this file.
 """
+
 import os
 
 

@@ -1,4 +1,5 @@
 """The app factory: configuration, extensions, blueprints, error handlers, commands."""
+
 import logging
 import os
 
@@ -70,11 +71,20 @@ def register_blueprints(app):
 
 def register_commands(app):
     from .commands import (
-        create_staff_command, dead_letters_command, order_status_command, product_update_command, seed_command,
+        create_staff_command,
+        dead_letters_command,
+        order_status_command,
+        product_update_command,
+        seed_command,
     )
 
-    for command in (seed_command, order_status_command, product_update_command, dead_letters_command,
-                    create_staff_command):
+    for command in (
+        seed_command,
+        order_status_command,
+        product_update_command,
+        dead_letters_command,
+        create_staff_command,
+    ):
         app.cli.add_command(command)
 
 

@@ -1,4 +1,5 @@
 """Operator commands: `flask --app wsgi seed`, `order-status`, `product-update`, `dead-letters`, `create-staff`."""
+
 from contextlib import contextmanager
 
 import click
@@ -51,7 +52,9 @@ def product_update_command(product_id, **changes):
         if "price" in changes:
             changes["price"] = parse_price(changes["price"])
         product = update_product(product_id, **changes)
-    click.echo(f"{product.name}: €{product.price}, {product.stock} in stock, {'on sale' if product.active else 'not on sale'}.")
+    click.echo(
+        f"{product.name}: €{product.price}, {product.stock} in stock, {'on sale' if product.active else 'not on sale'}."
+    )
 
 
 @contextmanager
@@ -85,8 +88,13 @@ def dead_letters_command(requeue):
 
 @click.command("create-staff")
 @click.argument("username")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="asked for when left out (better: it stays out of the shell history)")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="asked for when left out (better: it stays out of the shell history)",
+)
 @with_appcontext
 def create_staff_command(username, password):
     """Add a staff user who can log in at /staff/login; an existing USERNAME is refused."""

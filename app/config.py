@@ -1,4 +1,5 @@
 """Settings from the environment, with embedded defaults for a single machine."""
+
 import os
 import secrets
 from pathlib import Path
@@ -123,8 +124,10 @@ def load_config(instance_path, env=os.environ, overrides=None):
         **(overrides or {}),
     }
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], instance_path)
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(
-        config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_MAX_OVERFLOW"]))
+    config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_MAX_OVERFLOW"]),
+    )
     if config["CACHE_TYPE"] == "RedisCache":
         config["CACHE_REDIS_URL"] = redis_url_with_timeouts(config["CACHE_REDIS_URL"])
     return config

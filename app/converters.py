@@ -1,4 +1,5 @@
 """URL converters for the routes."""
+
 from werkzeug.routing import IntegerConverter
 
 from .models import MAX_ID

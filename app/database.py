@@ -1,4 +1,5 @@
 """What "the database is down" means, for the web (a 503) and the order pipeline (wait, count nothing)."""
+
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 

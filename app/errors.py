@@ -1,4 +1,5 @@
 """One error shape app-wide: JSON {"error": ...} for API callers, a styled page for browsers."""
+
 import logging
 
 from flask import jsonify, render_template

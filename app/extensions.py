@@ -1,8 +1,9 @@
 """Extension instances, created here and bound to the app in the factory."""
+
 from flask_caching import Cache
 from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 

@@ -1,4 +1,5 @@
 """GET /health: each dependency checked for real, with short timeouts."""
+
 import logging
 
 from flask import Blueprint, current_app, jsonify

@@ -1,4 +1,5 @@
 """Opening hours: read from configuration, shown in the footer, and the rule for pickup times."""
+
 import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,8 +37,10 @@ def summary(week):
         else:
             groups.append([day, day, hours])
     return [
-        (DAYS[first] if first == last else f"{DAYS[first]}–{DAYS[last]}",
-         f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else "closed")
+        (
+            DAYS[first] if first == last else f"{DAYS[first]}–{DAYS[last]}",
+            f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else "closed",
+        )
         for first, last, hours in groups
     ]
 

@@ -1,4 +1,5 @@
 """JSON that renders money as the API's plain numbers (2.99), never as strings."""
+
 from decimal import Decimal
 
 from flask.json.provider import DefaultJSONProvider

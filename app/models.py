@@ -1,6 +1,7 @@
 """The tables: categories, products and their allergens, orders with their items, notifications, staff users."""
+
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
@@ -10,7 +11,12 @@ from .allergens import ALLERGENS, in_order
 from .extensions import db
 
 PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
-    "Pending", "Processing", "Ready", "Completed", "Cancelled", "Failed",
+    "Pending",
+    "Processing",
+    "Ready",
+    "Completed",
+    "Cancelled",
+    "Failed",
 )
 ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED)
 FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED})
@@ -26,7 +32,7 @@ def is_id(value):
 
 
 def utcnow():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_public_id():
@@ -102,7 +108,7 @@ class Product(db.Model):
 
         A change touches updated_at: the catalogue's fingerprint is the products table's.
         """
-        wanted = {**{code: True for code in may_contain}, **{code: False for code in contains}}
+        wanted = {**dict.fromkeys(may_contain, True), **dict.fromkeys(contains, False)}
         before = {row.code: row.trace for row in self.allergen_rows}
         if before == wanted:
             return

@@ -1,4 +1,5 @@
 """One place that decides whether a caller gets JSON, an HTMX fragment, a full page or a redirect."""
+
 import re
 from urllib.parse import urlsplit
 

@@ -1,4 +1,5 @@
 """Tell the customer about their order: by email when MAIL_SERVER is set, else in the log."""
+
 import logging
 import smtplib
 from email.message import EmailMessage
@@ -15,8 +16,9 @@ def send_confirmation(order_id, total, channel, recipient):
     config = current_app.config
     server = config["MAIL_SERVER"]
     if channel != "email" or not server:
-        LOGGER.info("notification order_id=%s kind=confirmation channel=log to=%s subject=%r",
-                    order_id, recipient, subject)
+        LOGGER.info(
+            "notification order_id=%s kind=confirmation channel=log to=%s subject=%r", order_id, recipient, subject
+        )
         return
     message = EmailMessage()
     message["Subject"] = subject

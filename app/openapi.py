@@ -1,4 +1,5 @@
 """GET /openapi.json: the JSON API's description, checked against real responses in the tests."""
+
 import json
 from functools import lru_cache
 from pathlib import Path

@@ -7,6 +7,7 @@ responsibility for every message in it: one round trip per batch instead of one
 confirm per message), then marks them published. A crash between the two only
 publishes an order twice, which the worker's idempotent processing shrugs off.
 """
+
 import logging
 import threading
 from datetime import timedelta
@@ -88,7 +89,11 @@ class OutboxRelay:
                     db.session.rollback()
                     self._disconnect()
                     delay = backoff.next()
-                    level = logging.WARNING if isinstance(error, (*rabbitmq.CONNECTION_ERRORS, SQLAlchemyError)) else logging.ERROR
+                    level = (
+                        logging.WARNING
+                        if isinstance(error, (*rabbitmq.CONNECTION_ERRORS, SQLAlchemyError))
+                        else logging.ERROR
+                    )
                     LOGGER.log(level, "outbox relay failed, retrying in %.1fs: %r", delay, error)
                     self._stopping.wait(delay)
             self._disconnect()

@@ -6,6 +6,7 @@ are decoded (a 40 KB file can unpack to gigabytes), and what is stored is a fres
 encoding of the pixels alone — no EXIF, GPS, comments or trailing bytes of a polyglot.
 Names carry a hash of the picture, so a new picture gets a new URL that no cache holds.
 """
+
 import hashlib
 import io
 import re
@@ -57,7 +58,7 @@ def sources(image_url):
     """The stored sizes of an uploaded picture, smallest first; [] for any other URL (e.g. the demo SVGs)."""
     if not image_url or not image_url.startswith(URL_PREFIX):
         return []
-    match = STORED_NAME.fullmatch(image_url[len(URL_PREFIX):])
+    match = STORED_NAME.fullmatch(image_url[len(URL_PREFIX) :])
     if match is None:
         return []
     return [Source(f"{URL_PREFIX}{match['digest']}-{width}.webp", width) for width in WIDTHS]
@@ -73,19 +74,24 @@ def _decoded(data):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)  # reads the header only
             if image.width * image.height > MAX_PIXELS:
-                raise refuse(f"That picture is {image.width}×{image.height} pixels; please use one under "
-                             f"{MAX_PIXELS // 1_000_000} megapixels.")
+                raise refuse(
+                    f"That picture is {image.width}×{image.height} pixels; please use one under "
+                    f"{MAX_PIXELS // 1_000_000} megapixels."
+                )
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise refuse(f"That picture has too many pixels; please use one under {MAX_PIXELS // 1_000_000} "
-                     "megapixels.") from None
+        raise refuse(
+            f"That picture has too many pixels; please use one under {MAX_PIXELS // 1_000_000} megapixels."
+        ) from None
     except UnidentifiedImageError:
         raise refuse("That file is not a JPEG, PNG or WebP picture.") from None
     except (OSError, SyntaxError, ValueError):  # truncated or corrupt data inside a valid header
         raise refuse("That picture file is damaged; please export it again.") from None
     if min(image.size) < MIN_SIDE:
-        raise refuse(f"That picture is {image.width}×{image.height} pixels; please use one at least "
-                     f"{MIN_SIDE} pixels on each side.")
+        raise refuse(
+            f"That picture is {image.width}×{image.height} pixels; please use one at least "
+            f"{MIN_SIDE} pixels on each side."
+        )
     return image
 
 

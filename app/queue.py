@@ -2,6 +2,7 @@
 
 Both expose the same small interface: publish(order_id), check(), start(), stop().
 """
+
 import heapq
 import logging
 import queue

@@ -3,6 +3,7 @@
 The publisher (app/outbox.py), the consumer (worker/consumer.py), the CLI and /health all go
 through here, so they agree on names, queue arguments and timeouts.
 """
+
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -64,28 +65,39 @@ def declare_topology(channel, queue):
     channel.exchange_declare(dead, exchange_type="fanout", durable=True)
     channel.queue_declare(dead, durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(dead, dead)
-    channel.queue_declare(queue, durable=True, arguments={
-        "x-queue-type": "quorum",
-        "x-dead-letter-exchange": dead,
-        "x-delivery-limit": DELIVERY_LIMIT,
-    })
+    channel.queue_declare(
+        queue,
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": dead,
+            "x-delivery-limit": DELIVERY_LIMIT,
+        },
+    )
     # Nobody consumes the retry queue: a message published there with an `expiration`
     # (retry_properties) is dead-lettered back to `queue` through the default exchange once
     # it has waited that long. At-least-once dead-lettering (quorum queues, RabbitMQ ≥ 3.10)
     # keeps it until `queue` has it; it needs reject-publish overflow, moot without a length limit.
-    channel.queue_declare(retry_name(queue), durable=True, arguments={
-        "x-queue-type": "quorum",
-        "x-dead-letter-exchange": "",
-        "x-dead-letter-routing-key": queue,
-        "x-dead-letter-strategy": "at-least-once",
-        "x-overflow": "reject-publish",
-    })
+    channel.queue_declare(
+        retry_name(queue),
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": queue,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        },
+    )
 
 
 def retry_properties(delay):
     """Properties of a message that should wait `delay` seconds in the retry queue (at least 1 ms)."""
-    return pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent, content_type="application/json",
-                                expiration=str(max(1, round(delay * 1000))))
+    return pika.BasicProperties(
+        delivery_mode=pika.DeliveryMode.Persistent,
+        content_type="application/json",
+        expiration=str(max(1, round(delay * 1000))),
+    )
 
 
 def encode_order(order_id):

@@ -1,4 +1,5 @@
 """CSRF protection for every form and HTMX request; JSON API calls are exempt on purpose."""
+
 from flask import current_app, request
 from flask_wtf.csrf import CSRFError
 

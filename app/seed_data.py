@@ -1,4 +1,5 @@
 """Demo catalogue for a new bakery: real items, prices, stock, an original picture, a category and allergens each."""
+
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -9,26 +10,40 @@ from .models import Category, Product
 DEMO_CATEGORIES = ["Breads", "Viennoiserie", "Cakes & tarts"]
 
 DEMO_PRODUCTS = [
-    ("Butter Croissant", "2.80", 40, "butter-croissant",
-     "Flaky, golden and made with French butter, laminated over three days."),
-    ("Pain au Chocolat", "3.20", 30, "pain-au-chocolat",
-     "Croissant dough rolled around two batons of dark chocolate."),
-    ("Sourdough Loaf", "6.50", 12, "sourdough-loaf",
-     "Naturally leavened, 36-hour fermentation, a crackling dark crust."),
-    ("Baguette", "2.90", 25, "baguette",
-     "Crisp crust, open crumb; baked every two hours."),
-    ("Cinnamon Roll", "3.50", 20, "cinnamon-roll",
-     "Soft brioche swirl with cinnamon sugar and a vanilla glaze."),
-    ("Blueberry Muffin", "3.00", 18, "blueberry-muffin",
-     "Buttermilk muffin packed with blueberries and a crumble top."),
-    ("Rye Bread", "5.80", 8, "rye-bread",
-     "Dense, dark Nordic rye with sunflower seeds and malt."),
-    ("Almond Croissant", "3.60", 15, "almond-croissant",
-     "Twice-baked croissant filled with almond cream, topped with flaked almonds."),
-    ("Apple Turnover", "3.20", 16, "apple-turnover",
-     "Puff pastry folded over cinnamon-spiced apples."),
-    ("Lemon Tart", "4.20", 3, "lemon-tart",
-     "Sweet shortcrust with a sharp lemon curd; a slice for one."),
+    (
+        "Butter Croissant",
+        "2.80",
+        40,
+        "butter-croissant",
+        "Flaky, golden and made with French butter, laminated over three days.",
+    ),
+    ("Pain au Chocolat", "3.20", 30, "pain-au-chocolat", "Croissant dough rolled around two batons of dark chocolate."),
+    (
+        "Sourdough Loaf",
+        "6.50",
+        12,
+        "sourdough-loaf",
+        "Naturally leavened, 36-hour fermentation, a crackling dark crust.",
+    ),
+    ("Baguette", "2.90", 25, "baguette", "Crisp crust, open crumb; baked every two hours."),
+    ("Cinnamon Roll", "3.50", 20, "cinnamon-roll", "Soft brioche swirl with cinnamon sugar and a vanilla glaze."),
+    (
+        "Blueberry Muffin",
+        "3.00",
+        18,
+        "blueberry-muffin",
+        "Buttermilk muffin packed with blueberries and a crumble top.",
+    ),
+    ("Rye Bread", "5.80", 8, "rye-bread", "Dense, dark Nordic rye with sunflower seeds and malt."),
+    (
+        "Almond Croissant",
+        "3.60",
+        15,
+        "almond-croissant",
+        "Twice-baked croissant filled with almond cream, topped with flaked almonds.",
+    ),
+    ("Apple Turnover", "3.20", 16, "apple-turnover", "Puff pastry folded over cinnamon-spiced apples."),
+    ("Lemon Tart", "4.20", 3, "lemon-tart", "Sweet shortcrust with a sharp lemon curd; a slice for one."),
 ]
 
 # name: (category, contains, may contain, dietary). Conservative: butter means milk, an egg

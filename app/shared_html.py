@@ -6,6 +6,7 @@ templates as one explicit value, `visitor`. HTML cached for everyone is rendered
 view passes in. A template rendered for one request gets `SessionVisitor()` by default,
 which reads the session only when the template uses it.
 """
+
 from flask import get_flashed_messages
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup

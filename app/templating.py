@@ -1,4 +1,5 @@
 """What every template and fragment can use: the shared macros and a few helpers."""
+
 from flask import current_app
 
 from .allergens import ALLERGENS, DIETARY

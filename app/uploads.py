@@ -4,6 +4,7 @@ The app-wide limit (MAX_CONTENT_LENGTH, 1 MB) stays for every other route; a vie
 with accepts_uploads() gets its own limit for that request only, set before anything
 (the CSRF check included) reads the body.
 """
+
 from flask import Blueprint, current_app, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
@@ -37,8 +38,9 @@ def uploaded(name):
     folder, _, file_name = name.partition("/")
     if folder != "products" or not STORED_NAME.fullmatch(file_name):
         raise NotFound()
-    response = send_from_directory(current_app.config["UPLOAD_FOLDER"], name, mimetype="image/webp",
-                                   max_age=YEAR, conditional=True)
+    response = send_from_directory(
+        current_app.config["UPLOAD_FOLDER"], name, mimetype="image/webp", max_age=YEAR, conditional=True
+    )
     response.cache_control.public = True
     response.cache_control.immutable = True
     return response

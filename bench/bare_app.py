@@ -1,4 +1,5 @@
 """The Python ceiling: a bare Flask app answering /products with constant bytes."""
+
 import os
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The baselines and the catalogue scenarios: JSON, page, fragment, frontend, Redis down."""
+
 from .scenario import Scenario, Target
 
 STATIC = "nginx static file (ceiling)"
@@ -16,11 +17,18 @@ def scenarios():
         Scenario(STATIC, "static", headers=JSON),
         Scenario(BARE, "bare", headers=JSON),
         Scenario(PRODUCTS_JSON, "app", headers=JSON, target=Target(ratio_of=BARE, min_ratio=0.8)),
-        Scenario("GET /products JSON via frontend nginx", "frontend", headers=JSON,
-                 target=Target(ratio_of=STATIC, min_ratio=0.5)),
-        Scenario("GET / full page (HTML)", "app", path="/", headers=PAGE,
-                 target=Target(ratio_of=BARE, min_ratio=0.5)),
+        Scenario(
+            "GET /products JSON via frontend nginx",
+            "frontend",
+            headers=JSON,
+            target=Target(ratio_of=STATIC, min_ratio=0.5),
+        ),
+        Scenario("GET / full page (HTML)", "app", path="/", headers=PAGE, target=Target(ratio_of=BARE, min_ratio=0.5)),
         Scenario("GET / HTMX fragment", "app", path="/", headers=FRAGMENT),
-        Scenario("GET /products JSON, Redis down", "app-no-redis", headers=JSON,
-                 target=Target(ratio_of=PRODUCTS_JSON, min_ratio=0.5, zero_errors=True)),
+        Scenario(
+            "GET /products JSON, Redis down",
+            "app-no-redis",
+            headers=JSON,
+            target=Target(ratio_of=PRODUCTS_JSON, min_ratio=0.5, zero_errors=True),
+        ),
     ]

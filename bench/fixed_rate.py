@@ -1,4 +1,5 @@
 """Open-loop load at a fixed request rate: latency counts from when a request was due."""
+
 import http.client
 import queue
 import random

@@ -4,6 +4,7 @@ With a gunicorn.conf.py in the project root, both servers load it (it reads GUNI
 from the environment); without one, DEFAULT_FLAGS apply. `--gunicorn "..."` flags come last
 and win, as on gunicorn's own command line.
 """
+
 import os
 import runpy
 import shlex
@@ -28,8 +29,10 @@ class GunicornSettings:
 
     def describe(self):
         """One line for the report."""
-        return (f"{self.workers} workers, {self.worker_class}, {self.threads} threads "
-                f"({self.source}: {' '.join(self.flags)})")
+        return (
+            f"{self.workers} workers, {self.worker_class}, {self.threads} threads "
+            f"({self.source}: {' '.join(self.flags)})"
+        )
 
 
 def resolve(root, override="", cores=None):

@@ -1,4 +1,5 @@
 """Peak resident memory (VmHWM) of process trees, read from /proc."""
+
 from pathlib import Path
 
 PROC = Path("/proc")

@@ -1,11 +1,18 @@
 """nginx run natively for the benchmark: the static-file ceiling and the project's frontend."""
+
 import re
 from pathlib import Path
 
 # The first that exists is used; a .template has its ${...} filled in as the nginx image does.
-FRONTEND_CONFIGS = ("deploy/nginx/bakery.conf.template", "deploy/nginx/default.conf.template",
-                    "deploy/nginx/default.conf", "deploy/nginx/nginx.conf", "deploy/nginx.conf",
-                    "deploy/frontend.conf", "deploy/nginx/frontend.conf")
+FRONTEND_CONFIGS = (
+    "deploy/nginx/bakery.conf.template",
+    "deploy/nginx/default.conf.template",
+    "deploy/nginx/default.conf",
+    "deploy/nginx/nginx.conf",
+    "deploy/nginx.conf",
+    "deploy/frontend.conf",
+    "deploy/nginx/frontend.conf",
+)
 
 MAIN = """worker_processes auto;
 error_log {dir}/error.log warn;
@@ -65,8 +72,11 @@ def frontend_config(text, workdir, port, backend, app_dir):
     text = re.sub(r"\blisten\s+[^;]+;", lambda _: next(listens, ""), text)
     text = re.sub(r"(?<![\w$])(server\s+)(?!127\.)[A-Za-z][\w.-]*:\d+", rf"\g<1>{backend}", text)
     upstreams = set(re.findall(r"upstream\s+([\w.-]+)\s*\{", text))
-    text = re.sub(r"(proxy_pass\s+https?://)(?!127\.)([A-Za-z][\w.-]*)(:\d+)?",
-                  lambda m: m.group(0) if m.group(2) in upstreams else m.group(1) + backend, text)
+    text = re.sub(
+        r"(proxy_pass\s+https?://)(?!127\.)([A-Za-z][\w.-]*)(:\d+)?",
+        lambda m: m.group(0) if m.group(2) in upstreams else m.group(1) + backend,
+        text,
+    )
     text = re.sub(r"(?m)^\s*resolver\s+[^;]+;", "", text)
     text = re.sub(r"/var/cache/nginx", f"{workdir}/cache", text)
     text = re.sub(r"(\b(?:root|alias)\s+)/(?:app/app/static|app/static)", rf"\g<1>{app_dir}/static", text)

@@ -5,6 +5,7 @@ run places as many orders as wrk manages in --duration seconds (≥ 2,000 at the
 rate); after it, the drain time is how long the workers took to move every order out of
 Pending, counted from wrk's last request.
 """
+
 import json
 import time
 
@@ -45,7 +46,7 @@ _placed_before = [0]  # orders counted after the previous run (the warm-up's lan
 
 def scenarios():
     """The order pipeline with one worker, then with two (the second keeps running afterwards)."""
-    common = dict(server="app", path="/orders", method="POST", lua=ROTATING_ORDERS, after_run=drain)
+    common = {"server": "app", "path": "/orders", "method": "POST", "lua": ROTATING_ORDERS, "after_run": drain}
     return [
         Scenario("POST /orders", needs_worker=1, target=TARGET, **common),
         Scenario("POST /orders, 2 workers", needs_worker=2, **common),
@@ -61,6 +62,7 @@ def drain_backlog(count, workers):
     import pika
 
     from app.rabbitmq import PERSISTENT, encode_order
+
     from .processes import Process
 
     root = Path(__file__).resolve().parent.parent
@@ -68,9 +70,12 @@ def drain_backlog(count, workers):
     services.prepare_database(root, env)
     services.purge_queue()
     with services.connect() as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO orders (public_id, status, total, published_at, processing_attempts, created_at, updated_at)"
-                    " SELECT md5(random()::text || n)::varchar(22), 'Pending', 1.00, now(), 0, now(), now()"
-                    " FROM generate_series(1, %s) n RETURNING public_id", (count,))
+        cur.execute(
+            "INSERT INTO orders (public_id, status, total, published_at, processing_attempts, created_at, updated_at)"
+            " SELECT md5(random()::text || n)::varchar(22), 'Pending', 1.00, now(), 0, now(), now()"
+            " FROM generate_series(1, %s) n RETURNING public_id",
+            (count,),
+        )
         order_ids = [row[0] for row in cur.fetchall()]
     conn.close()
     connection = pika.BlockingConnection(pika.URLParameters(services.RABBITMQ_URL))
@@ -82,8 +87,10 @@ def drain_backlog(count, workers):
     connection.close()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        processes = [Process(f"worker-{n}", [sys.executable, "-m", "worker"], Path(tmp) / f"worker-{n}.log",
-                             env=env, cwd=root) for n in range(workers)]
+        processes = [
+            Process(f"worker-{n}", [sys.executable, "-m", "worker"], Path(tmp) / f"worker-{n}.log", env=env, cwd=root)
+            for n in range(workers)
+        ]
         try:
             while services.pending_orders() and time.monotonic() - started < DRAIN_LIMIT_S:
                 time.sleep(0.05)
@@ -96,5 +103,7 @@ def drain_backlog(count, workers):
 if __name__ == "__main__":
     for workers in (1, 2):
         seconds = drain_backlog(2000, workers)
-        print(f"backlog of 2000 orders, {workers} worker(s): all Processing after {seconds:.1f} s "
-              f"({2000 / seconds:.0f} orders/s, worker start-up included)")
+        print(
+            f"backlog of 2000 orders, {workers} worker(s): all Processing after {seconds:.1f} s "
+            f"({2000 / seconds:.0f} orders/s, worker start-up included)"
+        )

@@ -3,6 +3,7 @@
 `free_port` and `wait_http` are the only copies: the tests use them too (bench needs
 nothing but the standard library here, and must never import tests).
 """
+
 import os
 import signal
 import socket
@@ -41,9 +42,10 @@ class Process:
     def __init__(self, name, argv, log_path, env=None, cwd=None):
         self.name = name
         self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.popen = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                                      start_new_session=True)
+        self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop(), after the process)
+        self.popen = subprocess.Popen(
+            argv, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+        )
 
     @property
     def pid(self):

@@ -1,4 +1,5 @@
 """Targets checked, ratios to the baselines, the Markdown tables and the results JSON."""
+
 import dataclasses
 import json
 from dataclasses import dataclass
@@ -19,12 +20,19 @@ class Skipped:
 def header(meta, options):
     """Machine, load, gunicorn settings and load parameters, above the tables."""
     machine, after = meta["machine"], meta["loadavg_after"][0]
-    lines = [f"{machine['cores']} cores, {machine['cpu']}; load average before {machine['loadavg'][0]:.2f}, after {after:.2f}"]
+    lines = [
+        f"{machine['cores']} cores, {machine['cpu']}; "
+        f"load average before {machine['loadavg'][0]:.2f}, after {after:.2f}"
+    ]
     if max(machine["loadavg"][0], after) > machine["cores"] / 2:
-        lines.append("warning: the machine was busy; compare figures only within this run, and rerun on a quiet machine")
+        lines.append(
+            "warning: the machine was busy; compare figures only within this run, and rerun on a quiet machine"
+        )
     lines.append(f"gunicorn: {meta['gunicorn']}")
-    lines.append(f"wrk -t{options.threads} -c{options.connections}, {options.runs} × {options.duration} s after "
-                 f"{options.warmup} s warm-up; mixed traffic at {options.rate} req/s\n")
+    lines.append(
+        f"wrk -t{options.threads} -c{options.connections}, {options.runs} × {options.duration} s after "
+        f"{options.warmup} s warm-up; mixed traffic at {options.rate} req/s\n"
+    )
     return "\n".join(lines)
 
 
@@ -44,7 +52,12 @@ def evaluate(target, row, by_name):
     """(what the target asks, True/False, or None when it cannot be judged)."""
     checks = []
     if target.ratio_of is not None:
-        checks.append((f"≥ {target.min_ratio}× {short(target.ratio_of)}", _at_least(ratio(row, by_name.get(target.ratio_of)), target.min_ratio)))
+        checks.append(
+            (
+                f"≥ {target.min_ratio}× {short(target.ratio_of)}",
+                _at_least(ratio(row, by_name.get(target.ratio_of)), target.min_ratio),
+            )
+        )
     if target.min_rps is not None:
         checks.append((f"≥ {target.min_rps:,.0f} req/s", row.rps >= target.min_rps))
     if target.max_p99_ms is not None:
@@ -73,8 +86,10 @@ def _times(value):
 def scenario_table(rows, targets):
     """The Markdown table of every scenario; `targets` maps a row name to its Target."""
     by_name = {row.name: row for row in rows}
-    lines = ["| scenario | req/s (median) | min–max | p50 ms | p99 ms | errors | × bare Flask | × nginx | target | met |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+    lines = [
+        "| scenario | req/s (median) | min–max | p50 ms | p99 ms | errors | × bare Flask | × nginx | target | met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
     for row in rows:
         if isinstance(row, Skipped):
             lines.append(f"| {row.name} | {row.reason} | | | | | | | | |")
@@ -83,7 +98,8 @@ def scenario_table(rows, targets):
         lines.append(
             f"| {_label(row)} | {row.rps:,.0f} | {row.rps_min:,.0f}–{row.rps_max:,.0f} | {row.p50_ms:.2f} | "
             f"{row.p99_ms:.2f} | {row.errors} | {_times(ratio(row, by_name.get(BARE)))} | "
-            f"{_times(ratio(row, by_name.get(STATIC)))} | {target_text} | {verdict(met) if target_text else ''} |")
+            f"{_times(ratio(row, by_name.get(STATIC)))} | {target_text} | {verdict(met) if target_text else ''} |"
+        )
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ Scenario modules (see bench/scenario.py for the interface) are imported in SCENA
 order; a missing one is reported as skipped. Everything started is stopped at the end, also
 on Ctrl-C, SIGTERM, errors and the --time-limit.
 """
+
 import argparse
 import dataclasses
 import importlib
@@ -13,7 +14,7 @@ import signal
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import fixed_rate, gunicorn_settings, memory, report, services, wrk
@@ -38,8 +39,12 @@ def parse_args(argv=None):
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--rate", type=int, default=200, help="req/s of the fixed-rate mixed traffic (default 200)")
-    parser.add_argument("--gunicorn", default="", help='extra gunicorn flags for app and bare Flask, e.g. "-w 2 -k gthread --threads 8"')
-    parser.add_argument("--only", action="append", default=[], help="run scenarios whose name contains this (repeatable)")
+    parser.add_argument(
+        "--gunicorn", default="", help='extra gunicorn flags for app and bare Flask, e.g. "-w 2 -k gthread --threads 8"'
+    )
+    parser.add_argument(
+        "--only", action="append", default=[], help="run scenarios whose name contains this (repeatable)"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 run of 1 s, 1 s warm-up")
     parser.add_argument("--time-limit", type=int, default=900, help="stop everything after this many seconds")
     parser.add_argument("--results-dir", type=Path, default=ROOT / "bench" / "results")
@@ -74,8 +79,10 @@ def load_function(scenario, url, ctx):
         script = ctx.workdir / (re.sub(r"\W+", "-", scenario.name).strip("-") + ".lua")
         script.write_text(scenario.lua or wrk.lua_script(scenario.method, scenario.body))
     options = ctx.options
-    return lambda seconds: wrk.run(wrk.command(url + scenario.path, seconds, options.connections, options.threads,
-                                               scenario.headers, script), seconds)
+    return lambda seconds: wrk.run(
+        wrk.command(url + scenario.path, seconds, options.connections, options.threads, scenario.headers, script),
+        seconds,
+    )
 
 
 def measure(scenario, pool, ctx, options):
@@ -114,8 +121,14 @@ def sample_memory(tracker, pool):
 
 def machine():
     """Cores, CPU model and load average, for the report."""
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), "unknown")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "unknown",
+    )
     return {"cores": os.cpu_count(), "cpu": model, "loadavg": os.getloadavg()}
 
 
@@ -148,8 +161,10 @@ def run_all(scenarios, options, settings):
 
 def _raise(exception):
     """A signal handler that raises `exception` in the main thread."""
+
     def handler(_signum, _frame):
         raise exception
+
     return handler
 
 
@@ -162,12 +177,18 @@ def main(argv=None):
     signal.alarm(options.time_limit)
     settings = gunicorn_settings.resolve(ROOT, options.gunicorn)
     scenarios, notes = load_scenarios(only=options.only)
-    started, before, began = datetime.now(timezone.utc), machine(), time.monotonic()
+    started, before, began = datetime.now(UTC), machine(), time.monotonic()
     rows, peaks = run_all(scenarios, options, settings)
     signal.alarm(0)
-    meta = {"started": started.isoformat(timespec="seconds"), "seconds": round(time.monotonic() - began),
-            "machine": before, "loadavg_after": os.getloadavg(), "gunicorn": settings.describe(),
-            "options": {k: str(v) for k, v in vars(options).items()}, "notes": notes}
+    meta = {
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - began),
+        "machine": before,
+        "loadavg_after": os.getloadavg(),
+        "gunicorn": settings.describe(),
+        "options": {k: str(v) for k, v in vars(options).items()},
+        "notes": notes,
+    }
     targets = {s.name: s.target for s in scenarios}
     print("\n" + report.header(meta, options))
     print(report.scenario_table(rows, targets) + "\n")

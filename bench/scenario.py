@@ -4,9 +4,10 @@ A module listed in run.SCENARIO_MODULES (bench.catalog, bench.orders, bench.traf
 imported if present; each Scenario names the server it loads, the request (or a mix for a
 fixed-rate load), optional hooks and the target it must reach.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 # The servers the runner can start; a scenario names one of them.
 SERVERS = ("static", "bare", "app", "app-no-redis", "frontend")

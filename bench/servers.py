@@ -1,4 +1,5 @@
 """The servers under test, each started on a free port the first time a scenario needs it."""
+
 import os
 import sys
 import urllib.request
@@ -17,8 +18,13 @@ class ServerPool:
     def __init__(self, root, workdir, settings, app_env):
         self.root, self.workdir, self.settings, self.app_env = root, workdir, settings, app_env
         self.urls, self.processes = {}, {}
-        self._starters = {"static": self._static, "bare": self._bare, "app": self._app,
-                          "app-no-redis": self._app_no_redis, "frontend": self._frontend}
+        self._starters = {
+            "static": self._static,
+            "bare": self._bare,
+            "app": self._app,
+            "app-no-redis": self._app_no_redis,
+            "frontend": self._frontend,
+        }
 
     def url(self, name):
         """The base URL of server `name`, starting it (and what it depends on) if needed."""
@@ -40,8 +46,13 @@ class ServerPool:
         for number in range(1, count + 1):
             name = "worker" if number == 1 else f"worker-{number}"
             if name not in self.processes:
-                self.processes[name] = Process(name, [sys.executable, "-m", "worker"],
-                                               self.workdir / f"{name}.log", env=self.app_env, cwd=self.root)
+                self.processes[name] = Process(
+                    name,
+                    [sys.executable, "-m", "worker"],
+                    self.workdir / f"{name}.log",
+                    env=self.app_env,
+                    cwd=self.root,
+                )
 
     def product_json(self):
         """The app's /products JSON bytes, saved for the baselines to serve."""
@@ -88,6 +99,5 @@ class ServerPool:
         backend = self.url("app").removeprefix("http://")
         conf = self.workdir / "frontend.conf"
         (self.workdir / "cache").mkdir(exist_ok=True)  # nginx makes only the last level of a cache path
-        conf.write_text(nginx.frontend_config(source.read_text(), self.workdir, port, backend,
-                                              self.root / "app"))
+        conf.write_text(nginx.frontend_config(source.read_text(), self.workdir, port, backend, self.root / "app"))
         self._spawn(name, nginx.command(self.workdir, conf))

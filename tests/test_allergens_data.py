@@ -1,4 +1,5 @@
 """Categories, allergens and dietary labels as data: the model, the demo seed and the migration."""
+
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, select, text
@@ -21,8 +22,22 @@ def catalogue(client):
 
 
 def test_the_fourteen_annex_ii_allergens_have_stable_codes_and_words():
-    assert list(ALLERGENS) == ["gluten", "crustaceans", "eggs", "fish", "peanuts", "soy", "milk", "nuts", "celery",
-                               "mustard", "sesame", "sulphites", "lupin", "molluscs"]
+    assert list(ALLERGENS) == [
+        "gluten",
+        "crustaceans",
+        "eggs",
+        "fish",
+        "peanuts",
+        "soy",
+        "milk",
+        "nuts",
+        "celery",
+        "mustard",
+        "sesame",
+        "sulphites",
+        "lupin",
+        "molluscs",
+    ]
     assert ALLERGENS["gluten"] == "Cereals containing gluten" and ALLERGENS["nuts"] == "Tree nuts"
     assert DIETARY == {"vegan": "Vegan", "vegetarian": "Vegetarian"}
     assert unknown_codes(["milk", "chocolate", "nuts", "chocolate"]) == ["chocolate"]
@@ -37,8 +52,19 @@ def test_the_json_shows_category_allergens_traces_and_dietary_labels(client, pro
     assert items["Baguette"]["dietary"] == ["vegan", "vegetarian"]
     assert items["Lemon Tart"]["dietary"] == ["vegetarian"]
     one = client.get(f"/products/{products['Baguette']}", headers=JSON).get_json()
-    assert set(one) >= {"id", "name", "price", "image", "description", "available", "only_left",
-                        "category", "allergens", "may_contain", "dietary"}
+    assert set(one) >= {
+        "id",
+        "name",
+        "price",
+        "image",
+        "description",
+        "available",
+        "only_left",
+        "category",
+        "allergens",
+        "may_contain",
+        "dietary",
+    }
 
 
 def test_a_product_made_before_categories_has_null_and_empty_lists(client, add_product):
@@ -79,7 +105,8 @@ def test_seed_makes_the_categories_in_order_and_adds_nothing_when_run_again(app,
     with app.app_context():
         assert [c.name for c in list_categories()] == DEMO_CATEGORIES
         assert db.session.scalar(select(text("count(*)")).select_from(ProductAllergen)) == sum(
-            len(contains) + len(traces) for _, contains, traces, _ in DEMO_DETAILS.values())
+            len(contains) + len(traces) for _, contains, traces, _ in DEMO_DETAILS.values()
+        )
 
 
 def test_seed_fills_in_demo_products_from_before_without_touching_staff_products(app, runner, client, add_product):
@@ -137,6 +164,7 @@ def test_deleting_a_product_takes_its_allergens_and_a_used_category_cannot_be_de
 
 # The migration, on a database that has the old schema and data
 
+
 def _migration_urls(tmp_path):
     urls = [f"sqlite:///{tmp_path / 'old.db'}"]
     if ON_SERVICES:
@@ -150,20 +178,43 @@ def test_upgrade_from_the_old_schema_keeps_products_and_orders(schema, tmp_path)
     for url in _migration_urls(tmp_path):
         engine = create_engine(url)
         with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
-            for table in ("product_allergens", "notifications", "order_items", "orders", "products", "categories",
-                          "staff_users", "alembic_version"):
-                conn.execute(text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else "")))
+            for table in (
+                "product_allergens",
+                "notifications",
+                "order_items",
+                "orders",
+                "products",
+                "categories",
+                "staff_users",
+                "alembic_version",
+            ):
+                conn.execute(
+                    text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else ""))
+                )
         app = create_app({**schema, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
         with app.app_context():
             upgrade(revision=OLD_HEAD)
             with db.engine.begin() as conn:
-                conn.execute(text("INSERT INTO products (name, description, price, image, stock, active, created_at, "
-                                  "updated_at) VALUES ('Old Bun', 'From before', 1.50, '', 3, :yes, '2026-01-01', "
-                                  "'2026-01-01')"), {"yes": True})
-                conn.execute(text("INSERT INTO orders (public_id, status, total, processing_attempts, created_at, "
-                                  "updated_at) VALUES ('abcdefghijkl', 'Completed', 1.50, 0, '2026-01-01', '2026-01-01')"))
-                conn.execute(text("INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity) "
-                                  "SELECT o.id, p.id, 'Old Bun', 1.50, 1 FROM orders o, products p"))
+                conn.execute(
+                    text(
+                        "INSERT INTO products (name, description, price, image, stock, active, created_at, "
+                        "updated_at) VALUES ('Old Bun', 'From before', 1.50, '', 3, :yes, '2026-01-01', "
+                        "'2026-01-01')"
+                    ),
+                    {"yes": True},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO orders (public_id, status, total, processing_attempts, created_at, "
+                        "updated_at) VALUES ('abcdefghijkl', 'Completed', 1.50, 0, '2026-01-01', '2026-01-01')"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity) "
+                        "SELECT o.id, p.id, 'Old Bun', 1.50, 1 FROM orders o, products p"
+                    )
+                )
             upgrade()
             db.session.remove()
             bun = db.session.scalar(select(Product).where(Product.name == "Old Bun"))

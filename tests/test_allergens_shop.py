@@ -1,4 +1,5 @@
 """Customers see allergens before they order and at handover, and can filter the shop "free from" some."""
+
 import io
 
 import pytest
@@ -93,8 +94,10 @@ def test_the_unfiltered_page_comes_from_the_cache_and_shows_no_filter_state(clie
 def test_every_card_and_product_page_names_the_allergens_in_words(client, products):
     page = soup(client.get("/", headers=BROWSER))
     card = page.select_one(f"#product-{products['Almond Croissant']}")
-    assert card.select_one(".allergens").get_text(" ", strip=True) == \
-        "Contains: Cereals containing gluten, Eggs, Milk, Tree nuts"
+    assert (
+        card.select_one(".allergens").get_text(" ", strip=True)
+        == "Contains: Cereals containing gluten, Eggs, Milk, Tree nuts"
+    )
     assert card.select_one(".dietary").get_text(strip=True) == "Vegetarian"
     detail = soup(client.get(f"/products/{products['Rye Bread']}", headers=BROWSER))
     assert detail.select_one(".allergens").get_text(" ", strip=True) == "Contains: Cereals containing gluten"
@@ -114,11 +117,15 @@ def test_a_product_with_nothing_declared_says_so(client, add_product):
 def test_cart_and_checkout_show_the_allergens_of_each_line(client, products):
     client.post("/cart/items", data={"product_id": products["Butter Croissant"], "quantity": 2}, headers=BROWSER)
     cart = soup(client.get("/cart", headers=BROWSER))
-    assert cart.select_one(".cart-line .allergens").get_text(" ", strip=True) == \
-        "Contains: Cereals containing gluten, Eggs, Milk"
+    assert (
+        cart.select_one(".cart-line .allergens").get_text(" ", strip=True)
+        == "Contains: Cereals containing gluten, Eggs, Milk"
+    )
     checkout = soup(client.get("/checkout", headers=BROWSER))
-    assert checkout.select_one(".summary-lines .allergens").get_text(" ", strip=True) == \
-        "Contains: Cereals containing gluten, Eggs, Milk"
+    assert (
+        checkout.select_one(".summary-lines .allergens").get_text(" ", strip=True)
+        == "Contains: Cereals containing gluten, Eggs, Milk"
+    )
 
 
 def test_an_allergen_change_shows_on_the_next_request_in_json_and_page(app, client, products):
@@ -142,8 +149,10 @@ def test_the_order_page_and_its_json_carry_the_allergens_for_handover(client, pr
     item = client.get(f"/orders/{order_id}", headers=JSON).get_json()["items"][0]
     assert item["allergens"] == ["gluten", "eggs", "milk"]
     page = soup(client.get(f"/orders/{order_id}", headers=BROWSER))
-    assert page.select_one(".order-items .allergens").get_text(" ", strip=True) == \
-        "Contains: Cereals containing gluten, Eggs, Milk"
+    assert (
+        page.select_one(".order-items .allergens").get_text(" ", strip=True)
+        == "Contains: Cereals containing gluten, Eggs, Milk"
+    )
 
 
 def jpeg(color):
@@ -173,6 +182,8 @@ def test_an_uploaded_picture_is_offered_at_every_size_and_a_new_one_is_seen_at_o
         second = product.image
     assert second != first
     assert picture_on(soup(client.get("/", headers=BROWSER)), products["Baguette"])["src"] == second
-    assert next(p for p in client.get("/products", headers=JSON).get_json() if p["name"] == "Baguette")["image"] == second
+    assert (
+        next(p for p in client.get("/products", headers=JSON).get_json() if p["name"] == "Baguette")["image"] == second
+    )
     demo = picture_on(soup(client.get("/", headers=BROWSER)), products["Rye Bread"])
     assert demo["src"].endswith(".svg") and not demo.has_attr("srcset")

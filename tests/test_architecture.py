@@ -1,4 +1,5 @@
 """The layers hold: services never speak HTTP, app/ never imports worker/, and app/ has no import cycles."""
+
 import ast
 from pathlib import Path
 
@@ -35,8 +36,9 @@ def imports_of(path, modules=()):
 
 def app_import_graph():
     modules = {module_name(p): p for p in APP.rglob("*.py")}
-    return {name: {m for m in imports_of(path, modules) if m in modules and m != name}
-            for name, path in modules.items()}
+    return {
+        name: {m for m in imports_of(path, modules) if m in modules and m != name} for name, path in modules.items()
+    }
 
 
 def find_cycle(graph):
@@ -48,7 +50,7 @@ def find_cycle(graph):
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == "open":
-                return stack[stack.index(nxt):] + [nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in state and (cycle := visit(nxt)):
                 return cycle
         state[node] = "done"
@@ -72,8 +74,9 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_nothing_under_app_imports_the_worker():
-    offenders = {module_name(p): sorted(m for m in imports_of(p) if m.split(".")[0] == "worker")
-                 for p in APP.rglob("*.py")}
+    offenders = {
+        module_name(p): sorted(m for m in imports_of(p) if m.split(".")[0] == "worker") for p in APP.rglob("*.py")
+    }
     assert {name: mods for name, mods in offenders.items() if mods} == {}
 
 
@@ -81,9 +84,12 @@ def test_services_never_speak_http():
     services = [*APP.rglob("service.py"), APP / "orders" / "processing.py"]
     offenders = {}
     for path in filter(Path.exists, services):
-        names = {alias.name for node in ast.walk(ast.parse(path.read_text()))
-                 if isinstance(node, ast.ImportFrom) and node.module in ("flask", "werkzeug.exceptions")
-                 for alias in node.names}
+        names = {
+            alias.name
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.ImportFrom) and node.module in ("flask", "werkzeug.exceptions")
+            for alias in node.names
+        }
         if names & HTTP_NAMES or "abort(" in path.read_text():
             offenders[module_name(path)] = sorted(names & HTTP_NAMES)
     assert offenders == {}

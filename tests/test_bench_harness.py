@@ -1,4 +1,5 @@
 """The benchmark harness's pieces that need no timing: parsing, summaries, targets, configs."""
+
 import sys
 import textwrap
 
@@ -29,8 +30,17 @@ WRK_OUTPUT = textwrap.dedent("""\
 
 
 def summary(name, rps, **fields):
-    return Summary(name=name, rps=rps, rps_min=rps, rps_max=rps, p50_ms=fields.pop("p50_ms", 1.0),
-                   p99_ms=fields.pop("p99_ms", 5.0), errors=fields.pop("errors", 0), runs=1, **fields)
+    return Summary(
+        name=name,
+        rps=rps,
+        rps_min=rps,
+        rps_max=rps,
+        p50_ms=fields.pop("p50_ms", 1.0),
+        p99_ms=fields.pop("p99_ms", 5.0),
+        errors=fields.pop("errors", 0),
+        runs=1,
+        **fields,
+    )
 
 
 def test_wrk_output_gives_rate_latencies_in_ms_and_all_errors():
@@ -62,13 +72,16 @@ def test_wrk_script_sets_method_body_and_headers_as_lua_strings():
 def test_wrk_command_carries_headers_duration_and_script():
     argv = wrk.command("http://127.0.0.1:1/", 5, 32, 2, {"HX-Request": "true"}, "s.lua")
     assert argv[:4] == [wrk.WRK, "-t2", "-c32", "-d5s"]
-    assert ["-H", "HX-Request: true"] == argv[argv.index("-H"):argv.index("-H") + 2]
+    assert argv[argv.index("-H") : argv.index("-H") + 2] == ["-H", "HX-Request: true"]
     assert argv[-3:] == ["-s", "s.lua", "http://127.0.0.1:1/"]
 
 
 def test_summary_is_the_median_of_runs_with_range_and_summed_errors():
-    runs = [RunResult(100, 1, 9, 0, 10, {"drain_s": 1.0}), RunResult(300, 3, 7, 2, 30, {"drain_s": 3.0}),
-            RunResult(200, 2, 8, 1, 20, {"drain_s": 2.0})]
+    runs = [
+        RunResult(100, 1, 9, 0, 10, {"drain_s": 1.0}),
+        RunResult(300, 3, 7, 2, 30, {"drain_s": 3.0}),
+        RunResult(200, 2, 8, 1, 20, {"drain_s": 2.0}),
+    ]
     result = summarise("x", runs)
     assert (result.rps, result.rps_min, result.rps_max) == (200, 100, 300)
     assert (result.p50_ms, result.p99_ms, result.errors) == (2, 8, 3)
@@ -97,17 +110,23 @@ def test_every_absolute_limit_must_hold():
     target = Target(min_rps=1000, max_p99_ms=100, zero_errors=True, max_extras={"drain_s": 5})
     good = summary("orders", 1200, p99_ms=50, extras={"drain_s": 2.0})
     assert report.evaluate(target, good, {})[1] is True
-    for bad in (summary("orders", 900, p99_ms=50, extras={"drain_s": 2.0}),
-                summary("orders", 1200, p99_ms=100, extras={"drain_s": 2.0}),
-                summary("orders", 1200, p99_ms=50, errors=1, extras={"drain_s": 2.0}),
-                summary("orders", 1200, p99_ms=50, extras={"drain_s": 6.0})):
+    for bad in (
+        summary("orders", 900, p99_ms=50, extras={"drain_s": 2.0}),
+        summary("orders", 1200, p99_ms=100, extras={"drain_s": 2.0}),
+        summary("orders", 1200, p99_ms=50, errors=1, extras={"drain_s": 2.0}),
+        summary("orders", 1200, p99_ms=50, extras={"drain_s": 6.0}),
+    ):
         assert report.evaluate(target, bad, {})[1] is False
     assert report.evaluate(target, summary("orders", 1200, p99_ms=50), {})[1] is None
 
 
 def test_table_shows_ratios_to_both_baselines_and_the_verdict():
-    rows = [summary(STATIC, 40000), summary(BARE, 4000), summary("app", 2000),
-            report.Skipped("frontend", "skipped: no frontend config")]
+    rows = [
+        summary(STATIC, 40000),
+        summary(BARE, 4000),
+        summary("app", 2000),
+        report.Skipped("frontend", "skipped: no frontend config"),
+    ]
     table = report.scenario_table(rows, {"app": Target(ratio_of=BARE, min_ratio=0.8)})
     app_row = next(line for line in table.splitlines() if line.startswith("| app |"))
     cells = [cell.strip() for cell in app_row.strip("|").split("|")]
@@ -134,7 +153,8 @@ def test_defaults_apply_without_a_config_file_and_overrides_win(tmp_path):
 
 def test_a_config_file_is_loaded_by_both_servers_and_read_for_the_report(tmp_path, monkeypatch):
     (tmp_path / "gunicorn.conf.py").write_text(
-        "import os\nworkers = int(os.environ.get('GUNICORN_WORKERS', 5))\nworker_class = 'sync'\n")
+        "import os\nworkers = int(os.environ.get('GUNICORN_WORKERS', 5))\nworker_class = 'sync'\n"
+    )
     monkeypatch.setenv("GUNICORN_WORKERS", "4")
     settings = gunicorn_settings.resolve(tmp_path)
     assert settings.flags == ("--config", str(tmp_path / "gunicorn.conf.py"))
@@ -170,8 +190,10 @@ def test_frontend_config_is_moved_to_our_port_backend_and_folder(tmp_path):
 
 
 def test_frontend_template_gets_our_backend_port_and_static_root(tmp_path):
-    template = "upstream b { server ${BACKEND_ADDR}; }\nserver { listen ${FRONTEND_PORT}; root ${STATIC_ROOT};\n" \
-               "  location / { proxy_set_header Host $http_host; proxy_pass http://b; } }\n"
+    template = (
+        "upstream b { server ${BACKEND_ADDR}; }\nserver { listen ${FRONTEND_PORT}; root ${STATIC_ROOT};\n"
+        "  location / { proxy_set_header Host $http_host; proxy_pass http://b; } }\n"
+    )
     conf = nginx.frontend_config(template, tmp_path, 4000, "127.0.0.1:5001", "/src/app")
     assert "server 127.0.0.1:5001;" in conf and "listen 127.0.0.1:4000;" in conf
     assert "root /src/app;" in conf and "$http_host" in conf and "${" not in conf
@@ -189,7 +211,8 @@ def test_static_baseline_serves_the_file_as_json(tmp_path):
 def test_missing_scenario_module_is_reported_and_others_still_load(tmp_path, monkeypatch):
     (tmp_path / "bench_plugin_demo.py").write_text(
         "from bench.scenario import Scenario\n"
-        "def scenarios():\n    return [Scenario('POST /orders', 'app', method='POST'), Scenario('other', 'app')]\n")
+        "def scenarios():\n    return [Scenario('POST /orders', 'app', method='POST'), Scenario('other', 'app')]\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     found, notes = run.load_scenarios(("bench_plugin_demo", "bench_absent_demo"), only=["orders"])
     assert [s.name for s in found] == ["POST /orders"]
@@ -214,8 +237,10 @@ def test_peak_rss_is_read_from_proc_status(tmp_path):
     assert memory.peak_rss_mb(43, tmp_path) == 0.0
 
 
-@pytest.mark.parametrize("page", ["<body hx-headers='{\"X-CSRFToken\": \"tok.en-1\"}'>",
-                                  '<input type="hidden" name="csrf_token" value="tok.en-1">'])
+@pytest.mark.parametrize(
+    "page",
+    ['<body hx-headers=\'{"X-CSRFToken": "tok.en-1"}\'>', '<input type="hidden" name="csrf_token" value="tok.en-1">'],
+)
 def test_cart_session_token_is_found_where_htmx_or_a_form_carries_it(page):
     match = traffic.CSRF_TOKEN.search(page)
     assert (match.group(1) or match.group(2)) == "tok.en-1"
@@ -223,17 +248,23 @@ def test_cart_session_token_is_found_where_htmx_or_a_form_carries_it(page):
 
 @pytest.mark.parametrize("load, warned", [(0.4, False), (3.0, True)])
 def test_header_warns_when_the_machine_was_busy(load, warned):
-    meta = {"machine": {"cores": 2, "cpu": "test cpu", "loadavg": (load, 0, 0)}, "loadavg_after": (0.2, 0, 0),
-            "gunicorn": "2 workers, gthread, 8 threads"}
+    meta = {
+        "machine": {"cores": 2, "cpu": "test cpu", "loadavg": (load, 0, 0)},
+        "loadavg_after": (0.2, 0, 0),
+        "gunicorn": "2 workers, gthread, 8 threads",
+    }
     text = report.header(meta, run.parse_args(["--quick"]))
     assert ("warning: the machine was busy" in text) is warned
     assert "gunicorn: 2 workers, gthread, 8 threads" in text
 
 
-@pytest.mark.parametrize("fields, expected", [
-    ({"lua": "request = function() end"}, "request = function() end"),
-    ({"method": "POST", "body": "{}"}, 'wrk.method = "POST"\nwrk.body = "{}"\n'),
-])
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"lua": "request = function() end"}, "request = function() end"),
+        ({"method": "POST", "body": "{}"}, 'wrk.method = "POST"\nwrk.body = "{}"\n'),
+    ],
+)
 def test_a_scenario_script_is_its_own_lua_or_one_made_from_method_and_body(tmp_path, fields, expected):
     ctx = Context({}, {}, run.parse_args(["--quick"]), tmp_path)
     run.load_function(Scenario("POST /orders", "app", **fields), "http://127.0.0.1:1", ctx)

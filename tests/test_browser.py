@@ -3,6 +3,7 @@
 The app runs in gunicorn on a free port, on the same backend as the rest of the suite.
 Screenshots of every page at phone and desktop width land in test-artifacts/.
 """
+
 import os
 import re
 import subprocess
@@ -21,8 +22,13 @@ CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 WIDTHS = {"phone": 360, "desktop": 1280}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _skip_or_fail(message):
@@ -48,11 +54,18 @@ def chromium():
 def _server_env(settings):
     """The test settings as the environment variables the app reads."""
     env = {k: v for k, v in os.environ.items() if k not in ("DB_HOST", "REDIS_URL", "RABBITMQ_URL")}
-    env.update(DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="browser-test-secret",
-               ORDERS_QUEUE=settings.get("ORDERS_QUEUE", "orders"), LOG_LEVEL="WARNING")
+    env.update(
+        DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"],
+        SECRET_KEY="browser-test-secret",
+        ORDERS_QUEUE=settings.get("ORDERS_QUEUE", "orders"),
+        LOG_LEVEL="WARNING",
+    )
     if ON_SERVICES:
-        env.update(REDIS_URL=settings["CACHE_REDIS_URL"], CACHE_KEY_PREFIX=settings["CACHE_KEY_PREFIX"],
-                   RABBITMQ_URL=settings["RABBITMQ_URL"])
+        env.update(
+            REDIS_URL=settings["CACHE_REDIS_URL"],
+            CACHE_KEY_PREFIX=settings["CACHE_KEY_PREFIX"],
+            RABBITMQ_URL=settings["RABBITMQ_URL"],
+        )
     return env
 
 
@@ -62,14 +75,25 @@ def live_server(settings, products, tmp_path):
     port = free_port()
     env = _server_env(settings)
     processes = []
-    log = open(tmp_path / "server.log", "w")
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-               "--threads", "4", "wsgi:app"]
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in the finally below)
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        "4",
+        "wsgi:app",
+    ]
     processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
     if ON_SERVICES:
         # On the real services orders go through the broker: a worker must take them.
-        processes.append(subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=env,
-                                          stdout=log, stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        )
     try:
         try:
             wait_http(f"http://127.0.0.1:{port}/products", 30, processes[0])
@@ -187,7 +211,9 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
     page.keyboard.press("Enter")
     expect(card(page, "Baguette").locator(".added")).to_be_visible()
     assert page.evaluate("document.activeElement.textContent").strip() == "Add to cart"
-    assert page.evaluate("document.activeElement.closest('.product-card').id") == card(page, "Baguette").get_attribute("id")
+    assert page.evaluate("document.activeElement.closest('.product-card').id") == card(page, "Baguette").get_attribute(
+        "id"
+    )
     context.close()
 
 
@@ -271,8 +297,11 @@ def axe_violations(page):
     """axe-core's serious and critical violations on the page as it is now: (rule, [selectors])."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("width", [360, 1280])
@@ -285,8 +314,7 @@ def test_shop_pages_have_no_serious_accessibility_violations(chromium, live_serv
     page.get_by_role("button", name="Add to cart").click()
     page.wait_for_timeout(300)
     found = {}
-    for path in ("/", "/?free_from=milk&free_from=nuts", "/?free_from=chocolate", "/products/1", "/cart",
-                 "/checkout"):
+    for path in ("/", "/?free_from=milk&free_from=nuts", "/?free_from=chocolate", "/products/1", "/cart", "/checkout"):
         page.goto(live_server + path)
         if path == "/":
             page.get_by_text("Filter by allergen").click()  # the filter's choices are checked too

@@ -1,4 +1,5 @@
 """The catalogue cache: hits skip the database, changes show at once, Redis is never required."""
+
 import json
 import os
 import shutil
@@ -143,6 +144,7 @@ def test_after_a_change_many_requests_at_once_rebuild_it_once(app, products, pro
 
 # --- with a Redis of the tests' own, which they may stop and pause ---------------------
 
+
 @pytest.fixture
 def own_redis(tmp_path):
     """A private redis-server for tests that stop or pause it; always killed afterwards."""
@@ -150,8 +152,22 @@ def own_redis(tmp_path):
     if binary is None:
         pytest.skip("redis-server is not installed")
     port = _free_port()
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         try:
@@ -223,12 +239,15 @@ def test_a_change_made_by_another_process_reaches_this_one(make_app, products):
 
 # --- the catalogue page's product grid, cached as HTML for every visitor -----------------
 
+
 def grid_prices(client):
     from bs4 import BeautifulSoup
 
     page = BeautifulSoup(client.get("/", headers={"Accept": "text/html"}).data, "html.parser")
-    return page, {card.select_one(".product-name").get_text(strip=True): card.select_one(".product-price").get_text(strip=True)
-                  for card in page.select(".product-card")}
+    return page, {
+        card.select_one(".product-name").get_text(strip=True): card.select_one(".product-price").get_text(strip=True)
+        for card in page.select(".product-card")
+    }
 
 
 def test_the_cached_grid_carries_each_visitors_own_csrf_token(app, products):
@@ -263,8 +282,9 @@ def test_the_cached_page_shows_each_visitor_their_own_cart_count(app, products):
 
     empty, buyer = app.test_client(), app.test_client()
     grid_prices(empty)  # the page is now cached
-    added = buyer.post("/cart/items", data={"product_id": products["Baguette"], "quantity": 3},
-                       headers={"HX-Request": "true"})
+    added = buyer.post(
+        "/cart/items", data={"product_id": products["Baguette"], "quantity": 3}, headers={"HX-Request": "true"}
+    )
     assert added.status_code == 200
     for client, count, label in ((buyer, "3", "items"), (empty, "0", "items")):
         page = BeautifulSoup(client.get("/", headers={"Accept": "text/html"}).data, "html.parser")
@@ -281,10 +301,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _without_redis(settings):
     """The environment of another process on the tests' database, with the embedded cache and queue."""
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("REDIS_URL", "RABBITMQ_URL", "DB_HOST", "FLASK_APP")}
-    return {**env, "DATABASE_URL": settings["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "test-secret",
-            "LOG_LEVEL": "WARNING"}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("REDIS_URL", "RABBITMQ_URL", "DB_HOST", "FLASK_APP")
+    }
+    return {
+        **env,
+        "DATABASE_URL": settings["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "test-secret",
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 class Server:
@@ -314,7 +341,10 @@ def other_process(schema, products):
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-        cwd=ROOT, env=_without_redis(schema), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=_without_redis(schema),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     server = Server(f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 20
@@ -363,11 +393,17 @@ def test_without_redis_orders_that_sell_out_here_show_in_the_servers_next_reques
 
 
 def test_without_redis_a_product_update_from_the_shell_shows_in_the_servers_next_request(
-        schema, products, other_process):
+    schema, products, other_process
+):
     _warm(other_process)
     assert "Rye Bread" in other_process.catalogue()
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "product-update", str(products["Rye Bread"]),
-                    "--inactive"], cwd=ROOT, env=_without_redis(schema), check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "product-update", str(products["Rye Bread"]), "--inactive"],
+        cwd=ROOT,
+        env=_without_redis(schema),
+        check=True,
+        capture_output=True,
+    )
     for _ in range(4):
         assert "Rye Bread" not in other_process.catalogue()
         assert "Rye Bread" not in other_process.page_cards()

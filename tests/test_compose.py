@@ -4,6 +4,7 @@ Dockerfile (hadolint and a few facts), the nginx config (nginx -t) and gunicorn 
 No Docker engine is needed; tools that are missing skip these tests, except in CI
 (BAKERY_REQUIRE_COMPOSE=1). The native run of the same commands is test_compose_native.py.
 """
+
 import json
 import os
 import re
@@ -16,8 +17,18 @@ import urllib.request
 
 import pytest
 
-from tests.compose_tools import (ROOT, compose_config, dockerfile_stages, dockerignore_patterns, environment,
-                                 example_env, native_nginx_conf, render_nginx_template, stage_env, tool)
+from tests.compose_tools import (
+    ROOT,
+    compose_config,
+    dockerfile_stages,
+    dockerignore_patterns,
+    environment,
+    example_env,
+    native_nginx_conf,
+    render_nginx_template,
+    stage_env,
+    tool,
+)
 
 SERVICES = {"db", "redis", "rabbitmq", "backend", "worker", "frontend"}
 SECRETS = {"SECRET_KEY": "compose-test-secret", "DB_PASSWORD": "compose-test-password"}
@@ -32,8 +43,7 @@ def implementation(request):
 
 @pytest.fixture(scope="module")
 def config(implementation, tmp_path_factory):
-    code, parsed, stderr = compose_config(example_env(**SECRETS), tmp_path_factory.mktemp("compose"),
-                                          implementation)
+    code, parsed, stderr = compose_config(example_env(**SECRETS), tmp_path_factory.mktemp("compose"), implementation)
     assert code == 0 and parsed, stderr
     return parsed
 
@@ -68,13 +78,16 @@ def test_the_six_services_and_only_frontend_and_backend_published(services):
         assert not services[name].get("ports"), f"{name} should not be reachable from outside"
 
 
-@pytest.mark.parametrize("name, probe", [
-    ("db", "pg_isready"),
-    ("redis", "redis-cli ping"),
-    ("rabbitmq", "rabbitmq-diagnostics"),
-    ("backend", "http://127.0.0.1:5000/health"),
-    ("frontend", "http://127.0.0.1:3000/"),
-])
+@pytest.mark.parametrize(
+    "name, probe",
+    [
+        ("db", "pg_isready"),
+        ("redis", "redis-cli ping"),
+        ("rabbitmq", "rabbitmq-diagnostics"),
+        ("backend", "http://127.0.0.1:5000/health"),
+        ("frontend", "http://127.0.0.1:3000/"),
+    ],
+)
 def test_every_long_running_service_has_a_healthcheck(services, name, probe):
     assert probe in healthcheck_command(services[name])
     assert not services[name]["healthcheck"].get("disable")
@@ -125,7 +138,10 @@ def test_app_containers_reach_the_services_by_name(services):
     db_env = environment(services["db"])
     app_env = environment(services["backend"])
     assert (db_env["POSTGRES_USER"], db_env["POSTGRES_PASSWORD"], db_env["POSTGRES_DB"]) == (
-        app_env["DB_USER"], app_env["DB_PASSWORD"], app_env["DB_NAME"])
+        app_env["DB_USER"],
+        app_env["DB_PASSWORD"],
+        app_env["DB_NAME"],
+    )
     assert environment(services["frontend"])["BACKEND_ADDR"] == "backend:5000"
 
 
@@ -139,7 +155,8 @@ def test_every_variable_of_env_example_reaches_the_app(services):
 
 def test_env_file_values_win_over_the_compose_defaults(tmp_path, implementation):
     code, parsed, stderr = compose_config(
-        example_env(**SECRETS, DB_NAME="shop", ORDERS_QUEUE="q2", GUNICORN_WORKERS="3"), tmp_path, implementation)
+        example_env(**SECRETS, DB_NAME="shop", ORDERS_QUEUE="q2", GUNICORN_WORKERS="3"), tmp_path, implementation
+    )
     assert code == 0 and parsed, stderr
     backend = environment(parsed["services"]["backend"])
     assert (backend["DB_NAME"], backend["ORDERS_QUEUE"], backend["GUNICORN_WORKERS"]) == ("shop", "q2", "3")
@@ -193,8 +210,9 @@ def _volumes(service):
 
 # --- Dockerfile ------------------------------------------------------------------------
 
-DOCKERFILES = sorted(p for p in ROOT.rglob("Dockerfile*")
-                     if not {".venv", "node_modules", ".git"} & set(p.relative_to(ROOT).parts))
+DOCKERFILES = sorted(
+    p for p in ROOT.rglob("Dockerfile*") if not {".venv", "node_modules", ".git"} & set(p.relative_to(ROOT).parts)
+)
 
 
 def test_there_is_a_dockerfile():
@@ -230,15 +248,27 @@ def test_dockerignore_keeps_secrets_and_local_state_out():
 
 # --- nginx -----------------------------------------------------------------------------
 
+
 def test_nginx_accepts_the_frontend_config(tmp_path):
     nginx = tool("nginx")
     server_conf = tmp_path / "bakery.conf"
-    server_conf.write_text(render_nginx_template(
-        {"BACKEND_ADDR": "127.0.0.1:5000", "FRONTEND_PORT": "3000", "STATIC_ROOT": ROOT / "app",
-         "UPLOAD_ROOT": tmp_path / "uploads"}))
+    server_conf.write_text(
+        render_nginx_template(
+            {
+                "BACKEND_ADDR": "127.0.0.1:5000",
+                "FRONTEND_PORT": "3000",
+                "STATIC_ROOT": ROOT / "app",
+                "UPLOAD_ROOT": tmp_path / "uploads",
+            }
+        )
+    )
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
-    result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
-                             "-e", str(tmp_path / "error.log")], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -252,11 +282,25 @@ def test_nginx_serves_stored_pictures_from_the_volume_with_a_year_of_cache(tmp_p
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server_conf = tmp_path / "bakery.conf"
-    server_conf.write_text(render_nginx_template(
-        {"BACKEND_ADDR": "127.0.0.1:9", "FRONTEND_PORT": port, "STATIC_ROOT": ROOT / "app", "UPLOAD_ROOT": uploads}))
+    server_conf.write_text(
+        render_nginx_template(
+            {"BACKEND_ADDR": "127.0.0.1:9", "FRONTEND_PORT": port, "STATIC_ROOT": ROOT / "app", "UPLOAD_ROOT": uploads}
+        )
+    )
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
-    server = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e",
-                               str(tmp_path / "error.log"), "-g", "daemon off;"])
+    server = subprocess.Popen(
+        [
+            nginx,
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+            "-e",
+            str(tmp_path / "error.log"),
+            "-g",
+            "daemon off;",
+        ]
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 10
@@ -271,8 +315,7 @@ def test_nginx_serves_stored_pictures_from_the_volume_with_a_year_of_cache(tmp_p
         assert picture.status == 200 and picture.headers["Content-Type"] == "image/webp"
         assert picture.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert picture.headers["X-Content-Type-Options"] == "nosniff"
-        for path in ("/uploads/secret.txt", "/uploads/products/../secret.txt", "/uploads/products/x.webp",
-                     "/uploads/"):
+        for path in ("/uploads/secret.txt", "/uploads/products/../secret.txt", "/uploads/products/x.webp", "/uploads/"):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(base + path, timeout=2)
             assert refused.value.code in (400, 404), path
@@ -288,6 +331,7 @@ def test_dockerfile_env_fills_every_nginx_template_variable():
 
 
 # --- gunicorn --------------------------------------------------------------------------
+
 
 def gunicorn_settings(monkeypatch, **env):
     for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_WORKER_CLASS", "GUNICORN_BIND"):
@@ -306,8 +350,9 @@ def test_gunicorn_defaults_follow_the_cpu_count(monkeypatch):
 
 
 def test_gunicorn_settings_from_the_environment(monkeypatch):
-    settings = gunicorn_settings(monkeypatch, GUNICORN_WORKERS="3", GUNICORN_THREADS="4",
-                                 GUNICORN_WORKER_CLASS="gthread")
+    settings = gunicorn_settings(
+        monkeypatch, GUNICORN_WORKERS="3", GUNICORN_THREADS="4", GUNICORN_WORKER_CLASS="gthread"
+    )
     assert (settings["workers"], settings["threads"], settings["worker_class"]) == (3, 4, "gthread")
     # Compose passes unset variables as empty strings: those mean "the default".
     empty = gunicorn_settings(monkeypatch, GUNICORN_WORKERS="", GUNICORN_WORKER_CLASS="")

@@ -11,6 +11,7 @@ Its own database, cache keys and queue: bakery_compose_test, prefix compose-nati
 Redis db 12, compose_test_orders_native (names no other suite uses, so resetting is safe).
 Ports are picked free (the compose file's 3000 and 5000 are checked in test_compose.py).
 """
+
 import json
 import os
 import re
@@ -29,8 +30,19 @@ import redis
 
 from app.seed_data import demo_products
 from bench.processes import free_port
-from tests.compose_tools import (ROOT, VENV_BIN, compose_config, environment, example_env, native_nginx_conf,
-                                 need, render_nginx_template, stage_env, stage_image, tool)
+from tests.compose_tools import (
+    ROOT,
+    VENV_BIN,
+    compose_config,
+    environment,
+    example_env,
+    native_nginx_conf,
+    need,
+    render_nginx_template,
+    stage_env,
+    stage_image,
+    tool,
+)
 from tests.helpers import services_only
 
 pytestmark = [services_only, pytest.mark.slow]
@@ -56,8 +68,12 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 def http(url, method="GET", body=None, headers=None, timeout=10):
     """(status, headers, body bytes) of one request; HTTP errors are answers too."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={**({"Content-Type": "application/json"} if data else {}), **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()
@@ -102,8 +118,9 @@ class Processes:
 
     def start(self, name, command, env, cwd):
         with open(self.logs / f"{name}.log", "wb") as log:
-            self.running[name] = subprocess.Popen(command, cwd=cwd, env=env, stdout=log,
-                                                  stderr=subprocess.STDOUT, start_new_session=True)
+            self.running[name] = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         return self.running[name]
 
     def log(self, name):
@@ -150,8 +167,13 @@ def wait_until(check, timeout, what, processes=None, name=None):
 def container_env(service, **extra):
     """What a container of the app image sees: the image's ENV, then the service's
     environment from Compose; PATH puts this venv where the image has its own."""
-    return {**stage_env("app"), **environment(service), "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
-            "HOME": os.environ.get("HOME", "/tmp"), **extra}
+    return {
+        **stage_env("app"),
+        **environment(service),
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        **extra,
+    }
 
 
 def test_the_bakery_runs_as_compose_would_run_it(tmp_path, processes):
@@ -171,29 +193,59 @@ def test_the_bakery_runs_as_compose_would_run_it(tmp_path, processes):
     # backend: its compose command (migrate, seed, exec gunicorn), on a free port.
     backend_port, frontend_port = free_port(), free_port()
     backend_url, frontend_url = f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{frontend_port}"
-    processes.start("backend", services["backend"]["command"],
-                    container_env(services["backend"], GUNICORN_BIND=f"127.0.0.1:{backend_port}"), app_dir)
+    processes.start(
+        "backend",
+        services["backend"]["command"],
+        container_env(services["backend"], GUNICORN_BIND=f"127.0.0.1:{backend_port}"),
+        app_dir,
+    )
     wait_until(lambda: http(f"{backend_url}/health")[0] == 200, 60, "backend /health", processes, "backend")
 
     # two workers, as `docker compose up --scale worker=2` starts them once the backend is healthy.
     for index in (1, 2):
         processes.start(f"worker{index}", services["worker"]["command"], container_env(services["worker"]), app_dir)
     for index in (1, 2):  # started = has logged something (and is still running)
-        wait_until(lambda: processes.log(f"worker{index}").strip(), 30, f"worker{index} to start",
-                   processes, f"worker{index}")
+        wait_until(
+            lambda index=index: processes.log(f"worker{index}").strip(),
+            30,
+            f"worker{index} to start",
+            processes,
+            f"worker{index}",
+        )
 
     # frontend: nginx with the image's template, filled in from the image's ENV and the
     # compose environment as the nginx image does, on a free port, with the image's files.
     env = {**stage_env("frontend"), **environment(services["frontend"])}
     static_root = frontend_root / env["STATIC_ROOT"].lstrip("/")
     server_conf = tmp_path / "bakery.conf"
-    server_conf.write_text(render_nginx_template(
-        {**env, "BACKEND_ADDR": f"127.0.0.1:{backend_port}", "FRONTEND_PORT": frontend_port,
-         "STATIC_ROOT": static_root},
-        frontend_root / "etc/nginx/templates/default.conf.template"))
+    server_conf.write_text(
+        render_nginx_template(
+            {
+                **env,
+                "BACKEND_ADDR": f"127.0.0.1:{backend_port}",
+                "FRONTEND_PORT": frontend_port,
+                "STATIC_ROOT": static_root,
+            },
+            frontend_root / "etc/nginx/templates/default.conf.template",
+        )
+    )
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
-    processes.start("frontend", [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
-                                 "-e", str(tmp_path / "error.log"), "-g", "daemon off;"], dict(os.environ), tmp_path)
+    processes.start(
+        "frontend",
+        [
+            nginx,
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+            "-e",
+            str(tmp_path / "error.log"),
+            "-g",
+            "daemon off;",
+        ],
+        dict(os.environ),
+        tmp_path,
+    )
     wait_until(lambda: http(f"{frontend_url}/nginx-health")[0] == 200, 20, "nginx", processes, "frontend")
 
     check_health_and_catalogue(backend_url, frontend_url)
@@ -215,7 +267,7 @@ def check_health_and_catalogue(backend_url, frontend_url):
     assert status == 200
     names = {product["name"] for product in json.loads(body)}
     assert names == {row["name"] for row in demo_products()}  # seeded once by the entrypoint
-    status, headers, proxied = http(f"{frontend_url}/products", headers={**JSON_ACCEPT, "Accept-Encoding": "gzip"})
+    status, headers, _body = http(f"{frontend_url}/products", headers={**JSON_ACCEPT, "Accept-Encoding": "gzip"})
     assert status == 200 and headers["Content-Encoding"] == "gzip"
 
 
@@ -265,13 +317,19 @@ def check_orders_processed_once(backend_url, order_ids):
     def status_of(order_id):
         return json.loads(http(f"{backend_url}/order-status/{order_id}", headers=JSON_ACCEPT)[2])["status"]
 
-    wait_until(lambda: all(status_of(order_id) == "Processing" for order_id in order_ids), 30,
-               "every order to reach Processing")
+    wait_until(
+        lambda: all(status_of(order_id) == "Processing" for order_id in order_ids),
+        30,
+        "every order to reach Processing",
+    )
     conn = psycopg2.connect(host="db", user="postgres", dbname=DB_NAME, connect_timeout=3)
     with conn, conn.cursor() as cur:
-        cur.execute("""SELECT o.public_id, count(n.id) FROM orders o
+        cur.execute(
+            """SELECT o.public_id, count(n.id) FROM orders o
                        LEFT JOIN notifications n ON n.order_id = o.id
-                       WHERE o.public_id = ANY(%s) GROUP BY o.public_id""", (order_ids,))
+                       WHERE o.public_id = ANY(%s) GROUP BY o.public_id""",
+            (order_ids,),
+        )
         counts = dict(cur.fetchall())
     conn.close()
-    assert counts == {order_id: 1 for order_id in order_ids}
+    assert counts == dict.fromkeys(order_ids, 1)

@@ -1,4 +1,5 @@
 """Many customers at once, on PostgreSQL: no overselling, no deadlocks, stock conserved."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ def place_in_parallel(app, orders, idempotency_keys=None):
         return response.status_code, response.get_json()
 
     with ThreadPoolExecutor(max_workers=len(orders)) as pool:
-        return list(pool.map(place, zip(orders, keys)))
+        return list(pool.map(place, zip(orders, keys, strict=True)))
 
 
 def test_forty_customers_for_seven_loaves_sell_exactly_seven(make_app, add_product, stock_of):
@@ -41,7 +42,8 @@ def test_crossed_orders_never_deadlock_and_conserve_stock(make_app, add_product,
     app = make_app(SQLALCHEMY_ENGINE_OPTIONS=POOL)
     a, b = add_product(name="Bun A", stock=500), add_product(name="Bun B", stock=500)
     orders = [
-        [{"id": a, "quantity": 1}, {"id": b, "quantity": 2}] if i % 2 == 0
+        [{"id": a, "quantity": 1}, {"id": b, "quantity": 2}]
+        if i % 2 == 0
         else [{"id": b, "quantity": 2}, {"id": a, "quantity": 1}]
         for i in range(100)
     ]

@@ -1,4 +1,5 @@
 """Settings are read once, in load_config; overrides come before what is derived from them."""
+
 import flask
 
 from app import create_app
@@ -31,17 +32,32 @@ def test_without_a_key_one_is_kept_in_the_instance_folder(tmp_path):
 
 
 def test_pool_sizes_and_log_level_come_from_the_environment(tmp_path):
-    config = load_config(tmp_path, env={"DATABASE_URL": POSTGRES, "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "7",
-                                        "LOG_LEVEL": "warning", "SECRET_KEY": "k"})
+    config = load_config(
+        tmp_path,
+        env={
+            "DATABASE_URL": POSTGRES,
+            "DB_POOL_SIZE": "3",
+            "DB_MAX_OVERFLOW": "7",
+            "LOG_LEVEL": "warning",
+            "SECRET_KEY": "k",
+        },
+    )
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 3
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["max_overflow"] == 7
     assert config["LOG_LEVEL"] == "WARNING"
 
 
 def test_overrides_change_the_derived_settings(tmp_path):
-    config = load_config(tmp_path, env={"SECRET_KEY": "k"}, overrides={
-        "SQLALCHEMY_DATABASE_URI": POSTGRES, "DB_POOL_SIZE": 2,
-        "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": "redis://127.0.0.1:6379/3"})
+    config = load_config(
+        tmp_path,
+        env={"SECRET_KEY": "k"},
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": POSTGRES,
+            "DB_POOL_SIZE": 2,
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": "redis://127.0.0.1:6379/3",
+        },
+    )
     assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 2
     assert "statement_timeout" in config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
     assert config["CACHE_REDIS_URL"].startswith("redis://127.0.0.1:6379/3?")

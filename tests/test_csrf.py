@@ -1,4 +1,5 @@
 """CSRF protection as it runs in production: forms and htmx need the token, JSON API calls don't."""
+
 import json
 
 import pytest
@@ -40,8 +41,9 @@ def test_the_token_in_the_form_lets_the_post_through(client, products):
 
 def test_htmx_sends_the_token_from_hx_headers_on_body(client, products):
     headers = json.loads(page(client).body["hx-headers"])
-    response = client.post("/cart/items", data={"product_id": products["Baguette"], "quantity": 1},
-                           headers={**HTMX, **headers})
+    response = client.post(
+        "/cart/items", data={"product_id": products["Baguette"], "quantity": 1}, headers={**HTMX, **headers}
+    )
     assert response.status_code == 200
     refused = client.post("/cart/items", data={"product_id": products["Baguette"], "quantity": 1}, headers=HTMX)
     assert refused.status_code == 400

@@ -1,4 +1,5 @@
 """GET /health: real checks of each dependency, a 503 when one is down, never a hang."""
+
 import time
 
 from app.extensions import db
@@ -15,8 +16,11 @@ def test_healthy_when_everything_answers(client):
 
 
 def test_unreachable_database_is_unhealthy_503(make_app):
-    url = ("postgresql+psycopg2://postgres@127.0.0.1:1/nowhere" if ON_SERVICES
-           else "sqlite:////nonexistent-dir/for/sure/bakery.db")
+    url = (
+        "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere"
+        if ON_SERVICES
+        else "sqlite:////nonexistent-dir/for/sure/bakery.db"
+    )
     app = make_app(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {}})
     started = time.monotonic()
     response = app.test_client().get("/health")
@@ -41,8 +45,11 @@ def test_unreachable_redis_is_degraded_and_api_still_answers(make_app, products)
 
 
 def test_pages_answer_503_not_500_while_the_database_is_unreachable(make_app):
-    url = ("postgresql+psycopg2://postgres@127.0.0.1:1/nowhere" if ON_SERVICES
-           else "sqlite:////nonexistent-dir/for/sure/bakery.db")
+    url = (
+        "postgresql+psycopg2://postgres@127.0.0.1:1/nowhere"
+        if ON_SERVICES
+        else "sqlite:////nonexistent-dir/for/sure/bakery.db"
+    )
     app = make_app(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {}})
     response = app.test_client().get("/products/1", headers=JSON)
     assert response.status_code == 503

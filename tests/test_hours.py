@@ -1,4 +1,5 @@
 """Opening hours from configuration, and the pickup slot rules built on them."""
+
 from datetime import datetime, time
 
 import pytest
@@ -28,12 +29,15 @@ def test_unreadable_hours_fail_at_start_with_a_clear_message(text):
         parse_opening_hours(text)
 
 
-@pytest.mark.parametrize("now,expected", [
-    (datetime(2026, 11, 25, 10, 7), datetime(2026, 11, 25, 10, 45)),   # 30 min notice, next quarter hour
-    (datetime(2026, 11, 25, 5, 0), datetime(2026, 11, 25, 7, 0)),      # before opening: at opening
-    (datetime(2026, 11, 25, 18, 10), datetime(2026, 11, 26, 7, 0)),    # too late today: tomorrow
-    (datetime(2026, 11, 28, 13, 50), datetime(2026, 11, 30, 7, 0)),    # Saturday afternoon: Monday
-])
+@pytest.mark.parametrize(
+    "now,expected",
+    [
+        (datetime(2026, 11, 25, 10, 7), datetime(2026, 11, 25, 10, 45)),  # 30 min notice, next quarter hour
+        (datetime(2026, 11, 25, 5, 0), datetime(2026, 11, 25, 7, 0)),  # before opening: at opening
+        (datetime(2026, 11, 25, 18, 10), datetime(2026, 11, 26, 7, 0)),  # too late today: tomorrow
+        (datetime(2026, 11, 28, 13, 50), datetime(2026, 11, 30, 7, 0)),  # Saturday afternoon: Monday
+    ],
+)
 def test_earliest_pickup(now, expected):
     assert earliest_pickup(WEEK, now, 30, 14) == expected
 

@@ -9,6 +9,7 @@ from tests.helpers import BROWSER, HTMX, JSON, post_order
 
 HUGE_IDS = [MAX_ID + 1, 2**63, 1180591620717411303424]
 
+
 @pytest.fixture
 def staff_client(app, client):
     with app.app_context():
@@ -16,6 +17,7 @@ def staff_client(app, client):
     response = client.post("/staff/login", data={"username": "ana", "password": "secret-bread"}, headers=BROWSER)
     assert response.status_code == 303
     return client
+
 
 @pytest.mark.parametrize("product_id", HUGE_IDS)
 def test_an_order_naming_a_huge_product_id_is_a_422_and_writes_nothing(app, client, products, product_id):
@@ -27,6 +29,7 @@ def test_an_order_naming_a_huge_product_id_is_a_422_and_writes_nothing(app, clie
         assert db.session.query(Product).count() == len(products)
         assert db.session.execute(db.text("SELECT count(*) FROM orders")).scalar() == 0
 
+
 @pytest.mark.parametrize("product_id", HUGE_IDS)
 @pytest.mark.parametrize("headers", [JSON, BROWSER, HTMX])
 def test_a_product_page_with_a_huge_id_is_a_404(client, products, product_id, headers):
@@ -35,6 +38,7 @@ def test_a_product_page_with_a_huge_id_is_a_404(client, products, product_id, he
     if headers is JSON:
         assert response.get_json()["error"]
 
+
 @pytest.mark.parametrize("product_id", [str(i) for i in HUGE_IDS] + ["0", "-1"])
 def test_adding_a_huge_product_id_to_the_cart_is_a_404(client, products, product_id):
     response = client.post("/cart/items", data={"product_id": product_id, "quantity": "1"}, headers=JSON)
@@ -42,14 +46,17 @@ def test_adding_a_huge_product_id_to_the_cart_is_a_404(client, products, product
     assert response.get_json()["error"] == "No product with that id"
     assert client.get("/cart", headers=JSON).get_json()["count"] == 0
 
+
 @pytest.mark.parametrize("path", ["/cart/items/{}", "/cart/items/{}/delete"])
 def test_changing_a_cart_line_with_a_huge_id_is_a_404(client, products, path):
     response = client.post(path.format(2**64), data={"quantity": "1"}, headers=JSON)
     assert response.status_code == 404
 
+
 def test_staff_editing_a_product_with_a_huge_id_is_a_404(staff_client, products):
     response = staff_client.post(f"/staff/products/{2**64}", data={"price": "1.00"}, headers=JSON)
     assert response.status_code == 404
+
 
 @pytest.mark.parametrize("stock", ["²", "①", "١٢", "1e3", "-1", "1234567"])
 def test_staff_stock_must_be_plain_digits(staff_client, products, stock):
@@ -58,38 +65,58 @@ def test_staff_stock_must_be_plain_digits(staff_client, products, stock):
     assert response.status_code == 422
     assert "stock" in response.get_json()["details"]
 
+
 def test_the_cli_refuses_a_huge_product_id_with_a_message(app, products):
     result = app.test_cli_runner().invoke(args=["product-update", str(2**64), "--price", "1.00"])
     assert result.exit_code == 1
     assert "No product with that id" in result.output
 
-@pytest.mark.parametrize("next_url", [
-    "/\t/evil.example", "/\r\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/",
-    "javascript:alert(1)", " /orders", "/caf\u00e9", "/staff/orders\n",
-])
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "/\t/evil.example",
+        "/\r\n/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        " /orders",
+        "/caf\u00e9",
+        "/staff/orders\n",
+    ],
+)
 def test_login_never_redirects_off_the_site(staff_client, next_url):
     response = staff_client.get("/staff/login", query_string={"next": next_url}, headers=BROWSER)
     assert response.status_code == 303
     assert response.headers["Location"] == "/staff/orders"
 
+
 def test_login_follows_a_local_next_with_its_query(staff_client):
     response = staff_client.get("/staff/login", query_string={"next": "/staff/products?saved=1"}, headers=BROWSER)
     assert response.headers["Location"] == "/staff/products?saved=1"
+
 
 @pytest.mark.parametrize("next_url", ["/\t/evil.example", "//evil.example", "/\\evil"])
 def test_htmx_login_navigates_only_within_the_site(app, client, next_url):
     with app.app_context():
         create_staff("bo", "secret-bread")
-    response = client.post("/staff/login", data={"username": "bo", "password": "secret-bread", "next": next_url},
-                           headers=HTMX)
+    response = client.post(
+        "/staff/login", data={"username": "bo", "password": "secret-bread", "next": next_url}, headers=HTMX
+    )
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/staff/orders"
 
+
 def test_the_cart_form_never_redirects_off_the_site(client, products):
-    response = client.post("/cart/items", headers=BROWSER, data={
-        "product_id": products["Butter Croissant"], "quantity": "1", "next": "/\t/evil.example"})
+    response = client.post(
+        "/cart/items",
+        headers=BROWSER,
+        data={"product_id": products["Butter Croissant"], "quantity": "1", "next": "/\t/evil.example"},
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
+
 
 def test_the_json_order_answer_keeps_its_shape_on_a_replay(client, products):
     headers = {"Idempotency-Key": "edge-replay-1"}

@@ -1,4 +1,5 @@
 """The pipeline's small parts, without a broker: message format, back-off, retries, connection settings, outcomes."""
+
 import pytest
 
 from app import rabbitmq
@@ -7,8 +8,9 @@ from app.orders.processing import ACK, DEAD_LETTER, handle_order, retry_delay
 from tests.helpers import post_order, wait_for_status
 
 
-@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b"null", b'{"order": "x"}', b'{"order_id": 7}',
-                                  b'{"order_id": ""}', b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "body", [b"", b"not json", b"[]", b"null", b'{"order": "x"}', b'{"order_id": 7}', b'{"order_id": ""}', b"\xff\xfe"]
+)
 def test_bodies_that_are_not_order_messages_name_no_order(body):
     assert rabbitmq.decode_order(body) is None
 

@@ -1,4 +1,5 @@
 """GET /order-status/<id> and /orders/<id>, and the status lifecycle."""
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -31,9 +32,16 @@ def test_unknown_or_malformed_order_id_is_json_404(client, bad_id):
 
 def test_order_detail_json_lists_items(client, order_id, products):
     body = client.get(f"/orders/{order_id}", headers=JSON).get_json()
-    assert body["items"] == [{"id": products["Butter Croissant"], "name": "Butter Croissant",
-                              "quantity": 2, "unit_price": 2.80,
-                              "allergens": ["gluten", "eggs", "milk"], "may_contain": ["nuts"]}]
+    assert body["items"] == [
+        {
+            "id": products["Butter Croissant"],
+            "name": "Butter Croissant",
+            "quantity": 2,
+            "unit_price": 2.80,
+            "allergens": ["gluten", "eggs", "milk"],
+            "may_contain": ["nuts"],
+        }
+    ]
     assert body["total"] == 5.60
 
 
@@ -42,8 +50,10 @@ def test_order_page_shows_status_and_items(client, order_id):
     assert page.select_one("#order-status strong").get_text(strip=True) in ("Pending", "Processing")
     assert page.select_one(".order-items tbody .item-name").get_text(strip=True) == "Butter Croissant"
     # Allergens again at handover, in words.
-    assert page.select_one(".order-items tbody .allergens").get_text(" ", strip=True) == \
-        "Contains: Cereals containing gluten, Eggs, Milk"
+    assert (
+        page.select_one(".order-items tbody .allergens").get_text(" ", strip=True)
+        == "Contains: Cereals containing gluten, Eggs, Milk"
+    )
     assert page.select_one(".order-items tbody .may-contain").get_text(" ", strip=True) == "May contain: Tree nuts"
 
 

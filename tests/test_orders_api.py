@@ -1,4 +1,5 @@
 """POST /orders: stock reserved atomically, idempotent retries, and no 500 on any input."""
+
 import json
 
 import pytest
@@ -37,8 +38,7 @@ def test_order_is_accepted_with_id_status_and_location(client, app, products, st
 
 
 def test_order_ids_are_unguessable(client, products):
-    ids = {post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"]
-           for _ in range(5)}
+    ids = {post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"] for _ in range(5)}
     assert len(ids) == 5
     assert not any(order_id.isdigit() for order_id in ids)
 
@@ -132,8 +132,7 @@ BAD_ITEMS = {
 @pytest.mark.parametrize("items,status", BAD_ITEMS.values(), ids=BAD_ITEMS.keys())
 def test_bad_items_are_refused_and_nothing_is_written(client, app, products, stock_of, items, status):
     croissant = products["Butter Croissant"]
-    items = [{**item, "id": croissant} if isinstance(item, dict) and item.get("id") == "P" else item
-             for item in items]
+    items = [{**item, "id": croissant} if isinstance(item, dict) and item.get("id") == "P" else item for item in items]
     response = post_order(client, items)
     assert response.status_code == status
     assert response.get_json()["error"]

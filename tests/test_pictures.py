@@ -1,4 +1,5 @@
 """Picture uploads: only real JPEG/PNG/WebP pictures get in, stripped and re-encoded at the page sizes."""
+
 import io
 
 import pytest
@@ -70,15 +71,18 @@ def gif():
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (SVG, "not a JPEG, PNG or WebP"),
-    (HTML, "not a JPEG, PNG or WebP"),
-    (b"#!/bin/sh\nrm -rf /\n", "not a JPEG, PNG or WebP"),
-    (gif(), "not a JPEG, PNG or WebP"),
-    (b"", "Choose a picture"),
-    (picture_bytes("PNG")[:400], "damaged"),
-    (picture_bytes("JPEG", size=(120, 90)), "at least 200 pixels"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (SVG, "not a JPEG, PNG or WebP"),
+        (HTML, "not a JPEG, PNG or WebP"),
+        (b"#!/bin/sh\nrm -rf /\n", "not a JPEG, PNG or WebP"),
+        (gif(), "not a JPEG, PNG or WebP"),
+        (b"", "Choose a picture"),
+        (picture_bytes("PNG")[:400], "damaged"),
+        (picture_bytes("JPEG", size=(120, 90)), "at least 200 pixels"),
+    ],
+)
 def test_anything_but_a_whole_picture_is_refused_at_the_field(tmp_path, data, message):
     with pytest.raises(Invalid) as refused:
         store_picture(data, tmp_path)

@@ -2,6 +2,7 @@
 
 Every test runs real worker processes against its own queue (and dead-letter queue).
 """
+
 import threading
 import time
 from collections import Counter
@@ -17,8 +18,18 @@ from app.models import Order
 from app.outbox import OutboxRelay
 from tests.helpers import post_order, services_only
 from tests.pipeline import (
-    WorkerProcess, delete_queues, failing_first_attempts, log_times, notifications_per_order, publish_raw,
-    rabbitmq_stopped, ready_messages, statuses, take_all, unpublished, wait_until,
+    WorkerProcess,
+    delete_queues,
+    failing_first_attempts,
+    log_times,
+    notifications_per_order,
+    publish_raw,
+    rabbitmq_stopped,
+    ready_messages,
+    statuses,
+    take_all,
+    unpublished,
+    wait_until,
 )
 
 pytestmark = services_only
@@ -50,8 +61,11 @@ class Pipeline:
         return [r.get_json()["order_id"] for r in responses]
 
     def wait_processing(self, count, timeout=30):
-        wait_until(lambda: statuses(self.app)["Processing"] == count, timeout,
-                   lambda: f"not all Processing after {timeout}s: {statuses(self.app)}")
+        wait_until(
+            lambda: statuses(self.app)["Processing"] == count,
+            timeout,
+            lambda: f"not all Processing after {timeout}s: {statuses(self.app)}",
+        )
 
     def wait_published(self, timeout=15):
         wait_until(lambda: unpublished(self.app) == 0, timeout, "orders left unpublished")
@@ -79,8 +93,9 @@ def pipeline(make_app, add_product, tmp_path, request, schema):
 def locked_order(schema):
     """Hold a row lock on one order from another connection, so a worker blocks on it mid-message."""
     url = make_url(schema["SQLALCHEMY_DATABASE_URI"])
-    connection = psycopg2.connect(host=url.host, port=url.port or 5432, user=url.username,
-                                  password=url.password, dbname=url.database)
+    connection = psycopg2.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, dbname=url.database
+    )
 
     def lock(public_id):
         connection.cursor().execute("SELECT id FROM orders WHERE public_id = %s FOR UPDATE", (public_id,))
@@ -113,8 +128,10 @@ def test_worker_killed_with_unacked_messages_loses_and_doubles_nothing(pipeline,
     restarted = time.monotonic()
     pipeline.worker()
     pipeline.wait_processing(60)
-    print(f"all 60 Processing {time.monotonic() - restarted:.1f}s after the restart; "
-          f"the killed worker had done {len(first.processed())}")
+    print(
+        f"all 60 Processing {time.monotonic() - restarted:.1f}s after the restart; "
+        f"the killed worker had done {len(first.processed())}"
+    )
     pipeline.processed_once_each(order_ids)
 
 
@@ -196,17 +213,26 @@ def test_an_order_that_keeps_failing_is_marked_failed_gives_stock_back_and_is_de
     doomed = order_ids[1]
     with pipeline.app.app_context():
         db.session.execute(update(Order).where(Order.public_id == doomed).values(customer_contact="fail@bakery.test"))
-        db.session.execute(text(
-            "CREATE OR REPLACE FUNCTION pipeline_test_fail() RETURNS trigger AS $$ "
-            "BEGIN RAISE EXCEPTION 'kitchen printer on fire'; END $$ LANGUAGE plpgsql"))
-        db.session.execute(text(
-            "CREATE TRIGGER pipeline_test_fail BEFORE INSERT ON notifications FOR EACH ROW "
-            "WHEN (NEW.recipient = 'fail@bakery.test') EXECUTE FUNCTION pipeline_test_fail()"))
+        db.session.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION pipeline_test_fail() RETURNS trigger AS $$ "
+                "BEGIN RAISE EXCEPTION 'kitchen printer on fire'; END $$ LANGUAGE plpgsql"
+            )
+        )
+        db.session.execute(
+            text(
+                "CREATE TRIGGER pipeline_test_fail BEFORE INSERT ON notifications FOR EACH ROW "
+                "WHEN (NEW.recipient = 'fail@bakery.test') EXECUTE FUNCTION pipeline_test_fail()"
+            )
+        )
         db.session.commit()
     try:
         pipeline.worker()
-        wait_until(lambda: statuses(pipeline.app) == Counter({"Processing": 2, "Failed": 1}), 20,
-                   lambda: f"statuses {statuses(pipeline.app)}")
+        wait_until(
+            lambda: statuses(pipeline.app) == Counter({"Processing": 2, "Failed": 1}),
+            20,
+            lambda: f"statuses {statuses(pipeline.app)}",
+        )
     finally:
         with pipeline.app.app_context():
             db.session.execute(text("DROP TRIGGER IF EXISTS pipeline_test_fail ON notifications"))
@@ -228,8 +254,9 @@ def test_an_order_that_fails_twice_is_retried_after_growing_delays_and_processed
         worker = pipeline.worker().wait_until_consuming()
         [order_id] = pipeline.place(1)
         # Between tries the message waits in the retry queue, not in the orders queue.
-        wait_until(lambda: ready_messages(pipeline.url, pipeline.retry) == 1, 10, "nothing in the retry queue",
-                   interval=0.02)
+        wait_until(
+            lambda: ready_messages(pipeline.url, pipeline.retry) == 1, 10, "nothing in the retry queue", interval=0.02
+        )
         pipeline.wait_processing(1, timeout=15)
     failed = log_times(worker.log(), f"order processing failed order_id={order_id}")
     done = log_times(worker.log(), f"order processing order_id={order_id}")

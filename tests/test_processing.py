@@ -1,4 +1,5 @@
 """The order processing function: idempotent, one notification per order, and it lives in app/."""
+
 import logging
 from pathlib import Path
 
@@ -22,14 +23,15 @@ def test_processing_twice_changes_nothing_the_second_time(app, client, products)
         assert process_order(order_id) is False
         order = db.session.scalar(select(Order).where(Order.public_id == order_id))
         assert order.status == "Processing"
-        count = db.session.scalar(select(func.count()).select_from(Notification).where(Notification.order_id == order.id))
+        count = db.session.scalar(
+            select(func.count()).select_from(Notification).where(Notification.order_id == order.id)
+        )
         assert count == 1
 
 
 def test_unknown_order_is_refused(app):
-    with app.app_context():
-        with pytest.raises(UnknownOrder):
-            process_order("no-such-order-0000")
+    with app.app_context(), pytest.raises(UnknownOrder):
+        process_order("no-such-order-0000")
 
 
 def test_mail_settings_default_to_the_compose_file_and_env_example(tmp_path):

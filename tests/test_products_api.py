@@ -1,4 +1,5 @@
 """GET /products and /products/<id>: JSON for API clients, HTML for browsers."""
+
 from bs4 import BeautifulSoup
 
 from tests.helpers import BROWSER, JSON

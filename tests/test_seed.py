@@ -1,4 +1,5 @@
 """`flask seed` loads the demo catalogue once, however often it runs."""
+
 from pathlib import Path
 
 from tests.helpers import JSON

@@ -1,4 +1,5 @@
 """HTML cached for every visitor never reads a session: each visitor's parts are passed in."""
+
 import pytest
 from bs4 import BeautifulSoup
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -7,8 +8,23 @@ from app.catalog import pages
 from app.shared_html import COUNT_SLOT, TOKEN_SLOT
 from tests.helpers import BROWSER, HTMX
 
-READS = ("__getitem__", "get", "__contains__", "__iter__", "__len__", "keys", "values", "items",
-         "setdefault", "pop", "popitem", "__setitem__", "__delitem__", "update", "clear")
+READS = (
+    "__getitem__",
+    "get",
+    "__contains__",
+    "__iter__",
+    "__len__",
+    "keys",
+    "values",
+    "items",
+    "setdefault",
+    "pop",
+    "popitem",
+    "__setitem__",
+    "__delitem__",
+    "update",
+    "clear",
+)
 
 
 class RecordingSession(SecureCookieSession):
@@ -68,8 +84,12 @@ def session_reads(app, monkeypatch):
 def test_html_cached_for_everyone_never_reads_the_session(client, products, session_reads):
     log, during_shared = session_reads
     # A visitor with a cart and a message waiting for a card: both live in the session.
-    assert client.post("/cart/items", data={"product_id": products["Baguette"], "quantity": 2},
-                       headers=BROWSER).status_code == 303
+    assert (
+        client.post(
+            "/cart/items", data={"product_id": products["Baguette"], "quantity": 2}, headers=BROWSER
+        ).status_code
+        == 303
+    )
     client.get("/", headers=BROWSER)  # shows the message, uncached
     added = client.post("/cart/items", data={"product_id": products["Rye Bread"], "quantity": 1}, headers=BROWSER)
     assert added.status_code == 303
@@ -81,15 +101,19 @@ def test_html_cached_for_everyone_never_reads_the_session(client, products, sess
     grid = BeautifulSoup(client.get("/", headers=HTMX).data, "html.parser")  # cache miss
     assert set(during_shared) == {"shared_page_html", "shared_grid_html"}, "the shared renderings ran"
     assert {name: reads for name, (reads, _html) in during_shared.items()} == {
-        "shared_page_html": [], "shared_grid_html": []}
+        "shared_page_html": [],
+        "shared_grid_html": [],
+    }
     assert log, "the views read the session (the recorder works)"
     token = page.select_one(".product-card input[name=csrf_token]")["value"]
     # Nothing of this visitor reached the cached HTML by another way (Flask-WTF keeps the token on g).
     shared_page = BeautifulSoup(during_shared["shared_page_html"][1], "html.parser")
     assert {i["value"] for i in shared_page.select("input[name=csrf_token]")} == {TOKEN_SLOT}
     assert shared_page.select_one("#cart-badge .cart-count").get_text() == COUNT_SLOT
-    assert {i["value"] for i in BeautifulSoup(during_shared["shared_grid_html"][1], "html.parser").select(
-        "input[name=csrf_token]")} == {TOKEN_SLOT}
+    assert {
+        i["value"]
+        for i in BeautifulSoup(during_shared["shared_grid_html"][1], "html.parser").select("input[name=csrf_token]")
+    } == {TOKEN_SLOT}
     # ...and the visitor still sees their own parts.
     assert page.select_one("#cart-badge .cart-count").get_text() == "3"
     assert token in page.body["hx-headers"]
@@ -100,8 +124,7 @@ def test_html_cached_for_everyone_never_reads_the_session(client, products, sess
 def test_a_flashed_message_shows_on_its_card_and_only_once(client, products):
     baguette = products["Baguette"]
     client.get("/", headers=BROWSER)  # the page is now cached for everyone
-    assert client.post("/cart/items", data={"product_id": baguette, "quantity": 1},
-                       headers=BROWSER).status_code == 303
+    assert client.post("/cart/items", data={"product_id": baguette, "quantity": 1}, headers=BROWSER).status_code == 303
     page = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser")
     assert [p.get_text(" ", strip=True) for p in page.select(f"#product-{baguette} .added")] == [
         "✓ Added Baguette. View cart"

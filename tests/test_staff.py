@@ -1,4 +1,5 @@
 """The staff area: logging in, the order board and editing products."""
+
 import json
 from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -56,6 +57,7 @@ def order_status(app, order_id):
 
 # Logging in
 
+
 @pytest.mark.parametrize("path", ["/staff/orders", "/staff/products"])
 def test_a_browser_without_login_is_sent_to_the_login_page_with_next(client, path):
     response = client.get(path, headers=BROWSER)
@@ -64,8 +66,15 @@ def test_a_browser_without_login_is_sent_to_the_login_page_with_next(client, pat
     assert location.path == "/staff/login" and parse_qs(location.query) == {"next": [path]}
 
 
-@pytest.mark.parametrize("method, path", [("get", "/staff/orders"), ("get", "/staff/products"),
-                                          ("post", "/staff/orders/abcdefghijkl/status"), ("post", "/staff/products/1")])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/staff/orders"),
+        ("get", "/staff/products"),
+        ("post", "/staff/orders/abcdefghijkl/status"),
+        ("post", "/staff/products/1"),
+    ],
+)
 def test_json_callers_without_login_get_401(client, method, path):
     response = getattr(client, method)(path, headers=JSON)
     assert response.status_code == 401
@@ -107,7 +116,10 @@ def test_too_many_failed_logins_lock_the_username_even_for_the_right_password(cl
     from app.staff.throttle import MAX_FAILURES
 
     for _ in range(MAX_FAILURES):
-        assert client.post("/staff/login", data={"username": "ana", "password": "guess"}, headers=BROWSER).status_code == 422
+        assert (
+            client.post("/staff/login", data={"username": "ana", "password": "guess"}, headers=BROWSER).status_code
+            == 422
+        )
     locked = client.post("/staff/login", data=staff, headers=BROWSER)
     assert locked.status_code == 429
     assert "Too many failed logins" in soup_of(locked).select_one("#login-error").get_text()
@@ -158,13 +170,17 @@ def test_the_footer_links_to_the_staff_area(client, products):
 
 # The order board
 
+
 def test_board_lists_an_order_placed_through_the_api(staff_client, products):
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 2}])
     soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
     card = soup.select_one(f"#column-todo #order-{order_id}")
     assert card.select_one(".order-card-number").get_text() == f"#{order_id[:6]}"
     line = card.select_one(".order-card-items li")
-    assert f"{line.select_one('.item-qty').get_text(strip=True)} {line.select_one('.item-name').get_text()}" == "2 × Baguette"
+    assert (
+        f"{line.select_one('.item-qty').get_text(strip=True)} {line.select_one('.item-name').get_text()}"
+        == "2 × Baguette"
+    )
     assert line.select_one(".allergens").get_text(" ", strip=True) == "Contains: Cereals containing gluten"
     assert card.select_one("button[data-status=Ready]")
     assert soup.select_one("#board")["hx-trigger"] == "every 10s"
@@ -172,8 +188,13 @@ def test_board_lists_an_order_placed_through_the_api(staff_client, products):
 
 def test_board_shows_customer_details_and_escapes_the_note(staff_client, app, products):
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 1}])
-    set_order(app, order_id, customer_name="Mia", customer_contact="mia@example.com",
-              note="<script>alert(1)</script> no seeds")
+    set_order(
+        app,
+        order_id,
+        customer_name="Mia",
+        customer_contact="mia@example.com",
+        note="<script>alert(1)</script> no seeds",
+    )
     response = staff_client.get("/staff/orders", headers=BROWSER)
     card = soup_of(response).select_one(f"#order-{order_id}")
     assert card.select_one(".order-customer-name").get_text() == "Mia"
@@ -199,8 +220,11 @@ def test_moving_an_order_processing_ready_completed(staff_client, app, products)
 
 def test_json_callers_get_the_moved_order(staff_client, products):
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 1}])
-    response = staff_client.post(f"/staff/orders/{order_id}/status", data=json.dumps({"status": "Ready"}),
-                                 headers={**JSON, "Content-Type": "application/json"})
+    response = staff_client.post(
+        f"/staff/orders/{order_id}/status",
+        data=json.dumps({"status": "Ready"}),
+        headers={**JSON, "Content-Type": "application/json"},
+    )
     assert response.status_code == 200
     assert response.get_json()["status"] == "Ready" and response.get_json()["order_id"] == order_id
 
@@ -249,8 +273,9 @@ def test_cancelling_gives_the_stock_back(staff_client, app, products, stock_of):
     soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
     cancel = soup.select_one(f"#order-{order_id} form:has(button[data-status=Cancelled])")
     assert "Cancel order" in cancel["hx-confirm"]
-    response = staff_client.post(cancel["action"], data={f["name"]: f["value"] for f in cancel.select("input")},
-                                 headers=BROWSER)
+    response = staff_client.post(
+        cancel["action"], data={f["name"]: f["value"] for f in cancel.select("input")}, headers=BROWSER
+    )
     assert response.status_code == 303
     assert order_status(app, order_id) == "Cancelled"
     assert stock_of(products["Baguette"]) == before
@@ -272,14 +297,17 @@ def test_to_bake_sums_open_orders_for_pickup_today(staff_client, app, products):
     staff_client.post(f"/staff/orders/{cancelled}/status", data={"status": "Cancelled"}, headers=BROWSER)
 
     soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
-    summary = {li.select_one(".to-bake-name").get_text(): int(li.select_one(".to-bake-qty").get_text())
-               for li in soup.select(".to-bake-list li")}
+    summary = {
+        li.select_one(".to-bake-name").get_text(): int(li.select_one(".to-bake-qty").get_text())
+        for li in soup.select(".to-bake-list li")
+    }
     assert summary == {"Baguette": 5, "Butter Croissant": 1}
     assert soup.select_one(f"#order-{first} .order-card-pickup time").get_text() == "Today 12:00"
     assert soup.select_one(f"#order-{tomorrow} .order-card-pickup time").get_text() == "Tomorrow 12:00"
 
 
 # Products
+
 
 def test_products_page_lists_every_product_on_sale_or_not(staff_client, add_product):
     on_sale = add_product(name="Rye Loaf", price="4.20", stock=3)
@@ -294,16 +322,18 @@ def test_products_page_lists_every_product_on_sale_or_not(staff_client, add_prod
 def test_a_product_edit_shows_in_the_catalogue_json_at_once(staff_client, add_product):
     product_id = add_product(name="Rye Loaf", price="4.20", stock=3)
     assert _catalogue(staff_client)[product_id]["price"] == 4.2  # now cached
-    response = staff_client.post(f"/staff/products/{product_id}", headers=HTMX,
-                                 data={"price": "4.50", "stock": "0", "active": ["0", "1"]})
+    response = staff_client.post(
+        f"/staff/products/{product_id}", headers=HTMX, data={"price": "4.50", "stock": "0", "active": ["0", "1"]}
+    )
     assert response.status_code == 200
     row = soup_of(response).select_one(f"tr#product-{product_id}")
     assert row.select_one("input[name=price]")["value"] == "4.50" and row.select_one(".saved")
     listed = _catalogue(staff_client)[product_id]
     assert listed["price"] == 4.5 and listed["available"] is False
 
-    staff_client.post(f"/staff/products/{product_id}", data={"price": "4.50", "stock": "9", "active": "0"},
-                      headers=BROWSER)
+    staff_client.post(
+        f"/staff/products/{product_id}", data={"price": "4.50", "stock": "9", "active": "0"}, headers=BROWSER
+    )
     assert product_id not in _catalogue(staff_client)
 
 
@@ -313,10 +343,18 @@ def _catalogue(client):
     return {p["id"]: p for p in response.get_json()}
 
 
-@pytest.mark.parametrize("field, value", [
-    ("price", "-1"), ("price", "3.505"), ("price", "abc"), ("price", ""), ("stock", "-2"), ("stock", "1.5"),
-    ("stock", "many"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("price", "-1"),
+        ("price", "3.505"),
+        ("price", "abc"),
+        ("price", ""),
+        ("stock", "-2"),
+        ("stock", "1.5"),
+        ("stock", "many"),
+    ],
+)
 def test_an_invalid_price_or_stock_is_refused_at_the_field_without_change(staff_client, app, add_product, field, value):
     product_id = add_product(name="Rye Loaf", price="4.20", stock=3)
     data = {"price": "4.20", "stock": "3", "active": ["0", "1"], field: value}
@@ -341,6 +379,7 @@ def test_an_invalid_edit_from_a_browser_re_renders_the_page_at_422(staff_client,
 
 # The create-staff command
 
+
 def test_create_staff_command_adds_a_user_who_can_log_in(runner, client):
     result = runner.invoke(args=["create-staff", "Ana", "--password", "secret-bread"])
     assert result.exit_code == 0, result.output
@@ -363,6 +402,7 @@ def test_create_staff_command_refuses_a_duplicate(runner, staff):
 
 
 # CSRF, as in production
+
 
 @pytest.fixture
 def csrf_client(make_app, staff):

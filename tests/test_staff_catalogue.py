@@ -1,4 +1,5 @@
 """Staff keep the whole catalogue in the browser: the product form, pictures, retiring and categories."""
+
 import io
 
 import pytest
@@ -61,9 +62,7 @@ def fields_of(form):
             value = chosen.get("value", "")
         elif field.name == "textarea":
             value = field.get_text()
-        elif kind in ("checkbox", "radio") and not field.has_attr("checked"):
-            continue
-        elif kind == "file":
+        elif (kind in ("checkbox", "radio") and not field.has_attr("checked")) or kind == "file":
             continue
         else:
             value = field.get("value", "")
@@ -79,8 +78,12 @@ def category_id(app, name):
 def product_named(app, name):
     with app.app_context():
         product = db.session.scalar(select(Product).where(Product.name == name))
-        return product and {**product.to_dict(), "price": str(product.price), "stock": product.stock,
-                            "active": product.active}
+        return product and {
+            **product.to_dict(),
+            "price": str(product.price),
+            "stock": product.stock,
+            "active": product.active,
+        }
 
 
 def catalogue(client):
@@ -98,9 +101,18 @@ def new_product_form(client, **changes):
 
 
 def valid(app, **changes):
-    return {"name": "Spelt Bun", "description": "Wholegrain spelt, a little honey.", "price": "2.40", "stock": "12",
-            "category": str(category_id(app, "Breads")), "active": ["0", "1"], "allergens": ["gluten"],
-            "may_contain": ["sesame"], "dietary": ["vegetarian"], **changes}
+    return {
+        "name": "Spelt Bun",
+        "description": "Wholegrain spelt, a little honey.",
+        "price": "2.40",
+        "stock": "12",
+        "category": str(category_id(app, "Breads")),
+        "active": ["0", "1"],
+        "allergens": ["gluten"],
+        "may_contain": ["sesame"],
+        "dietary": ["vegetarian"],
+        **changes,
+    }
 
 
 def upload(data, name="photo.jpg", kind="image/jpeg"):
@@ -114,8 +126,10 @@ def error_at(soup, field):
 
 # The list
 
-def test_the_list_shows_every_product_with_picture_category_allergens_in_words_and_edit_links(staff_client, products,
-                                                                                             add_product):
+
+def test_the_list_shows_every_product_with_picture_category_allergens_in_words_and_edit_links(
+    staff_client, products, add_product
+):
     retired = add_product(name="Old Bun", active=False)
     soup = soup_of(staff_client.get("/staff/products", headers=BROWSER))
     assert soup.select_one("a#new-product")["href"] == "/staff/products/new"
@@ -129,11 +143,20 @@ def test_the_list_shows_every_product_with_picture_category_allergens_in_words_a
     assert "No category" in soup.select_one(f"#product-{retired} .product-category").get_text()
 
 
-@pytest.mark.parametrize("method, path", [
-    ("get", "/staff/products/new"), ("post", "/staff/products/new"), ("get", "/staff/products/1/edit"),
-    ("post", "/staff/products/1/edit"), ("post", "/staff/products/1/retire"), ("get", "/staff/categories"),
-    ("post", "/staff/categories"), ("post", "/staff/categories/1"), ("post", "/staff/categories/1/move"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/staff/products/new"),
+        ("post", "/staff/products/new"),
+        ("get", "/staff/products/1/edit"),
+        ("post", "/staff/products/1/edit"),
+        ("post", "/staff/products/1/retire"),
+        ("get", "/staff/categories"),
+        ("post", "/staff/categories"),
+        ("post", "/staff/categories/1"),
+        ("post", "/staff/categories/1/move"),
+    ],
+)
 def test_the_new_pages_are_for_staff_only(client, method, path):
     assert getattr(client, method)(path, headers=JSON).status_code == 401
     response = getattr(client, method)(path, headers=BROWSER)
@@ -141,6 +164,7 @@ def test_the_new_pages_are_for_staff_only(client, method, path):
 
 
 # The form, with CSRF on, as a browser without JavaScript uses it
+
 
 def test_the_new_product_form_has_every_field(csrf_client, products):
     soup = soup_of(csrf_client.get("/staff/products/new", headers=BROWSER))
@@ -151,7 +175,11 @@ def test_the_new_product_form_has_every_field(csrf_client, products):
         assert soup.select_one(f"label[for={name}]") and form.select_one(f"input#{name}[name={name}]")
     assert form.select_one("textarea#description[name=description]")
     assert [o.get_text() for o in form.select("select#category option")] == [
-        "Choose a category…", "Breads", "Viennoiserie", "Cakes & tarts"]
+        "Choose a category…",
+        "Breads",
+        "Viennoiserie",
+        "Cakes & tarts",
+    ]
     assert form.select_one("input#active[type=checkbox][name=active]").has_attr("checked")
     assert form.select_one("input#picture[type=file][name=picture]")["accept"] == "image/jpeg,image/png,image/webp"
     contains = form.select("#allergens-field label.tick")
@@ -169,11 +197,18 @@ def test_staff_create_a_product_with_picture_and_allergens_and_customers_see_it(
     assert response.headers["Location"] == f"/staff/products?saved={created['id']}#product-{created['id']}"
     bun = catalogue(csrf_client)["Spelt Bun"]
     assert (bun["price"], bun["category"], bun["allergens"], bun["may_contain"], bun["dietary"]) == (
-        2.40, "Breads", ["gluten"], ["sesame"], ["vegetarian"])
+        2.40,
+        "Breads",
+        ["gluten"],
+        ["sesame"],
+        ["vegetarian"],
+    )
     assert bun["image"].startswith("/uploads/products/") and bun["image"].endswith("-400.webp")
     picture = csrf_client.get(bun["image"])
     assert picture.status_code == 200 and picture.mimetype == "image/webp"
-    assert {"public", "immutable", "max-age=31536000"} <= {d.strip() for d in picture.headers["Cache-Control"].split(",")}
+    assert {"public", "immutable", "max-age=31536000"} <= {
+        d.strip() for d in picture.headers["Cache-Control"].split(",")
+    }
     row = soup_of(csrf_client.get(response.headers["Location"], headers=BROWSER)).select_one(f"#product-{bun['id']}")
     assert row.select_one(".saved") and row.select_one("img")["src"] == bun["image"]
 
@@ -185,15 +220,32 @@ def test_staff_edit_every_field_and_the_picture_stays_when_none_is_chosen(csrf_c
     data = fields_of(form)
     assert data["name"] == ["Baguette"] and data["price"] == ["2.90"] and data["allergens"] == ["gluten"]
     assert data["category"] == [str(category_id(app, "Breads"))] and data["dietary"] == ["vegan", "vegetarian"]
-    data.update(name="Baguette Tradition", description="Long ferment.", price="6,90", stock="7",
-                category=str(category_id(app, "Viennoiserie")), allergens=["gluten"], may_contain=["sesame", "soy"],
-                dietary=["vegetarian"], active=["0"])
-    response = csrf_client.post(form["action"], data={**data, "picture": upload(b"", name="")}, headers=BROWSER,
-                                content_type="multipart/form-data")
+    data.update(
+        name="Baguette Tradition",
+        description="Long ferment.",
+        price="6,90",
+        stock="7",
+        category=str(category_id(app, "Viennoiserie")),
+        allergens=["gluten"],
+        may_contain=["sesame", "soy"],
+        dietary=["vegetarian"],
+        active=["0"],
+    )
+    response = csrf_client.post(
+        form["action"],
+        data={**data, "picture": upload(b"", name="")},
+        headers=BROWSER,
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     edited = product_named(app, "Baguette Tradition")
     assert (edited["price"], edited["stock"], edited["category"], edited["may_contain"], edited["dietary"]) == (
-        "6.90", 7, "Viennoiserie", ["soy", "sesame"], ["vegetarian"])
+        "6.90",
+        7,
+        "Viennoiserie",
+        ["soy", "sesame"],
+        ["vegetarian"],
+    )
     assert edited["description"] == "Long ferment." and edited["active"] is False
     assert edited["image"] == "/static/products/baguette.svg"
 
@@ -234,8 +286,9 @@ FIELD_ERRORS = [
 
 
 @pytest.mark.parametrize("field, value, message", FIELD_ERRORS)
-def test_each_invalid_field_is_refused_at_the_field_with_the_value_kept(staff_client, app, products, field, value,
-                                                                       message):
+def test_each_invalid_field_is_refused_at_the_field_with_the_value_kept(
+    staff_client, app, products, field, value, message
+):
     response = staff_client.post("/staff/products/new", data=valid(app, **{field: value}), headers=BROWSER)
     assert response.status_code == 422
     soup = soup_of(response)
@@ -251,30 +304,38 @@ def test_each_invalid_field_is_refused_at_the_field_with_the_value_kept(staff_cl
     assert product_named(app, "Spelt Bun") is None
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"allergens": ["gluten", "milk"], "may_contain": ["milk"]}, "may_contain", "Milk is ticked as both"),
-    ({"dietary": ["vegan"]}, "dietary", "vegetarian too"),
-    ({"dietary": ["vegan", "vegetarian"], "allergens": ["gluten", "eggs"]}, "dietary", "can't contain eggs"),
-    ({"allergens": ["gluten", "chocolate"]}, "allergens", "Not one of the choices"),
-    ({"allergens": ["milk\x00"]}, "allergens", "Not one of the choices"),
-    ({"may_contain": ["x" * 5000]}, "may_contain", "Not one of the choices"),
-    ({"dietary": ["keto"]}, "dietary", "Not one of the choices"),
-])
-def test_allergen_and_dietary_rules_are_refused_rather_than_guessed(staff_client, app, products, changes, field,
-                                                                   message):
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"allergens": ["gluten", "milk"], "may_contain": ["milk"]}, "may_contain", "Milk is ticked as both"),
+        ({"dietary": ["vegan"]}, "dietary", "vegetarian too"),
+        ({"dietary": ["vegan", "vegetarian"], "allergens": ["gluten", "eggs"]}, "dietary", "can't contain eggs"),
+        ({"allergens": ["gluten", "chocolate"]}, "allergens", "Not one of the choices"),
+        ({"allergens": ["milk\x00"]}, "allergens", "Not one of the choices"),
+        ({"may_contain": ["x" * 5000]}, "may_contain", "Not one of the choices"),
+        ({"dietary": ["keto"]}, "dietary", "Not one of the choices"),
+    ],
+)
+def test_allergen_and_dietary_rules_are_refused_rather_than_guessed(
+    staff_client, app, products, changes, field, message
+):
     response = staff_client.post("/staff/products/new", data=valid(app, **changes), headers=BROWSER)
     assert response.status_code == 422
     soup = soup_of(response)
     assert message in error_at(soup, field)
     for group in ("allergens", "may_contain", "dietary"):
         ticked = [box["value"] for box in soup.select(f"input[name={group}][checked]")]
-        assert ticked == [code for code in valid(app, **changes)[group] if soup.select_one(
-            f"input[name={group}][value='{code}']")]
+        assert ticked == [
+            code for code in valid(app, **changes)[group] if soup.select_one(f"input[name={group}][value='{code}']")
+        ]
 
 
 def test_a_vegan_product_without_animal_allergens_is_fine(staff_client, app, products):
-    response = staff_client.post("/staff/products/new", headers=BROWSER,
-                                 data=valid(app, dietary=["vegan", "vegetarian"], allergens=["gluten", "soy"]))
+    response = staff_client.post(
+        "/staff/products/new",
+        headers=BROWSER,
+        data=valid(app, dietary=["vegan", "vegetarian"], allergens=["gluten", "soy"]),
+    )
     assert response.status_code == 303
     assert product_named(app, "Spelt Bun")["dietary"] == ["vegan", "vegetarian"]
 
@@ -295,9 +356,11 @@ def test_a_name_taken_in_a_race_is_a_field_message_not_a_500(staff_client, app, 
 
 def test_an_edit_refused_changes_nothing(staff_client, app, products):
     product_id = products["Lemon Tart"]
-    response = staff_client.post(f"/staff/products/{product_id}/edit", headers=BROWSER,
-                                 data=valid(app, name="Lemon Tart", price="4.5", allergens=["eggs"],
-                                            may_contain=["eggs"]))
+    response = staff_client.post(
+        f"/staff/products/{product_id}/edit",
+        headers=BROWSER,
+        data=valid(app, name="Lemon Tart", price="4.5", allergens=["eggs"], may_contain=["eggs"]),
+    )
     assert response.status_code == 422
     tart = product_named(app, "Lemon Tart")
     assert (tart["price"], tart["allergens"]) == ("4.20", ["gluten", "eggs", "milk"])
@@ -311,6 +374,7 @@ def test_editing_an_unknown_product_is_a_404(staff_client):
 
 # htmx and JSON callers
 
+
 def test_htmx_gets_the_form_fragment_at_422_and_a_redirect_after_saving(staff_client, app, products):
     refused = staff_client.post("/staff/products/new", data=valid(app, price="x"), headers=HTMX)
     assert refused.status_code == 422
@@ -322,25 +386,36 @@ def test_htmx_gets_the_form_fragment_at_422_and_a_redirect_after_saving(staff_cl
 
 
 def test_json_callers_create_and_edit_and_get_details_at_422(staff_client, app, products):
-    body = {"name": "Rye Crispbread", "price": 3.1, "stock": 20, "category": "Breads", "allergens": ["gluten"],
-            "may_contain": ["sesame"], "dietary": ["vegan", "vegetarian"]}
+    body = {
+        "name": "Rye Crispbread",
+        "price": 3.1,
+        "stock": 20,
+        "category": "Breads",
+        "allergens": ["gluten"],
+        "may_contain": ["sesame"],
+        "dietary": ["vegan", "vegetarian"],
+    }
     created = staff_client.post("/staff/products/new", json=body, headers=JSON)
     assert created.status_code == 201
     product = created.get_json()
     assert (product["category"], product["allergens"], product["active"]) == ("Breads", ["gluten"], True)
     assert created.headers["Location"].startswith("/staff/products")
-    edited = staff_client.post(f"/staff/products/{product['id']}/edit", json={**body, "allergens": ["gluten", "milk"]},
-                               headers=JSON)
+    edited = staff_client.post(
+        f"/staff/products/{product['id']}/edit", json={**body, "allergens": ["gluten", "milk"]}, headers=JSON
+    )
     assert edited.status_code == 422
-    assert edited.get_json() == {"error": "Please check the highlighted fields.",
-                                 "details": {"dietary": "A vegan product can't contain milk: untick vegan or the "
-                                                        "allergen."}}
-    weird = staff_client.post("/staff/products/new", json={"name": ["x"], "price": {"a": 1}, "allergens": "milk"},
-                              headers=JSON)
+    assert edited.get_json() == {
+        "error": "Please check the highlighted fields.",
+        "details": {"dietary": "A vegan product can't contain milk: untick vegan or the allergen."},
+    }
+    weird = staff_client.post(
+        "/staff/products/new", json={"name": ["x"], "price": {"a": 1}, "allergens": "milk"}, headers=JSON
+    )
     assert weird.status_code == 422 and set(weird.get_json()["details"]) >= {"name", "price", "stock", "category"}
 
 
 # Pictures through the real form
+
 
 @pytest.mark.parametrize("fmt, kind", [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")])
 def test_a_real_picture_of_each_format_is_stored_and_served(staff_client, app, products, fmt, kind):
@@ -354,18 +429,28 @@ def test_a_real_picture_of_each_format_is_stored_and_served(staff_client, app, p
         assert stored.format == "WEBP" and stored.size == (400, 300)
 
 
-@pytest.mark.parametrize("data, name, kind, message", [
-    (b"Just some words, not a picture.", "notes.jpg", "image/jpeg", "not a JPEG, PNG or WebP"),
-    (SVG, "logo.svg", "image/svg+xml", "not a JPEG, PNG or WebP"),
-    (picture_bytes("PNG", size=(400, 300)) + b"\0" * (6 * 1024 * 1024 - 2000), "big.png", "image/png", "at most 5 MB"),
-    (png_bomb(20000, 20000), "bomb.png", "image/png", "megapixels"),
-])
-def test_anything_but_a_real_picture_gets_a_message_at_the_picture_field(staff_client, app, products, uploads, data,
-                                                                         name, kind, message):
+@pytest.mark.parametrize(
+    "data, name, kind, message",
+    [
+        (b"Just some words, not a picture.", "notes.jpg", "image/jpeg", "not a JPEG, PNG or WebP"),
+        (SVG, "logo.svg", "image/svg+xml", "not a JPEG, PNG or WebP"),
+        (
+            picture_bytes("PNG", size=(400, 300)) + b"\0" * (6 * 1024 * 1024 - 2000),
+            "big.png",
+            "image/png",
+            "at most 5 MB",
+        ),
+        (png_bomb(20000, 20000), "bomb.png", "image/png", "megapixels"),
+    ],
+)
+def test_anything_but_a_real_picture_gets_a_message_at_the_picture_field(
+    staff_client, app, products, uploads, data, name, kind, message
+):
     if "5 MB" in message:
         assert len(data) > MAX_BYTES
-    response = staff_client.post("/staff/products/new", data=valid(app, picture=upload(data, name, kind)),
-                                 headers=BROWSER)
+    response = staff_client.post(
+        "/staff/products/new", data=valid(app, picture=upload(data, name, kind)), headers=BROWSER
+    )
     assert response.status_code == 422
     soup = soup_of(response)
     assert message in error_at(soup, "picture")
@@ -391,8 +476,11 @@ def test_location_data_in_a_photo_never_reaches_the_stored_files(staff_client, a
 
 
 def test_a_picture_uploaded_with_a_mistake_elsewhere_is_kept_for_the_next_try(staff_client, app, products):
-    response = staff_client.post("/staff/products/new", headers=BROWSER,
-                                 data=valid(app, price="x", picture=upload(picture_bytes("PNG"), "p.png", "image/png")))
+    response = staff_client.post(
+        "/staff/products/new",
+        headers=BROWSER,
+        data=valid(app, price="x", picture=upload(picture_bytes("PNG"), "p.png", "image/png")),
+    )
     assert response.status_code == 422
     form = soup_of(response).select_one("form#product-form")
     kept = form.select_one("input[name=picture_url]")["value"]
@@ -419,34 +507,48 @@ def test_a_body_far_over_the_limit_is_a_clean_413(staff_client, app, products):
 
 
 def test_other_routes_keep_the_one_megabyte_limit(client, products):
-    response = client.post("/cart/items", data={"product_id": "1", "quantity": "1", "x": "y" * (2 * 1024 * 1024)},
-                           headers=BROWSER)
+    response = client.post(
+        "/cart/items", data={"product_id": "1", "quantity": "1", "x": "y" * (2 * 1024 * 1024)}, headers=BROWSER
+    )
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("path", ["/uploads/../instance/secret_key", "/uploads/products/../../secret_key",
-                                  "/uploads/products/notahash.webp", "/uploads/other/aaaaaaaaaaaaaaaaaaaa-400.webp",
-                                  f"/uploads/products/{'a' * 20}-400.webp"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/uploads/../instance/secret_key",
+        "/uploads/products/../../secret_key",
+        "/uploads/products/notahash.webp",
+        "/uploads/other/aaaaaaaaaaaaaaaaaaaa-400.webp",
+        f"/uploads/products/{'a' * 20}-400.webp",
+    ],
+)
 def test_uploads_serves_only_stored_picture_names(client, path):
     assert client.get(path).status_code == 404
 
 
 # Retiring
 
+
 def test_retiring_hides_the_product_from_the_shop_and_past_orders_keep_it(staff_client, app, products):
     product_id = products["Lemon Tart"]
     order = post_order(staff_client, [{"id": product_id, "quantity": 1}]).get_json()
     catalogue(staff_client)
-    form = soup_of(staff_client.get(f"/staff/products/{product_id}/edit", headers=BROWSER)).select_one("form.retire-form")
+    form = soup_of(staff_client.get(f"/staff/products/{product_id}/edit", headers=BROWSER)).select_one(
+        "form.retire-form"
+    )
     response = staff_client.post(form["action"], data=fields_of(form), headers=BROWSER)
     assert response.status_code == 303 and response.headers["Location"].startswith("/staff/products?saved=")
     assert "Lemon Tart" not in catalogue(staff_client)
     assert staff_client.get(f"/products/{product_id}", headers=JSON).status_code == 404
-    assert "not on sale" in soup_of(staff_client.get("/staff/products", headers=BROWSER)).select_one(
-        f"#product-{product_id}").get_text()
+    assert (
+        "not on sale"
+        in soup_of(staff_client.get("/staff/products", headers=BROWSER)).select_one(f"#product-{product_id}").get_text()
+    )
     items = staff_client.get(f"/orders/{order['order_id']}", headers=JSON).get_json()["items"]
     assert [{k: item[k] for k in ("id", "name", "quantity", "unit_price")} for item in items] == [
-        {"id": product_id, "name": "Lemon Tart", "quantity": 1, "unit_price": 4.20}]
+        {"id": product_id, "name": "Lemon Tart", "quantity": 1, "unit_price": 4.20}
+    ]
 
 
 def test_retiring_answers_json_callers_with_the_product(staff_client, products):
@@ -456,10 +558,13 @@ def test_retiring_answers_json_callers_with_the_product(staff_client, products):
 
 # Customers see every change on their next request
 
+
 def test_an_allergen_change_alone_shows_in_the_next_catalogue_json(staff_client, app, products):
     product_id = products["Sourdough Loaf"]
     assert catalogue(staff_client)["Sourdough Loaf"]["may_contain"] == []
-    form = soup_of(staff_client.get(f"/staff/products/{product_id}/edit", headers=BROWSER)).select_one("form#product-form")
+    form = soup_of(staff_client.get(f"/staff/products/{product_id}/edit", headers=BROWSER)).select_one(
+        "form#product-form"
+    )
     data = {**fields_of(form), "may_contain": ["sesame"]}
     assert staff_client.post(form["action"], data=data, headers=BROWSER).status_code == 303
     assert catalogue(staff_client)["Sourdough Loaf"]["may_contain"] == ["sesame"]
@@ -469,7 +574,9 @@ def test_an_allergen_change_alone_shows_in_the_next_catalogue_json(staff_client,
 def test_a_new_picture_shows_in_the_next_catalogue_json(staff_client, app, products):
     product_id = products["Baguette"]
     before = catalogue(staff_client)["Baguette"]["image"]
-    form = soup_of(staff_client.get(f"/staff/products/{product_id}/edit", headers=BROWSER)).select_one("form#product-form")
+    form = soup_of(staff_client.get(f"/staff/products/{product_id}/edit", headers=BROWSER)).select_one(
+        "form#product-form"
+    )
     data = {**fields_of(form), "picture": upload(picture_bytes("PNG", color=(1, 2, 3)), "b.png", "image/png")}
     assert staff_client.post(form["action"], data=data, headers=BROWSER).status_code == 303
     after = catalogue(staff_client)["Baguette"]["image"]
@@ -486,6 +593,7 @@ def test_a_category_rename_shows_in_the_next_catalogue_json(staff_client, app, p
 
 # Categories
 
+
 def test_categories_are_listed_in_order_with_forms_to_rename_move_and_add(staff_client, app, products):
     soup = soup_of(staff_client.get("/staff/categories", headers=BROWSER))
     rows = soup.select(".category-list li.category-row")
@@ -500,17 +608,25 @@ def test_staff_add_a_category_with_csrf_on_and_it_goes_last(csrf_client, product
     form = soup_of(csrf_client.get("/staff/categories", headers=BROWSER)).select_one("form#category-add")
     response = csrf_client.post(form["action"], data={**fields_of(form), "name": "  Seasonal  "}, headers=BROWSER)
     assert response.status_code == 303
-    names = [r.select_one("input[name=name]")["value"]
-             for r in soup_of(csrf_client.get(response.headers["Location"], headers=BROWSER)).select(".category-row")]
+    names = [
+        r.select_one("input[name=name]")["value"]
+        for r in soup_of(csrf_client.get(response.headers["Location"], headers=BROWSER)).select(".category-row")
+    ]
     assert names == ["Breads", "Viennoiserie", "Cakes & tarts", "Seasonal"]
     options = soup_of(csrf_client.get("/staff/products/new", headers=BROWSER)).select("select#category option")
     assert options[-1].get_text() == "Seasonal"
 
 
-@pytest.mark.parametrize("name, message", [
-    ("", "Give the category a name"), ("   ", "Give the category a name"), ("x" * 61, "at most 60 characters"),
-    ("breads", "already a category called"), ("Bad\x00name", "control characters"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("", "Give the category a name"),
+        ("   ", "Give the category a name"),
+        ("x" * 61, "at most 60 characters"),
+        ("breads", "already a category called"),
+        ("Bad\x00name", "control characters"),
+    ],
+)
 def test_a_bad_category_name_is_refused_at_the_field_with_the_value_kept(staff_client, app, products, name, message):
     response = staff_client.post("/staff/categories", data={"name": name}, headers=BROWSER)
     assert response.status_code == 422
@@ -535,7 +651,10 @@ def test_moving_a_category_up_and_down_changes_the_order(staff_client, app, prod
     response = staff_client.post(f"/staff/categories/{cakes}/move", data={"direction": "up"}, headers=HTMX)
     assert response.status_code == 200
     assert [r.select_one("input[name=name]")["value"] for r in soup_of(response).select(".category-row")] == [
-        "Breads", "Cakes & tarts", "Viennoiserie"]
+        "Breads",
+        "Cakes & tarts",
+        "Viennoiserie",
+    ]
     staff_client.post(f"/staff/categories/{cakes}/move", data={"direction": "up"}, headers=BROWSER)
     staff_client.post(f"/staff/categories/{cakes}/move", data={"direction": "up"}, headers=BROWSER)  # already first
     listed = staff_client.get("/staff/categories", headers=JSON).get_json()

@@ -1,4 +1,5 @@
 """The storefront pages and their htmx fragments: catalogue, cart, checkout, order page, errors."""
+
 from datetime import datetime
 
 import pytest
@@ -24,8 +25,9 @@ def fixed_clock(monkeypatch):
 
 
 def add(client, product_id, quantity=1, headers=BROWSER, next_url="/"):
-    return client.post("/cart/items", data={"product_id": product_id, "quantity": quantity, "next": next_url},
-                       headers=headers)
+    return client.post(
+        "/cart/items", data={"product_id": product_id, "quantity": quantity, "next": next_url}, headers=headers
+    )
 
 
 def badge_count(soup):
@@ -44,6 +46,7 @@ def set_stock(app, product_id, stock):
 
 
 # --- catalogue ---------------------------------------------------------------------------
+
 
 def test_catalogue_card_has_picture_name_description_price_and_add_form(client, products):
     soup = html(client.get("/", headers=BROWSER))
@@ -85,7 +88,9 @@ def test_layout_has_header_badge_footer_hours_and_csrf_header(client, products):
     soup = html(client.get("/", headers=BROWSER))
     assert soup.select_one("header .brand").get_text(strip=True) == "Crumb & Co. Bakery"
     assert badge_count(soup) == "0"
-    hours = {dt.get_text(): dd.get_text() for dt, dd in zip(soup.select(".hours dt"), soup.select(".hours dd"))}
+    hours = {
+        dt.get_text(): dd.get_text() for dt, dd in zip(soup.select(".hours dt"), soup.select(".hours dd"), strict=True)
+    }
     assert hours == {"Mon–Fri": "07:00–18:30", "Sat": "08:00–14:00", "Sun": "closed"}
     assert "Mill Lane" in soup.select_one("footer address").get_text()
     assert "X-CSRFToken" in soup.body["hx-headers"]
@@ -93,6 +98,7 @@ def test_layout_has_header_badge_footer_hours_and_csrf_header(client, products):
 
 
 # --- cart --------------------------------------------------------------------------------
+
 
 def test_adding_without_javascript_redirects_back_to_the_card_with_a_message(client, products):
     croissant = products["Butter Croissant"]
@@ -142,10 +148,16 @@ def test_adding_counts_what_is_already_in_the_cart(client, products):
     assert "Only 3 left and 2 are already in your cart" in soup.select_one(f"#qty-{tart}-error").get_text()
 
 
-@pytest.mark.parametrize("quantity,message", [
-    ("two", "Enter a whole number"), ("0", "positive whole number"), ("-3", "positive whole number"),
-    ("51", "at most 50"), ("1.5", "Enter a whole number"),
-])
+@pytest.mark.parametrize(
+    "quantity,message",
+    [
+        ("two", "Enter a whole number"),
+        ("0", "positive whole number"),
+        ("-3", "positive whole number"),
+        ("51", "at most 50"),
+        ("1.5", "Enter a whole number"),
+    ],
+)
 def test_adding_a_bad_quantity_is_refused_like_the_api(client, products, quantity, message):
     croissant = products["Butter Croissant"]
     response = add(client, croissant, quantity)
@@ -244,6 +256,7 @@ def test_a_line_beyond_the_stock_left_is_marked_and_blocks_checkout(app, client,
 
 # --- checkout ----------------------------------------------------------------------------
 
+
 def checkout_form(client):
     """The checkout page's form fields as a dict, as a browser would send them."""
     soup = html(client.get("/checkout", headers=BROWSER))
@@ -294,19 +307,27 @@ def test_checkout_errors_for_htmx_are_the_form_fragment(client, products):
     assert fragment.select_one("form#checkout-form #name-error")
 
 
-@pytest.mark.parametrize("day,time,field,message", [
-    ("2026-11-24", "10:00", "pickup_date", "That day has passed"),
-    ("2026-11-25", "09:45", "pickup_time", "That time has passed"),
-    ("2026-11-29", "10:00", "pickup_date", "closed on Sundays"),
-    ("2026-11-28", "15:00", "pickup_time", "open 08:00–14:00"),
-    ("2026-11-25", "18:30", "pickup_time", "open 07:00–18:30"),
-    ("2026-12-30", "10:00", "pickup_date", "up to 14 days ahead"),
-    ("tomorrow", "10:00", "pickup_date", "Choose the day"),
-    ("2026-11-26", "noon", "pickup_time", "Choose the time"),
-])
+@pytest.mark.parametrize(
+    "day,time,field,message",
+    [
+        ("2026-11-24", "10:00", "pickup_date", "That day has passed"),
+        ("2026-11-25", "09:45", "pickup_time", "That time has passed"),
+        ("2026-11-29", "10:00", "pickup_date", "closed on Sundays"),
+        ("2026-11-28", "15:00", "pickup_time", "open 08:00–14:00"),
+        ("2026-11-25", "18:30", "pickup_time", "open 07:00–18:30"),
+        ("2026-12-30", "10:00", "pickup_date", "up to 14 days ahead"),
+        ("tomorrow", "10:00", "pickup_date", "Choose the day"),
+        ("2026-11-26", "noon", "pickup_time", "Choose the time"),
+    ],
+)
 def test_pickup_must_be_ahead_and_in_opening_hours(client, products, day, time, field, message):
     add(client, products["Butter Croissant"], 1)
-    data = checkout_form(client) | {"name": "Ada", "contact": "ada@example.com", "pickup_date": day, "pickup_time": time}
+    data = checkout_form(client) | {
+        "name": "Ada",
+        "contact": "ada@example.com",
+        "pickup_date": day,
+        "pickup_time": time,
+    }
     response = client.post("/orders", data=data, headers=BROWSER)
     assert response.status_code == 422
     assert message in html(response).select_one(f"#{field}-error").get_text()
@@ -315,8 +336,13 @@ def test_pickup_must_be_ahead_and_in_opening_hours(client, products, day, time, 
 def test_checkout_places_the_order_and_shows_it(app, client, products, stock_of):
     croissant = products["Butter Croissant"]
     add(client, croissant, 2)
-    data = checkout_form(client) | {"name": "Ada <script>", "contact": "+49 30 555 0100",
-                                    "pickup_date": "2026-11-26", "pickup_time": "08:15", "note": "<i>Sliced</i>"}
+    data = checkout_form(client) | {
+        "name": "Ada <script>",
+        "contact": "+49 30 555 0100",
+        "pickup_date": "2026-11-26",
+        "pickup_time": "08:15",
+        "note": "<i>Sliced</i>",
+    }
     response = client.post("/orders", data=data, headers=BROWSER)
     assert response.status_code == 303
     assert response.headers["Location"].startswith("/orders/")
@@ -374,6 +400,7 @@ def test_json_orders_still_answer_json(client, products):
 
 # --- order page --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def order_id(client, products):
     return post_order(client, [{"id": products["Baguette"], "quantity": 2}]).get_json()["order_id"]
@@ -400,6 +427,7 @@ def test_order_page_polls_the_status_until_it_is_final(app, client, order_id):
 
 
 # --- error pages -------------------------------------------------------------------------
+
 
 def test_404_page_is_in_the_shop_style(client):
     response = client.get("/no-such-page", headers=BROWSER)

@@ -1,4 +1,5 @@
 """`python -m worker` as a process: start-up and signals, on whichever backend the suite runs."""
+
 import signal
 import subprocess
 import time
@@ -11,8 +12,12 @@ def test_sigterm_during_start_up_stops_the_worker_with_exit_code_zero(app, tmp_p
     try:
         # The earliest moment any program can honour SIGTERM: its handler is installed. Before
         # that (the interpreter starting) the kernel's default action would kill it whatever it does.
-        wait_until(lambda: worker.handles(signal.SIGTERM) or worker.process.poll() is not None, 10,
-                   "the worker never installed a SIGTERM handler", interval=0.005)
+        wait_until(
+            lambda: worker.handles(signal.SIGTERM) or worker.process.poll() is not None,
+            10,
+            "the worker never installed a SIGTERM handler",
+            interval=0.005,
+        )
         assert "worker started" not in worker.log()  # still starting up: imports, create_app()
         worker.process.send_signal(signal.SIGTERM)
         signalled = time.monotonic()

@@ -4,6 +4,7 @@ With RABBITMQ_URL set it consumes the orders queue and also runs an outbox relay
 safety net (orders left unpublished for a few seconds are published by it). Without
 RabbitMQ it polls the orders table for Pending orders instead.
 """
+
 import logging
 import signal
 import sys

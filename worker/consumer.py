@@ -1,4 +1,5 @@
 """The RabbitMQ consumer: manual acks after the database commit, retries after a delay, reconnect with back-off."""
+
 import logging
 import threading
 
@@ -92,8 +93,9 @@ class OrderConsumer:
             # The copy waits out the delay in the retry queue, which hands it back to the orders
             # queue. Ack the original only once the copy is confirmed: a crash in between
             # duplicates the message (processing is idempotent), never loses it.
-            self._retry_channel.basic_publish("", self.retry_queue, body, rabbitmq.retry_properties(outcome.delay),
-                                              mandatory=True)
+            self._retry_channel.basic_publish(
+                "", self.retry_queue, body, rabbitmq.retry_properties(outcome.delay), mandatory=True
+            )
             channel.basic_ack(method.delivery_tag)
         else:  # can never succeed: to the dead-letter queue, never round and round
             channel.basic_reject(method.delivery_tag, requeue=False)

@@ -1,4 +1,5 @@
 """The cart: (product id, quantity) pairs in the signed session, checked against the catalogue."""
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -56,8 +57,14 @@ class Cart:
     def to_dict(self):
         return {
             "items": [
-                {"id": line.product.id, "name": line.product.name, "quantity": line.quantity,
-                 "unit_price": line.product.price, "line_total": line.line_total, "problem": line.problem}
+                {
+                    "id": line.product.id,
+                    "name": line.product.name,
+                    "quantity": line.quantity,
+                    "unit_price": line.product.price,
+                    "line_total": line.line_total,
+                    "problem": line.problem,
+                }
                 for line in self.lines
             ],
             "count": self.count,
@@ -70,7 +77,8 @@ def _stored():
     # A list of pairs, not a dict: the session serialiser sorts dict keys, which would reorder lines.
     pairs = session.get(SESSION_KEY) or []
     return {
-        pair[0]: pair[1] for pair in pairs
+        pair[0]: pair[1]
+        for pair in pairs
         if isinstance(pair, list) and len(pair) == 2 and all(isinstance(v, int) and v > 0 for v in pair)
     }
 
@@ -96,7 +104,8 @@ def load_cart():
     products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(items)))}
     lines = [
         CartLine(products[pid], quantity, _stock_problem(products[pid], quantity))
-        for pid, quantity in items.items() if pid in products
+        for pid, quantity in items.items()
+        if pid in products
     ]
     return Cart(lines)
 

@@ -1,4 +1,5 @@
 """The cart pages: show it, add to it, change a quantity, remove a line."""
+
 from flask import Blueprint, flash, request, url_for
 
 from ..negotiation import respond, respond_after_write, safe_local_path, see_other, wants_redirect
@@ -21,15 +22,25 @@ def add():
     except CartError as refused:
         return respond(
             {"error": refused.message, "details": refused.details},
-            "catalog/product.html", status=422, block="add_form",
-            product=refused.product, add_error=refused.message, next=_next_url(),
+            "catalog/product.html",
+            status=422,
+            block="add_form",
+            product=refused.product,
+            add_error=refused.message,
+            next=_next_url(),
         )
     message = f"Added {product.name}."
     if wants_redirect():
         flash(message, f"added-{product.id}")  # shown at the product's card after the redirect
         return see_other(_next_url())
-    return respond(service.load_cart().to_dict(), "catalog/product.html", block="add_form",
-                   product=product, added=message, next=_next_url())
+    return respond(
+        service.load_cart().to_dict(),
+        "catalog/product.html",
+        block="add_form",
+        product=product,
+        added=message,
+        next=_next_url(),
+    )
 
 
 @bp.post("/cart/items/<id:product_id>")
@@ -38,8 +49,9 @@ def update(product_id):
         service.set_quantity(product_id, request.form.get("quantity", ""))
     except CartError as refused:
         kept = f"{refused.message} Your cart still has {service.quantity_in_cart(product_id)}."
-        return _cart_response(status=422, errors={product_id: kept},
-                              entered={product_id: request.form.get("quantity", "")})
+        return _cart_response(
+            status=422, errors={product_id: kept}, entered={product_id: request.form.get("quantity", "")}
+        )
     return _cart_response()
 
 

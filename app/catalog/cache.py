@@ -13,6 +13,7 @@ the new version.
 Redis is never a hard dependency: any error opens a short circuit breaker and the
 catalogue is built from the database until Redis answers again.
 """
+
 import logging
 import threading
 import time

@@ -1,4 +1,5 @@
 """Categories: the shop's shelves, in the order staff choose; the catalogue groups products by them. No HTTP here."""
+
 import logging
 import re
 

@@ -5,6 +5,7 @@ Invalid whose details say, by field, what to change. Nothing is guessed: a vegan
 that is not ticked vegetarian, or an allergen ticked as both "contains" and "may contain",
 is sent back rather than silently corrected.
 """
+
 import logging
 import re
 from pathlib import Path
@@ -138,16 +139,21 @@ def parse_product(submitted, product=None):
         values["active"] = _last(submitted, "active").lower() in ("1", "true", "on", "yes")
 
     contains, may_contain, dietary = (_codes(submitted, field) for field in ("allergens", "may_contain", "dietary"))
-    for field, codes, known in (("allergens", contains, ALLERGENS), ("may_contain", may_contain, ALLERGENS),
-                                ("dietary", dietary, DIETARY)):
+    for field, codes, known in (
+        ("allergens", contains, ALLERGENS),
+        ("may_contain", may_contain, ALLERGENS),
+        ("dietary", dietary, DIETARY),
+    ):
         unknown = [code for code in codes if code not in known]
         if unknown:
             errors[field] = "Not one of the choices: " + ", ".join(repr(code)[:40] for code in unknown[:5])
     if "allergens" not in errors and "may_contain" not in errors:
         both = in_order(set(contains) & set(may_contain))
         if both:
-            errors["may_contain"] = (f"{_words(both)} {'is' if len(both) == 1 else 'are'} ticked as both “contains” "
-                                     "and “may contain”: choose one.")
+            errors["may_contain"] = (
+                f"{_words(both)} {'is' if len(both) == 1 else 'are'} ticked as both “contains” "
+                "and “may contain”: choose one."
+            )
     if "dietary" not in errors and "vegan" in dietary:
         animal = [code for code in in_order(contains) if code in NOT_VEGAN]
         if "vegetarian" not in dietary:
@@ -194,6 +200,7 @@ def _words(codes):
 
 
 # Reading a form (a MultiDict) and a JSON object (a dict) the same way.
+
 
 def _has(submitted, field):
     return field in submitted

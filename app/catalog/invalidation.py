@@ -1,8 +1,10 @@
 """Forget cached catalogue data whenever a committed transaction changed what customers see.
 
 ORM changes to products, their allergens and categories are noticed automatically; bulk SQL
-updates (stock reservations) call mark_catalog_changed() themselves when they change availability or the "only N left" hint.
+updates (stock reservations) call mark_catalog_changed() themselves when they change availability
+or the "only N left" hint.
 """
+
 from itertools import chain
 
 from flask import current_app

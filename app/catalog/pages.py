@@ -3,6 +3,7 @@
 The shared HTML is rendered with `EVERYONE` (slots for the per-visitor parts) and never
 reads a session; the views pass each visitor's parts in, and `personalise()` fills them.
 """
+
 import hashlib
 
 from flask import current_app, render_template, request
@@ -53,8 +54,12 @@ def grid_html(visitor, free_from_codes=()):
 def page_html(visitor, free_from_codes=()):
     """The whole catalogue page for `visitor`: the page cached for everyone, with their parts filled in."""
     if visitor.messages or free_from_codes:
-        return render_template("catalog/index.html", grid_html=_grid_html(visitor, free_from_codes),
-                               visitor=visitor, free_from=free_from_codes)
+        return render_template(
+            "catalog/index.html",
+            grid_html=_grid_html(visitor, free_from_codes),
+            visitor=visitor,
+            free_from=free_from_codes,
+        )
     return personalise(_catalog_cache().get("index.html", shared_page_html, catalogue_stamp), visitor)
 
 
@@ -71,8 +76,15 @@ def shared_page_html():
 def _grid_html(visitor, free_from_codes=()):
     products = list_products()
     shown = free_from(products, free_from_codes) if free_from_codes else products
-    return Markup(render_template("catalog/_grid.html", shelves=shelves(shown), visitor=visitor,
-                                  free_from=free_from_codes, hidden=len(products) - len(shown)))
+    return Markup(
+        render_template(
+            "catalog/_grid.html",
+            shelves=shelves(shown),
+            visitor=visitor,
+            free_from=free_from_codes,
+            hidden=len(products) - len(shown),
+        )
+    )
 
 
 def _catalog_cache():

@@ -1,4 +1,5 @@
 """The catalogue's queries and rules: products on sale, the price rule, staff changes."""
+
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -48,8 +49,10 @@ def parse_free_from(values):
     codes = [code.strip().lower() for value in values for code in str(value).split(",") if code.strip()]
     unknown = unknown_codes(codes)
     if unknown:
-        message = f"Unknown allergen code{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)[:200]}. " \
-                  f"Known codes: {', '.join(ALLERGENS)}."
+        message = (
+            f"Unknown allergen code{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)[:200]}. "
+            f"Known codes: {', '.join(ALLERGENS)}."
+        )
         raise Invalid(message, {"free_from": message})
     return in_order(codes)
 

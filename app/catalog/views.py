@@ -1,4 +1,5 @@
 """The catalogue: one route per resource, answering JSON, a fragment or a page."""
+
 from flask import Blueprint, request
 
 from ..exceptions import Invalid
@@ -26,9 +27,16 @@ def index():
 def _page(visitor, codes, status=200, filter_error=None):
     """The catalogue page, or for htmx the product list alone, "free from" `codes`."""
     if is_htmx() or filter_error:
-        return respond(None, "catalog/index.html", status=status, block="product_list",
-                       grid_html=pages.grid_html(visitor, codes), visitor=visitor, free_from=codes,
-                       filter_error=filter_error)
+        return respond(
+            None,
+            "catalog/index.html",
+            status=status,
+            block="product_list",
+            grid_html=pages.grid_html(visitor, codes),
+            visitor=visitor,
+            free_from=codes,
+            filter_error=filter_error,
+        )
     return html_page(pages.page_html(visitor, codes))
 
 

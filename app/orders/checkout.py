@@ -1,4 +1,5 @@
 """The checkout form: who collects the order and when, checked before the order is placed."""
+
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -28,8 +29,12 @@ class CheckoutForm:
 
 def _settings():
     config = current_app.config
-    return (config["BAKERY_OPENING_HOURS"], local_now(config["BAKERY_TIMEZONE"]),
-            config["BAKERY_PICKUP_LEAD_MINUTES"], config["BAKERY_PICKUP_DAYS_AHEAD"])
+    return (
+        config["BAKERY_OPENING_HOURS"],
+        local_now(config["BAKERY_TIMEZONE"]),
+        config["BAKERY_PICKUP_LEAD_MINUTES"],
+        config["BAKERY_PICKUP_DAYS_AHEAD"],
+    )
 
 
 def pickup_bounds():
@@ -54,8 +59,10 @@ def submit(form, cart):
     order by its idempotency key, even when the first has already emptied the cart.
     """
     token = form.get("order_token", "")
-    checked = CheckoutForm({name: form.get(name, "").strip() for name in FIELDS},
-                           token if 16 <= len(token) <= 64 else secrets.token_urlsafe(16))
+    checked = CheckoutForm(
+        {name: form.get(name, "").strip() for name in FIELDS},
+        token if 16 <= len(token) <= 64 else secrets.token_urlsafe(16),
+    )
     key = f"checkout:{checked.token}"
     checked.order = find_placed_order(key)
     if checked.order:

@@ -5,6 +5,7 @@ Plain, idempotent functions, free of HTTP and of any broker: the RabbitMQ consum
 handle_order() and only turn its outcome into their own ack, retry (after the outcome's
 delay: capped exponential back-off) or dead-letter.
 """
+
 import logging
 from datetime import timedelta
 from typing import NamedTuple
@@ -76,8 +77,13 @@ def _count_failure(order_id, reason, max_attempts):
             return Outcome(ACK)
         if attempts < max_attempts:
             delay = retry_delay(attempts)
-            LOGGER.warning("order will be retried order_id=%s attempt=%d/%d retry_in=%.2fs",
-                           order_id, attempts, max_attempts, delay)
+            LOGGER.warning(
+                "order will be retried order_id=%s attempt=%d/%d retry_in=%.2fs",
+                order_id,
+                attempts,
+                max_attempts,
+                delay,
+            )
             return Outcome(RETRY, delay)
         change_status(order_id, FAILED, reason=reason)
     except DATABASE_DOWN as error:

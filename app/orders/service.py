@@ -1,4 +1,5 @@
 """Placing orders and moving them through their lifecycle; each function owns its transaction."""
+
 import logging
 import re
 from dataclasses import dataclass
@@ -12,7 +13,16 @@ from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..models import (
-    CANCELLED, COMPLETED, FAILED, LOW_STOCK, PENDING, PROCESSING, READY, Order, OrderItem, Product,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    LOW_STOCK,
+    PENDING,
+    PROCESSING,
+    READY,
+    Order,
+    OrderItem,
+    Product,
     utcnow,
 )
 from .validation import fingerprint
@@ -89,8 +99,9 @@ def place_order(lines, idempotency_key=None, customer=None):
 def find_placed_order(key, request_hash=None):
     """The order placed with this idempotency key, or None; Invalid if it was for other items."""
     row = db.session.execute(
-        select(Order.public_id, Order.status, Order.total, Order.request_fingerprint)
-        .where(Order.idempotency_key == key)
+        select(Order.public_id, Order.status, Order.total, Order.request_fingerprint).where(
+            Order.idempotency_key == key
+        )
     ).one_or_none()
     if row is None:
         return None
@@ -194,4 +205,3 @@ def change_status(public_id, new_status, reason=None):
     db.session.refresh(order)
     LOGGER.info("order status order_id=%s from=%s to=%s", public_id, current, new_status)
     return order
-

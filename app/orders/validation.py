@@ -1,4 +1,5 @@
 """Turn an order request body into clean (product id, quantity) lines, or say what is wrong."""
+
 import hashlib
 import json
 
@@ -26,10 +27,10 @@ def parse_order_items(payload, max_quantity, max_lines):
     Lines naming the same product are merged (their quantities added), then checked.
     """
     if not isinstance(payload, dict):
-        raise Malformed("The body must be a JSON object like {\"items\": [{\"id\": 1, \"quantity\": 2}]}")
+        raise Malformed('The body must be a JSON object like {"items": [{"id": 1, "quantity": 2}]}')
     items = payload.get("items")
     if not isinstance(items, list) or not items:
-        raise Invalid("\"items\" must be a non-empty list", {"items": "required"})
+        raise Invalid('"items" must be a non-empty list', {"items": "required"})
     if len(items) > max_lines:
         raise Invalid(f"An order can have at most {max_lines} lines", {"items": "too many"})
 
@@ -37,7 +38,7 @@ def parse_order_items(payload, max_quantity, max_lines):
     for index, item in enumerate(items):
         field = f"items[{index}]"
         if not isinstance(item, dict):
-            errors[field] = "must be an object with \"id\" and \"quantity\""
+            errors[field] = 'must be an object with "id" and "quantity"'
             continue
         product_id, quantity = item.get("id"), item.get("quantity")
         if not is_id(product_id):

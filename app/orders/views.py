@@ -1,4 +1,5 @@
 """Checking out, placing orders and following their status."""
+
 from flask import Blueprint, current_app, redirect, request, url_for
 
 from ..cart import service as cart_service
@@ -32,8 +33,14 @@ def _create_from_checkout():
     cart = cart_service.load_cart()
     form = checkout_form.submit(request.form, cart)
     if form.errors:
-        return respond({"error": "Please check the form", "details": form.errors}, "orders/checkout.html",
-                       status=422, block="checkout_form", cart=cart, form=form)
+        return respond(
+            {"error": "Please check the form", "details": form.errors},
+            "orders/checkout.html",
+            status=422,
+            block="checkout_form",
+            cart=cart,
+            form=form,
+        )
     cart_service.clear()
     return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
 
@@ -44,9 +51,7 @@ def _create_from_json():
     payload = request.get_json(silent=True)
     if payload is None:
         raise ApiError(400, "The body is not valid JSON")
-    lines = parse_order_items(
-        payload, current_app.config["MAX_ITEM_QUANTITY"], current_app.config["MAX_ORDER_LINES"]
-    )
+    lines = parse_order_items(payload, current_app.config["MAX_ITEM_QUANTITY"], current_app.config["MAX_ORDER_LINES"])
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")

@@ -1,4 +1,5 @@
 """Who is logged in as staff, and the decorator that keeps everyone else out."""
+
 import functools
 
 from flask import g, render_template, request, session, url_for
@@ -58,4 +59,4 @@ def _path_of(url):
     if url.startswith("/"):
         return url
     prefix = request.host_url
-    return "/" + url[len(prefix):] if url.startswith(prefix) else None
+    return "/" + url[len(prefix) :] if url.startswith(prefix) else None

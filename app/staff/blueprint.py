@@ -1,4 +1,5 @@
 """The staff blueprint and what its two view modules (views.py, catalogue.py) share."""
+
 from flask import Blueprint, request
 
 from .service import pickup_day

@@ -1,4 +1,5 @@
 """The staff pages that keep the catalogue: the product form (new and edit), retiring, and categories."""
+
 import logging
 
 from flask import current_app, request, url_for
@@ -69,41 +70,72 @@ def _saved_location(product):
 
 
 def _product_form(product, values, errors=None, status=200, stored_picture=None):
-    data = {"error": editing.CHECK_FIELDS, "details": errors} if errors else (
-        product_json(product) if product else {})
-    return respond(data, PRODUCT_FORM, status=status, block="product_form", product=product, values=values,
-                   errors=errors or {}, categories=shelves.list_categories(),
-                   stored_picture=stored_picture)
+    data = {"error": editing.CHECK_FIELDS, "details": errors} if errors else (product_json(product) if product else {})
+    return respond(
+        data,
+        PRODUCT_FORM,
+        status=status,
+        block="product_form",
+        product=product,
+        values=values,
+        errors=errors or {},
+        categories=shelves.list_categories(),
+        stored_picture=stored_picture,
+    )
 
 
 def _refused_form(product, refused):
     """The form again at 422, with what was typed and a message at each field."""
     if wants_json():
         raise refused
-    return _product_form(product, _typed(submitted()), refused.details or {}, status=status_for(refused),
-                         stored_picture=getattr(refused, "stored_picture", None))
+    return _product_form(
+        product,
+        _typed(submitted()),
+        refused.details or {},
+        status=status_for(refused),
+        stored_picture=getattr(refused, "stored_picture", None),
+    )
 
 
 def _defaults():
-    return {"name": "", "description": "", "category": "", "price": "", "stock": "0", "active": True,
-            "allergens": [], "may_contain": [], "dietary": []}
+    return {
+        "name": "",
+        "description": "",
+        "category": "",
+        "price": "",
+        "stock": "0",
+        "active": True,
+        "allergens": [],
+        "may_contain": [],
+        "dietary": [],
+    }
 
 
 def _current(product):
-    return {"name": product.name, "description": product.description,
-            "category": str(product.category_id or ""), "price": f"{product.price:.2f}", "stock": str(product.stock),
-            "active": product.active, "allergens": product.allergens, "may_contain": product.may_contain,
-            "dietary": product.dietary}
+    return {
+        "name": product.name,
+        "description": product.description,
+        "category": str(product.category_id or ""),
+        "price": f"{product.price:.2f}",
+        "stock": str(product.stock),
+        "active": product.active,
+        "allergens": product.allergens,
+        "may_contain": product.may_contain,
+        "dietary": product.dietary,
+    }
 
 
 def _typed(form):
     """What the person typed and ticked, to put back into the form."""
-    return {**{field: form.get(field, "") for field in ("name", "description", "category", "price", "stock")},
-            "active": form.getlist("active")[-1:] == ["1"] if "active" in form else True,
-            **{field: form.getlist(field) for field in ("allergens", "may_contain", "dietary")}}
+    return {
+        **{field: form.get(field, "") for field in ("name", "description", "category", "price", "stock")},
+        "active": form.getlist("active")[-1:] == ["1"] if "active" in form else True,
+        **{field: form.getlist(field) for field in ("allergens", "may_contain", "dietary")},
+    }
 
 
 # Categories
+
 
 @bp.get("/categories")
 @staff_required
@@ -123,8 +155,14 @@ def category_add():
             raise
         return _categories_page(add_error=refused.message, add_value=name, status=422)
     LOGGER.info("staff added category category_id=%s by=%s", category.id, current_staff().username)
-    return respond_after_write(category.to_dict(), CATEGORIES, _categories_location(category), block="categories",
-                               **_categories_context(saved=category.id), status=201)
+    return respond_after_write(
+        category.to_dict(),
+        CATEGORIES,
+        _categories_location(category),
+        block="categories",
+        **_categories_context(saved=category.id),
+        status=201,
+    )
 
 
 @bp.post("/categories/<id:category_id>")
@@ -137,16 +175,26 @@ def category_rename(category_id):
         if wants_json():
             raise
         return _categories_page(edited=category_id, rename_error=refused.message, rename_value=name, status=422)
-    return respond_after_write(category.to_dict(), CATEGORIES, _categories_location(category), block="categories",
-                               **_categories_context(saved=category.id))
+    return respond_after_write(
+        category.to_dict(),
+        CATEGORIES,
+        _categories_location(category),
+        block="categories",
+        **_categories_context(saved=category.id),
+    )
 
 
 @bp.post("/categories/<id:category_id>/move")
 @staff_required
 def category_move(category_id):
     category = shelves.move_category(category_id, submitted().get("direction"))
-    return respond_after_write(category.to_dict(), CATEGORIES, _categories_location(category), block="categories",
-                               **_categories_context(saved=category.id))
+    return respond_after_write(
+        category.to_dict(),
+        CATEGORIES,
+        _categories_location(category),
+        block="categories",
+        **_categories_context(saved=category.id),
+    )
 
 
 def _categories_location(category):
@@ -159,5 +207,6 @@ def _categories_context(**context):
 
 def _categories_page(status=200, **context):
     context = _categories_context(**{"saved": request.args.get("saved", type=int), **context})
-    return respond([c.to_dict() for c in context["categories"]], CATEGORIES, status=status, block="categories",
-                   **context)
+    return respond(
+        [c.to_dict() for c in context["categories"]], CATEGORIES, status=status, block="categories", **context
+    )

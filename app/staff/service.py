@@ -1,4 +1,5 @@
 """Staff accounts, the order board and product edits: the rules behind the staff pages."""
+
 import logging
 import re
 from dataclasses import dataclass, field

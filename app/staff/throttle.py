@@ -3,6 +3,7 @@
 Counts live in the cache (Redis or in-process), so every backend process sees them. If
 the cache is unreachable, logins are not blocked: a cache outage must not lock staff out.
 """
+
 import logging
 
 from ..cache_errors import REDIS_ERRORS

@@ -1,4 +1,5 @@
 """The staff pages: log in, the order board and the product list."""
+
 import logging
 
 from flask import jsonify, request, url_for
@@ -35,14 +36,28 @@ def login():
     username = request.form.get("username", "")
     if throttle.is_locked(username):
         LOGGER.warning("staff login locked username=%s", username[:80])
-        return respond({"error": LOCKED}, "staff/login.html", status=429, block="login_form",
-                       next_url=next_url, username=username, error=LOCKED)
+        return respond(
+            {"error": LOCKED},
+            "staff/login.html",
+            status=429,
+            block="login_form",
+            next_url=next_url,
+            username=username,
+            error=LOCKED,
+        )
     user = service.authenticate(username, request.form.get("password", ""))
     if user is None:
         throttle.record_failure(username)
         LOGGER.info("staff login refused username=%s", username[:80])
-        return respond({"error": BAD_LOGIN}, "staff/login.html", status=422, block="login_form",
-                       next_url=next_url, username=username, error=BAD_LOGIN)
+        return respond(
+            {"error": BAD_LOGIN},
+            "staff/login.html",
+            status=422,
+            block="login_form",
+            next_url=next_url,
+            username=username,
+            error=BAD_LOGIN,
+        )
     throttle.forget(username)
     log_in(user)
     LOGGER.info("staff login username=%s", user.username)
@@ -82,9 +97,11 @@ def order_status(order_id):
 
 def _board(error=None, status=200):
     board = service.order_board()
-    data = {"error": error} if error else {
-        column: [o.to_dict() for o in getattr(board, column)] for column in ("todo", "ready", "done")
-    }
+    data = (
+        {"error": error}
+        if error
+        else {column: [o.to_dict() for o in getattr(board, column)] for column in ("todo", "ready", "done")}
+    )
     return respond(data, "staff/orders.html", status=status, block="board", board=board, error=error)
 
 
@@ -92,8 +109,13 @@ def _board(error=None, status=200):
 @staff_required
 def products():
     items = service.all_products()
-    return respond([product_json(p) for p in items], "staff/products.html", block="products", products=items,
-                   saved=request.args.get("saved", type=int))
+    return respond(
+        [product_json(p) for p in items],
+        "staff/products.html",
+        block="products",
+        products=items,
+        saved=request.args.get("saved", type=int),
+    )
 
 
 @bp.post("/products/<id:product_id>")
@@ -104,12 +126,29 @@ def product_update(product_id):
     changes, errors = service.product_changes(form)
     if errors:
         product = service.get_any_product(product_id)
-        return respond({"error": "Please check the highlighted fields", "details": errors}, "staff/products.html",
-                       status=422, block="product_row", products=service.all_products(), product=product,
-                       edited=product.id, errors=errors, values=form)
+        return respond(
+            {"error": "Please check the highlighted fields", "details": errors},
+            "staff/products.html",
+            status=422,
+            block="product_row",
+            products=service.all_products(),
+            product=product,
+            edited=product.id,
+            errors=errors,
+            values=form,
+        )
     product = update_product(product_id, **changes)
-    LOGGER.info("staff changed product product_id=%s fields=%s by=%s", product.id, ",".join(sorted(changes)),
-                current_staff().username)
-    return respond_after_write(product_json(product), "staff/products.html",
-                               url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}"),
-                               block="product_row", product=product, saved=product.id)
+    LOGGER.info(
+        "staff changed product product_id=%s fields=%s by=%s",
+        product.id,
+        ",".join(sorted(changes)),
+        current_staff().username,
+    )
+    return respond_after_write(
+        product_json(product),
+        "staff/products.html",
+        url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}"),
+        block="product_row",
+        product=product,
+        saved=product.id,
+    )
