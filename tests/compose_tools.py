@@ -128,6 +128,22 @@ def render_nginx_template(values, template=ROOT / "deploy" / "nginx" / "bakery.c
     return text
 
 
+def native_nginx_command(nginx, prefix, *extra):
+    """nginx in the foreground on the nginx.conf that native_nginx_conf() wrote under `prefix`."""
+    return [
+        nginx,
+        *extra,
+        "-p",
+        str(prefix),
+        "-c",
+        str(prefix / "nginx.conf"),
+        "-e",
+        str(prefix / "error.log"),
+        "-g",
+        "daemon off;",
+    ]
+
+
 def native_nginx_conf(prefix, server_conf):
     """A top-level nginx.conf around the project's server block, like the image's own one,
     but with every writable path under `prefix` so it runs without touching /var."""

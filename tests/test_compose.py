@@ -24,6 +24,7 @@ from tests.compose_tools import (
     dockerignore_patterns,
     environment,
     example_env,
+    native_nginx_command,
     native_nginx_conf,
     render_nginx_template,
     stage_env,
@@ -288,19 +289,7 @@ def test_nginx_serves_stored_pictures_from_the_volume_with_a_year_of_cache(tmp_p
         )
     )
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
-    server = subprocess.Popen(
-        [
-            nginx,
-            "-p",
-            str(tmp_path),
-            "-c",
-            str(tmp_path / "nginx.conf"),
-            "-e",
-            str(tmp_path / "error.log"),
-            "-g",
-            "daemon off;",
-        ]
-    )
+    server = subprocess.Popen(native_nginx_command(nginx, tmp_path))
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 10

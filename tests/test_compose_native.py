@@ -36,6 +36,7 @@ from tests.compose_tools import (
     compose_config,
     environment,
     example_env,
+    native_nginx_command,
     native_nginx_conf,
     need,
     render_nginx_template,
@@ -232,17 +233,7 @@ def test_the_bakery_runs_as_compose_would_run_it(tmp_path, processes):
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))
     processes.start(
         "frontend",
-        [
-            nginx,
-            "-p",
-            str(tmp_path),
-            "-c",
-            str(tmp_path / "nginx.conf"),
-            "-e",
-            str(tmp_path / "error.log"),
-            "-g",
-            "daemon off;",
-        ],
+        native_nginx_command(nginx, tmp_path),
         dict(os.environ),
         tmp_path,
     )
