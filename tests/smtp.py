@@ -1,5 +1,6 @@
 """A real SMTP server for the tests (aiosmtpd on a free port) that keeps every message it accepted."""
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -20,6 +21,8 @@ class _Keep:
         self.server = server
 
     async def handle_DATA(self, _server, _session, envelope):
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)  # a slow relay: a worker can be caught mid-send
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         with self.server.lock:
             self.server.received.append((list(envelope.rcpt_tos), message))
@@ -29,8 +32,9 @@ class _Keep:
 class SmtpServer:
     """Start, stop and start again on the same port; `messages` are parsed EmailMessage objects."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, delay=0.0):
         self.port = port or free_port()
+        self.delay = delay
         self.received = []
         self.lock = threading.Lock()
         self._controller = None
@@ -79,3 +83,8 @@ def mail_settings(server):
         "NOTIFY_LEASE_SECONDS": 3.0,
         "NOTIFY_MAX_ATTEMPTS": 1000,
     }
+
+
+def worker_mail_env(server):
+    """The same settings as environment variables, for `python -m worker` processes."""
+    return dict(mail_settings(server))
