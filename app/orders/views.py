@@ -90,7 +90,7 @@ def cancel_confirm(order_id):
     """The confirmation step, as a page of its own: it works without JavaScript."""
     order = service.get_order(order_id)
     terms = service.cancel_terms(order)
-    return respond(order_json(order, terms), "orders/cancel.html", block="cancel", order=order, terms=terms)
+    return respond(order_json(order, terms), "orders/cancel.html", block="cancel_confirm", order=order, terms=terms)
 
 
 @bp.post("/orders/<order_id>/cancel")
