@@ -14,6 +14,7 @@ from .converters import register_converters
 from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
+from .notifications.sender import create_notification_sender
 from .queue import create_order_queue
 from .security import register_csrf
 from .templating import register_template_globals
@@ -53,6 +54,7 @@ def register_extensions(app):
     app.before_request(apply_upload_limit)  # before the CSRF check, which reads the body
     register_csrf(app)
     app.extensions["order_queue"] = create_order_queue(app)
+    app.extensions["notification_sender"] = create_notification_sender(app)
 
 
 def register_blueprints(app):

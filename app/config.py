@@ -76,6 +76,10 @@ def secret_key(given, instance_path="instance"):
     return path.read_text().strip()
 
 
+def _flag(value):
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load_config(instance_path, env=os.environ, overrides=None):
     """The whole configuration as a dict, read once when the app is created.
 
@@ -97,10 +101,28 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "ORDER_RETRY_BASE_SECONDS": float(env.get("ORDER_RETRY_BASE_SECONDS", "2")),
         "ORDER_RETRY_MAX_SECONDS": float(env.get("ORDER_RETRY_MAX_SECONDS", "60")),
         "WORKER_PREFETCH": int(env.get("WORKER_PREFETCH", "32")),
-        # Confirmations go by SMTP when MAIL_SERVER is set, else to the log.
+        # Emails to customers go by SMTP when MAIL_SERVER is set, else they are only logged.
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or "25"),
+        # STARTTLS after connecting (port 587), or TLS from the start (port 465): never both.
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or "orders@bakery.example",  # as in docker-compose.yml and .env.example
+        # An email that fails is tried again after base, 2·base, … up to max seconds; after
+        # NOTIFY_MAX_ATTEMPTS tries it is marked failed and shown to staff.
+        "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "12")),
+        "NOTIFY_RETRY_BASE_SECONDS": float(env.get("NOTIFY_RETRY_BASE_SECONDS", "10")),
+        "NOTIFY_RETRY_MAX_SECONDS": float(env.get("NOTIFY_RETRY_MAX_SECONDS", "600")),
+        # A sender that dies mid-send leaves its claimed emails to be tried again after this.
+        "NOTIFY_LEASE_SECONDS": float(env.get("NOTIFY_LEASE_SECONDS", "60")),
+        # How often a sender looks for due emails when nobody wakes it.
+        "NOTIFY_POLL_SECONDS": float(env.get("NOTIFY_POLL_SECONDS", "2")),
+        # Links in emails: the shop's address as customers reach it (no trailing slash).
+        "BAKERY_PUBLIC_URL": (env.get("BAKERY_PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
+        # Customers may cancel online until this many minutes before their pickup.
+        "BAKERY_CANCEL_BEFORE_MINUTES": int(env.get("BAKERY_CANCEL_BEFORE_MINUTES", "120")),
         "MAX_CONTENT_LENGTH": 1024 * 1024,  # the product form allows more for pictures (app/uploads.py)
         # Uploaded product pictures; in Compose a named volume that nginx serves as /uploads/.
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
@@ -128,6 +150,8 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "SQLALCHEMY_ENGINE_OPTIONS",
         engine_options(config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_MAX_OVERFLOW"]),
     )
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ValueError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (TLS from the start), not both")
     if config["CACHE_TYPE"] == "RedisCache":
         config["CACHE_REDIS_URL"] = redis_url_with_timeouts(config["CACHE_REDIS_URL"])
     return config

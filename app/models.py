@@ -4,7 +4,7 @@ import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .allergens import ALLERGENS, in_order
@@ -45,6 +45,22 @@ def new_public_id():
         public_id = secrets.token_urlsafe(16)
         if public_id[0].isalnum():
             return public_id
+
+
+# Crockford's base32: no I, L, O or U, so a code read out at the counter is never ambiguous.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 6  # 32**6 ≈ a billion codes; a collision is retried (orders.service._create_order_row)
+
+
+def new_order_code():
+    """A short, random order code for people: 6 characters of Crockford base32, like "7KQ2MX"."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(text):
+    """A code as typed (lower case, O for 0, I or L for 1, spaces, dashes) in its canonical form."""
+    cleaned = str(text).upper().replace("-", "").replace(" ", "")
+    return cleaned.translate(str.maketrans("OIL", "011"))
 
 
 class Category(db.Model):
@@ -174,25 +190,42 @@ class Order(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    # What customers and staff say: short, unique, never in URLs (the public id is unguessable; this is not).
+    code: Mapped[str] = mapped_column(String(8), unique=True, default=new_order_code)
     status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
     total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     # A hash of the normalised items, to tell a retry from a different order under the same key.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     customer_name: Mapped[str | None] = mapped_column(String(120))
+    # As entered (the checkout's one field, or the API's email and phone together), for display.
     customer_contact: Mapped[str | None] = mapped_column(String(255))
+    # The same split by channel: an email address gets emails; a phone number would get SMS.
+    customer_email: Mapped[str | None] = mapped_column(String(255))
+    customer_phone: Mapped[str | None] = mapped_column(String(40))
     pickup_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
     # Outbox: NULL until the order has been handed to the queue.
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     processing_attempts: Mapped[int] = mapped_column(default=0)
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    # Who cancelled ("bakery" or "customer") and the reason staff gave, if any.
+    cancelled_by: Mapped[str | None] = mapped_column(String(20))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     items: Mapped[list["OrderItem"]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
     )
+    notifications: Mapped[list["Notification"]] = relationship(
+        back_populates="order", order_by="Notification.id", viewonly=True
+    )
+
+    @property
+    def failed_notifications(self):
+        """The messages to the customer that could not be delivered (staff see them on the board)."""
+        return [n for n in self.notifications if n.status == NOTIFICATION_FAILED]
 
     @property
     def is_final(self):
@@ -201,6 +234,7 @@ class Order(db.Model):
     def to_dict(self):
         return {
             "order_id": self.public_id,
+            "code": self.code,
             "status": self.status,
             "total": self.total,
             "created_at": self.created_at.isoformat() + "Z",
@@ -240,18 +274,49 @@ class OrderItem(db.Model):
         }
 
 
+NOTIFICATION_PENDING, NOTIFICATION_SENT, NOTIFICATION_FAILED, NOTIFICATION_SKIPPED = (
+    "pending",
+    "sent",
+    "failed",
+    "skipped",
+)
+NOTIFICATION_STATUSES = (NOTIFICATION_PENDING, NOTIFICATION_SENT, NOTIFICATION_FAILED, NOTIFICATION_SKIPPED)
+
+
 class Notification(db.Model):
-    """A message sent about an order; the unique key makes sending it twice impossible."""
+    """A message to the customer about an order: the outbox row its sender delivers.
+
+    Written in the same transaction as the status change it tells about; the unique
+    (order, kind) key makes recording it twice impossible. `pending` rows on a channel
+    with a sender are delivered (app/notifications/sender.py); `skipped` ones have no
+    address for any sender we have (no contact, or a phone number: no SMS sender yet).
+    """
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("order_id", "kind", name="uq_notifications_order_kind"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind", name="uq_notifications_order_kind"),
+        CheckConstraint(
+            "status IN (%s)" % ", ".join(f"'{s}'" for s in NOTIFICATION_STATUSES),
+            name="status_known",
+        ),
+        Index("ix_notifications_due", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20), default=NOTIFICATION_PENDING, server_default="pending")
+    # Claimed tries so far; a claim also pushes next_attempt_at out by the lease, so a sender
+    # that dies mid-send leaves the row to be tried again once the lease is over.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="notifications")
 
 
 class StaffUser(db.Model):

@@ -61,6 +61,9 @@ class InProcessQueue:
         return ("ok", "in-process") if alive else ("down", "consumer thread stopped")
 
     def _run(self):
+        sender = self.app.extensions.get("notification_sender")
+        if sender is not None:
+            sender.wake()  # emails left unsent by an earlier run go out now, not at the next order
         with self.app.app_context():
             self._sweep()
         next_sweep = time.monotonic() + self.sweep_seconds

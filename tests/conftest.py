@@ -140,6 +140,7 @@ def make_app(schema):
     yield factory
     for app in apps:
         app.extensions["order_queue"].stop()
+        app.extensions["notification_sender"].stop()
         with app.app_context():
             db.engine.dispose()
 

@@ -24,7 +24,7 @@ PROCESSED = re.compile(r"order processing order_id=(\S+)")
 class WorkerProcess:
     """`python -m worker` in its own process, on the test database and queue, logging to a file."""
 
-    def __init__(self, app, log_path):
+    def __init__(self, app, log_path, extra_env=None):
         self.log_path = log_path
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DB_", "REDIS_", "MAIL_", "RABBITMQ_"))},
@@ -39,6 +39,7 @@ class WorkerProcess:
         }
         if app.config["RABBITMQ_URL"]:  # else the worker polls the database, as on the embedded default
             self.env["RABBITMQ_URL"] = app.config["RABBITMQ_URL"]
+        self.env.update({name: str(value) for name, value in (extra_env or {}).items()})
         self.process = None
 
     def start(self):

@@ -31,7 +31,7 @@ from tests.compose_tools import (
     tool,
 )
 
-SERVICES = {"db", "redis", "rabbitmq", "backend", "worker", "frontend"}
+SERVICES = {"db", "redis", "rabbitmq", "backend", "worker", "frontend", "mailpit"}
 SECRETS = {"SECRET_KEY": "compose-test-secret", "DB_PASSWORD": "compose-test-password"}
 GUNICORN_ONLY = ("GUNICORN_",)  # variables only the backend (gunicorn) needs
 
@@ -71,11 +71,12 @@ def healthcheck_command(service):
     return " ".join(test) if isinstance(test, list) else test
 
 
-def test_the_six_services_and_only_frontend_and_backend_published(services):
+def test_the_seven_services_and_only_frontend_backend_and_the_mail_ui_published(services):
     assert set(services) == SERVICES
     assert published(services["frontend"]) == {3000: 3000}
     assert published(services["backend"]) == {5000: 5000}
-    for name in SERVICES - {"frontend", "backend"}:
+    assert published(services["mailpit"]) == {8025: 8025}  # the catcher's web UI; its SMTP port stays inside
+    for name in SERVICES - {"frontend", "backend", "mailpit"}:
         assert not services[name].get("ports"), f"{name} should not be reachable from outside"
 
 
@@ -87,6 +88,7 @@ def test_the_six_services_and_only_frontend_and_backend_published(services):
         ("rabbitmq", "rabbitmq-diagnostics"),
         ("backend", "http://127.0.0.1:5000/health"),
         ("frontend", "http://127.0.0.1:3000/"),
+        ("mailpit", "readyz"),
     ],
 )
 def test_every_long_running_service_has_a_healthcheck(services, name, probe):
@@ -354,3 +356,9 @@ def test_every_variable_in_env_example_has_its_comment():
         if line.strip() and not line.startswith("#"):
             assert previous.startswith("#"), f"no comment right above {line!r}"
         previous = line
+
+
+def test_backend_and_worker_mail_to_the_catcher_by_default(services):
+    for name in ("backend", "worker"):
+        env = environment(services[name])
+        assert (env["MAIL_SERVER"], env["MAIL_PORT"]) == ("mailpit", "1025")

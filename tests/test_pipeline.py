@@ -212,7 +212,11 @@ def test_an_order_that_keeps_failing_is_marked_failed_gives_stock_back_and_is_de
     order_ids = pipeline.place(3)
     doomed = order_ids[1]
     with pipeline.app.app_context():
-        db.session.execute(update(Order).where(Order.public_id == doomed).values(customer_contact="fail@bakery.test"))
+        db.session.execute(
+            update(Order)
+            .where(Order.public_id == doomed)
+            .values(customer_contact="fail@bakery.test", customer_email="fail@bakery.test")
+        )
         db.session.execute(
             text(
                 "CREATE OR REPLACE FUNCTION pipeline_test_fail() RETURNS trigger AS $$ "

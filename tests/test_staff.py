@@ -175,7 +175,8 @@ def test_board_lists_an_order_placed_through_the_api(staff_client, products):
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 2}])
     soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
     card = soup.select_one(f"#column-todo #order-{order_id}")
-    assert card.select_one(".order-card-number").get_text() == f"#{order_id[:6]}"
+    code = staff_client.get(f"/orders/{order_id}", headers=JSON).get_json()["code"]
+    assert card.select_one(".order-card-code").get_text() == code
     line = card.select_one(".order-card-items li")
     assert (
         f"{line.select_one('.item-qty').get_text(strip=True)} {line.select_one('.item-name').get_text()}"

@@ -2,7 +2,8 @@
 
 With RABBITMQ_URL set it consumes the orders queue and also runs an outbox relay as a
 safety net (orders left unpublished for a few seconds are published by it). Without
-RabbitMQ it polls the orders table for Pending orders instead.
+RabbitMQ it polls the orders table for Pending orders instead. Either way a notification
+sender thread delivers the customers' emails (app/notifications/sender.py).
 """
 
 import logging
@@ -33,10 +34,16 @@ def main():
         LOGGER.info("worker stopped during start-up")
         return 0
     LOGGER.info("worker started queue=%s", app.config["ORDERS_QUEUE"] if app.config["RABBITMQ_URL"] else "in-process")
-    if app.config["RABBITMQ_URL"]:
-        consume(app, stopping)
-    else:
-        poll(app, stopping)
+    # Beside the consumer: the thread that delivers the emails the orders' changes recorded.
+    sender = app.extensions["notification_sender"]
+    sender.start()
+    try:
+        if app.config["RABBITMQ_URL"]:
+            consume(app, stopping)
+        else:
+            poll(app, stopping)
+    finally:
+        sender.stop()
     LOGGER.info("worker stopped")
     return 0
 

@@ -1,6 +1,5 @@
 """The checkout form: who collects the order and when, checked before the order is placed."""
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -9,12 +8,10 @@ from flask import current_app
 
 from ..exceptions import DomainError
 from ..hours import earliest_pickup, local_now, pickup_problem
+from .customer import contact_problem, name_problem, note_problem, split_contact
 from .service import find_placed_order, place_order
 
 FIELDS = ("name", "contact", "pickup_date", "pickup_time", "note")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
-MAX_NOTE = 500
 
 
 @dataclass
@@ -85,20 +82,23 @@ def submit(form, cart):
 
 def _customer(values):
     """The customer details for place_order, and the problems by field name."""
-    errors = {}
-    if not values["name"]:
-        errors["name"] = "Tell us the name to ask for at the counter."
-    elif len(values["name"]) > 120:
-        errors["name"] = "Please shorten the name to 120 characters."
+    problems = {
+        "name": name_problem(values["name"]),
+        "contact": contact_problem(values["contact"]),
+        "note": note_problem(values["note"]),
+    }
+    errors = {name: problem for name, problem in problems.items() if problem}
     contact = values["contact"]
-    if not contact:
-        errors["contact"] = "Give an email address or phone number, in case we need to reach you."
-    elif len(contact) > 255 or not (EMAIL.match(contact) or PHONE.match(contact)):
-        errors["contact"] = "That doesn't look like an email address or a phone number."
-    if len(values["note"]) > MAX_NOTE:
-        errors["note"] = f"Please keep the note under {MAX_NOTE} characters."
     pickup = _pickup(values, errors)
-    customer = {"name": values["name"], "contact": contact, "pickup_at": pickup, "note": values["note"] or None}
+    email, phone = split_contact(contact) if "contact" not in errors else (None, None)
+    customer = {
+        "name": values["name"],
+        "contact": contact,
+        "email": email,
+        "phone": phone,
+        "pickup_at": pickup,
+        "note": values["note"] or None,
+    }
     return customer, errors
 
 

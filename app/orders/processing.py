@@ -12,22 +12,17 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..backoff import Backoff
 from ..database import DATABASE_DOWN
 from ..exceptions import DomainError
 from ..extensions import db
-from ..models import FAILED, PENDING, PROCESSING, Notification, Order, utcnow
-from ..notify import send_confirmation
+from ..models import FAILED, PENDING, PROCESSING, Order, utcnow
+from ..notifications.outbox import CONFIRMATION, record_notification, wake_sender
 from .service import change_status
 
 LOGGER = logging.getLogger(__name__)
 ACK, RETRY, DEAD_LETTER = "ack", "retry", "dead-letter"
-CONFIRMATION = "confirmation"
-# INSERT … ON CONFLICT DO NOTHING: one round trip, where a savepoint would take three.
-INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 class Outcome(NamedTuple):
@@ -108,7 +103,7 @@ def waiting_for_retry(attempts, last_failed_at, now):
 
 
 def process_order(public_id):
-    """Move the order Pending → Processing and record its confirmation, exactly once in effect.
+    """Move the order Pending → Processing and record its confirmation ("order received"), exactly once in effect.
 
     Returns True if this call did the work, False if the order was already past Pending
     (a redelivered or duplicated message). Commits before returning, so the caller may ack.
@@ -118,7 +113,7 @@ def process_order(public_id):
         update(Order)
         .where(Order.public_id == public_id, Order.status == PENDING)
         .values(status=PROCESSING, updated_at=utcnow(), published_at=db.func.coalesce(Order.published_at, utcnow()))
-        .returning(Order.id, Order.total, Order.customer_contact)
+        .returning(Order.id, Order.customer_email, Order.customer_phone)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if moved is None:
@@ -129,12 +124,11 @@ def process_order(public_id):
         LOGGER.info("order already processed order_id=%s status=%s", public_id, status)
         return False
 
-    channel = "email" if moved.customer_contact and "@" in moved.customer_contact else "log"
-    recorded = _record_confirmation(moved.id, channel, moved.customer_contact)
+    # In the same transaction: the confirmation is sent if and only if the order moved.
+    record_notification(moved.id, CONFIRMATION, moved.customer_email, moved.customer_phone)
     db.session.commit()
     LOGGER.info("order processing order_id=%s", public_id)
-    if recorded:
-        send_confirmation(public_id, moved.total, channel, moved.customer_contact)
+    wake_sender()
     return True
 
 
@@ -149,14 +143,3 @@ def record_failed_attempt(public_id, reason):
     ).scalar()
     db.session.commit()
     return attempts
-
-
-def _record_confirmation(order_id, channel, recipient):
-    """Insert the confirmation row; False if the unique (order, kind) key says it exists already."""
-    insert = INSERT_FOR_DIALECT[db.engine.dialect.name]
-    inserted = db.session.execute(
-        insert(Notification)
-        .values(order_id=order_id, kind=CONFIRMATION, channel=channel, recipient=recipient, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["order_id", "kind"])
-    ).rowcount
-    return inserted == 1

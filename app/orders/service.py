@@ -3,6 +3,7 @@
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
@@ -10,10 +11,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.invalidation import mark_catalog_changed
+from ..database import dialect_insert
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
+from ..hours import local_now
 from ..models import (
     CANCELLED,
+    CODE_ALPHABET,
+    CODE_LENGTH,
     COMPLETED,
     FAILED,
     LOW_STOCK,
@@ -23,8 +28,12 @@ from ..models import (
     Order,
     OrderItem,
     Product,
+    new_order_code,
+    normalise_code,
     utcnow,
 )
+from ..notifications.outbox import CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER, record_notification, wake_sender
+from ..notifications.outbox import READY as READY_NOTICE
 from .validation import fingerprint
 
 LOGGER = logging.getLogger(__name__)
@@ -40,6 +49,14 @@ TRANSITIONS = {
     FAILED: set(),
 }
 RELEASES_STOCK = {CANCELLED, FAILED}
+# What the customer hears about a move (the confirmation is recorded by processing.process_order).
+NOTICE_FOR = {
+    READY: READY_NOTICE,
+    (CANCELLED, "bakery"): CANCELLED_BY_BAKERY,
+    (CANCELLED, "customer"): CANCELLED_BY_CUSTOMER,
+}
+CUSTOMER_CANCELS_FROM = (PENDING, PROCESSING)
+CODE_ATTEMPTS = 5  # a fresh code after a collision; five collisions in a row mean something else is wrong
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,7 @@ class PlacedOrder:
     public_id: str
     status: str
     total: Decimal
+    code: str
 
 
 def get_order(public_id):
@@ -58,6 +76,17 @@ def get_order(public_id):
     order = db.session.scalar(select(Order).where(Order.public_id == public_id))
     if order is None:
         raise NotFound("No order with that id")
+    return order
+
+
+def get_order_by_code(code):
+    """The order with this short code (as typed: any case, O for 0, I or L for 1); NotFound otherwise."""
+    code = normalise_code(code) if isinstance(code, str) else ""
+    if len(code) != CODE_LENGTH or set(code) - set(CODE_ALPHABET):
+        raise NotFound("No order with that code")
+    order = db.session.scalar(select(Order).where(Order.code == code))
+    if order is None:
+        raise NotFound("No order with that code")
     return order
 
 
@@ -99,7 +128,7 @@ def place_order(lines, idempotency_key=None, customer=None):
 def find_placed_order(key, request_hash=None):
     """The order placed with this idempotency key, or None; Invalid if it was for other items."""
     row = db.session.execute(
-        select(Order.public_id, Order.status, Order.total, Order.request_fingerprint).where(
+        select(Order.public_id, Order.status, Order.total, Order.code, Order.request_fingerprint).where(
             Order.idempotency_key == key
         )
     ).one_or_none()
@@ -107,7 +136,7 @@ def find_placed_order(key, request_hash=None):
         return None
     if request_hash is not None and row.request_fingerprint != request_hash:
         raise Invalid("This Idempotency-Key was already used for a different order")
-    return PlacedOrder(public_id=row.public_id, status=row.status, total=row.total)
+    return PlacedOrder(public_id=row.public_id, status=row.status, total=row.total, code=row.code)
 
 
 def _orderable_products(lines):
@@ -154,37 +183,59 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
         for pid, quantity in sorted(lines.items())
     ]
     total = sum(item["unit_price"] * item["quantity"] for item in items)
-    order_pk, public_id = db.session.execute(
-        insert(Order)
-        .values(
-            total=total,
-            idempotency_key=idempotency_key,
-            request_fingerprint=request_hash,
-            customer_name=customer.get("name"),
-            customer_contact=customer.get("contact"),
-            pickup_at=customer.get("pickup_at"),
-            note=customer.get("note"),
-        )
-        .returning(Order.id, Order.public_id)
-    ).one()
+    values = {
+        "total": total,
+        "idempotency_key": idempotency_key,
+        "request_fingerprint": request_hash,
+        "customer_name": customer.get("name"),
+        "customer_contact": customer.get("contact"),
+        "customer_email": customer.get("email"),
+        "customer_phone": customer.get("phone"),
+        "pickup_at": customer.get("pickup_at"),
+        "note": customer.get("note"),
+    }
+    # ON CONFLICT (code) only: a taken code draws another, while a taken idempotency key
+    # still raises IntegrityError for place_order to answer with the first order.
+    insert_order = dialect_insert(db.engine)
+    for _attempt in range(CODE_ATTEMPTS):
+        row = db.session.execute(
+            insert_order(Order)
+            .values(**values, code=new_order_code())
+            .on_conflict_do_nothing(index_elements=["code"])
+            .returning(Order.id, Order.public_id, Order.code)
+        ).one_or_none()
+        if row is not None:
+            break
+        LOGGER.warning("order code collision, drawing another")
+    else:
+        raise RuntimeError(f"No free order code after {CODE_ATTEMPTS} draws")
+    order_pk, public_id, code = row
     db.session.execute(insert(OrderItem), [{"order_id": order_pk, **item} for item in items])
-    return PlacedOrder(public_id=public_id, status=PENDING, total=total)
+    return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code)
 
 
-def change_status(public_id, new_status, reason=None):
+def change_status(public_id, new_status, reason=None, by="bakery", only_from=None):
     """Move an order to `new_status` if its lifecycle allows it; Conflict otherwise.
 
-    Cancelling (or failing) an order gives its stock back in the same transaction.
+    Cancelling (or failing) an order gives its stock back in the same transaction, and a
+    move the customer should hear about records their notification in it too. `by` says
+    who cancels ("bakery" or "customer"; `reason` is the bakery's); `only_from` narrows the
+    statuses the order may be in (a customer may cancel only while it is being prepared).
     """
     order = get_order(public_id)
     current = order.status
-    if new_status not in TRANSITIONS.get(current, ()):
+    if new_status not in TRANSITIONS.get(current, ()) or (only_from is not None and current not in only_from):
         raise Conflict(f"An order that is {current} cannot become {new_status}")
+    values = {"status": new_status, "updated_at": utcnow()}
+    if new_status == CANCELLED:
+        values.update(cancelled_by=by, cancel_reason=reason or None)
+    else:
+        values["failure_reason"] = reason or Order.failure_reason
     # Conditional on the status we read, so two concurrent changes cannot both win.
     result = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status == current)
-        .values(status=new_status, updated_at=utcnow(), failure_reason=reason or Order.failure_reason)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -201,7 +252,69 @@ def change_status(public_id, new_status, reason=None):
             )
             if restored - item.quantity <= LOW_STOCK:
                 mark_catalog_changed(db.session)
+    notice = NOTICE_FOR.get((new_status, by)) or NOTICE_FOR.get(new_status)
+    if notice:
+        record_notification(order.id, notice, order.customer_email, order.customer_phone)
     db.session.commit()
     db.session.refresh(order)
     LOGGER.info("order status order_id=%s from=%s to=%s", public_id, current, new_status)
+    if notice:
+        wake_sender()
+    return order
+
+
+@dataclass(frozen=True)
+class CancelTerms:
+    """Whether the customer may cancel now, until when (bakery's local time; None: no deadline), and if not, why."""
+
+    allowed: bool
+    until: datetime | None
+    why_not: str | None = None
+
+
+def cancel_terms(order, now=None):
+    """The customer's terms for cancelling `order` at `now` (the bakery's local time).
+
+    While it is Pending or Processing and the pickup is more than BAKERY_CANCEL_BEFORE_MINUTES
+    away; an order without a pickup time (API orders) can be cancelled until it is ready.
+    """
+    config = current_app.config
+    now = now or local_now(config["BAKERY_TIMEZONE"])
+    until = order.pickup_at - timedelta(minutes=config["BAKERY_CANCEL_BEFORE_MINUTES"]) if order.pickup_at else None
+    if order.status not in CUSTOMER_CANCELS_FROM:
+        why = {
+            READY: "It is ready and waiting for you, so it can no longer be cancelled online. Please call us.",
+            CANCELLED: "It has been cancelled already.",
+        }.get(order.status, f"It is {order.status.lower()}, so it can no longer be cancelled.")
+        return CancelTerms(False, until, why)
+    if until is not None and now >= until:
+        minutes = config["BAKERY_CANCEL_BEFORE_MINUTES"]
+        return CancelTerms(
+            False, until, f"Orders can be cancelled online up to {_duration(minutes)} before pickup. Please call us."
+        )
+    return CancelTerms(True, until)
+
+
+def _duration(minutes):
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes} minutes"
+
+
+def cancel_by_customer(public_id, now=None):
+    """The customer cancels their order: Conflict unless cancel_terms allow it; stock goes back at once."""
+    order = get_order(public_id)
+    terms = cancel_terms(order, now)
+    if not terms.allowed:
+        db.session.rollback()
+        raise Conflict(f"This order can't be cancelled. {terms.why_not}", {"status": order.status})
+    try:
+        # only_from: staff may mark it Ready meanwhile; then the conditional update refuses this.
+        order = change_status(public_id, CANCELLED, by="customer", only_from=CUSTOMER_CANCELS_FROM)
+    except Conflict as lost:
+        order = get_order(public_id)
+        why = cancel_terms(order, now).why_not
+        raise Conflict(f"This order can't be cancelled. {why}", {"status": order.status}) from lost
+    LOGGER.info("order cancelled by customer order_id=%s", public_id)
     return order

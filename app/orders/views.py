@@ -4,9 +4,11 @@ from flask import Blueprint, current_app, redirect, request, url_for
 
 from ..cart import service as cart_service
 from ..errors import ApiError
-from ..negotiation import redirect_after_write, respond, wants_json
+from ..exceptions import Conflict
+from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
 from . import checkout as checkout_form
 from . import service
+from .customer import parse_api_customer
 from .validation import parse_order_items
 
 bp = Blueprint("orders", __name__)
@@ -52,11 +54,12 @@ def _create_from_json():
     if payload is None:
         raise ApiError(400, "The body is not valid JSON")
     lines = parse_order_items(payload, current_app.config["MAX_ITEM_QUANTITY"], current_app.config["MAX_ORDER_LINES"])
+    customer = parse_api_customer(payload)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")
-    order, created = service.place_order(lines, idempotency_key=key)
-    body = {"order_id": order.public_id, "status": order.status, "total": order.total}
+    order, created = service.place_order(lines, idempotency_key=key, customer=customer)
+    body = {"order_id": order.public_id, "code": order.code, "status": order.status, "total": order.total}
     response = redirect_after_write(url_for("orders.detail", order_id=order.public_id), body, status=201)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
@@ -66,15 +69,59 @@ def _create_from_json():
 @bp.get("/orders/<order_id>")
 def detail(order_id):
     order = service.get_order(order_id)
-    return respond(order.to_dict(), "orders/detail.html", order=order)
+    terms = service.cancel_terms(order)
+    return respond(order_json(order, terms), "orders/detail.html", order=order, terms=terms)
 
 
 @bp.get("/order-status/<order_id>")
 def status(order_id):
     order = service.get_order(order_id)
     return respond(
-        {"order_id": order.public_id, "status": order.status},
+        {"order_id": order.public_id, "code": order.code, "status": order.status},
         "orders/detail.html",
         block="status",
         order=order,
+        terms=service.cancel_terms(order),
     )
+
+
+@bp.get("/orders/<order_id>/cancel")
+def cancel_confirm(order_id):
+    """The confirmation step, as a page of its own: it works without JavaScript."""
+    order = service.get_order(order_id)
+    terms = service.cancel_terms(order)
+    return respond(order_json(order, terms), "orders/cancel.html", block="cancel_confirm", order=order, terms=terms)
+
+
+@bp.post("/orders/<order_id>/cancel")
+def cancel(order_id):
+    """The customer cancels: JSON gets the order (409 if too late), htmx the cancel block, browsers a 303."""
+    try:
+        order = service.cancel_by_customer(order_id)
+    except Conflict as refused:
+        if wants_json():
+            raise
+        order = service.get_order(order_id)
+        terms = service.cancel_terms(order)
+        return respond(
+            {}, "orders/detail.html", status=409, block="cancel", order=order, terms=terms, error=refused.message
+        )
+    terms = service.cancel_terms(order)
+    return respond_after_write(
+        order_json(order, terms),
+        "orders/detail.html",
+        url_for("orders.detail", order_id=order.public_id),
+        block="cancel",
+        order=order,
+        terms=terms,
+        cancelled=True,
+    )
+
+
+def order_json(order, terms):
+    """The order for JSON clients, with until when the customer may cancel it."""
+    return {
+        **order.to_dict(),
+        "can_cancel": terms.allowed,
+        "cancel_until": terms.until.isoformat() if terms.until else None,
+    }

@@ -16,6 +16,7 @@ from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..hours import local_now
 from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, OrderItem, Product, StaffUser, is_id
+from ..orders.customer import CONTROL
 
 LOGGER = logging.getLogger(__name__)
 USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
@@ -81,13 +82,13 @@ def order_board():
     open_orders = db.session.scalars(
         select(Order)
         .where(Order.status.in_(ACTIVE))
-        .options(selectinload(Order.items).selectinload(OrderItem.product))
+        .options(selectinload(Order.items).selectinload(OrderItem.product), selectinload(Order.notifications))
         .order_by(Order.pickup_at.is_(None), Order.pickup_at, Order.id)
     ).all()
     done = db.session.scalars(
         select(Order)
         .where(Order.status.in_(DONE))
-        .options(selectinload(Order.items).selectinload(OrderItem.product))
+        .options(selectinload(Order.items).selectinload(OrderItem.product), selectinload(Order.notifications))
         .order_by(Order.updated_at.desc(), Order.id.desc())
         .limit(RECENTLY_DONE)
     ).all()
@@ -112,6 +113,23 @@ def to_bake(day):
         .order_by(Product.name)
     ).all()
     return [(name, int(quantity)) for name, quantity in rows]
+
+
+MAX_REASON = 300
+
+
+def cancel_reason(text):
+    """The reason staff give the customer for cancelling (optional): None, or clean text; Invalid otherwise."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise Invalid("The reason must be text", {"reason": "must be a string"})
+    text = text.strip()
+    if len(text) > MAX_REASON:
+        raise Invalid(f"Please keep the reason under {MAX_REASON} characters", {"reason": "too long"})
+    if CONTROL.search(text):
+        raise Invalid("The reason can't contain control characters", {"reason": "control characters"})
+    return text or None
 
 
 def all_products():

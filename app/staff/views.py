@@ -80,11 +80,13 @@ def orders():
 @staff_required
 def order_status(order_id):
     """Move an order on; the board (or the order, for JSON) comes back, or a readable refusal."""
-    new_status = submitted().get("status")
+    form = submitted()
+    new_status = form.get("status")
     try:
         if new_status not in STAFF_MOVES:
             raise Invalid("Choose what the order should become: Processing, Ready, Completed or Cancelled")
-        order = change_status(order_id, new_status)
+        reason = service.cancel_reason(form.get("reason")) if new_status == CANCELLED else None
+        order = change_status(order_id, new_status, reason=reason)
     except DomainError as refused:
         if wants_json():
             raise

@@ -1,0 +1,64 @@
+"""Record what a customer should hear, in the caller's transaction: the notifications table is the outbox.
+
+HTTP-free and broker-free: change_status and process_order call record_notification()
+before their commit, so the status change and the message about it commit together
+or not at all. The sender (sender.py) delivers the rows afterwards.
+"""
+
+from flask import current_app
+
+from ..database import dialect_insert
+from ..extensions import db
+from ..models import NOTIFICATION_PENDING, NOTIFICATION_SKIPPED, Notification, utcnow
+
+CONFIRMATION, READY, CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER = (
+    "confirmation",
+    "ready",
+    "cancelled_by_bakery",
+    "cancelled_by_customer",
+)
+KINDS = (CONFIRMATION, READY, CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER)
+EMAIL, SMS, NONE = "email", "sms", "none"
+# Channels something delivers; a row on any other is recorded as skipped, with why.
+DELIVERED_CHANNELS = (EMAIL,)
+WHY_SKIPPED = {SMS: "no SMS sender yet", NONE: "no email address or phone number"}
+
+
+def channel_for(email, phone):
+    """(channel, recipient) for a customer: email when there is an address, else SMS (phone), else none."""
+    if email:
+        return EMAIL, email
+    if phone:
+        return SMS, phone
+    return NONE, None
+
+
+def record_notification(order_pk, kind, email=None, phone=None):
+    """Add the (order, kind) notification to the current transaction; False if it exists already."""
+    channel, recipient = channel_for(email, phone)
+    delivered = channel in DELIVERED_CHANNELS
+    now = utcnow()
+    insert = dialect_insert(db.engine)
+    inserted = db.session.execute(
+        insert(Notification)
+        .values(
+            order_id=order_pk,
+            kind=kind,
+            channel=channel,
+            recipient=recipient,
+            status=NOTIFICATION_PENDING if delivered else NOTIFICATION_SKIPPED,
+            last_error=None if delivered else WHY_SKIPPED[channel],
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["order_id", "kind"])
+    ).rowcount
+    return inserted == 1
+
+
+def wake_sender():
+    """After the commit: ask this process's sender (if it runs here) to deliver at once."""
+    sender = current_app.extensions.get("notification_sender")
+    if sender is not None:
+        sender.wake()

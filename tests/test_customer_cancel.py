@@ -1,0 +1,137 @@
+"""Customers cancel their own orders: a confirmation step without JavaScript, htmx, JSON, the deadline, races."""
+
+import threading
+from datetime import timedelta
+
+from bs4 import BeautifulSoup
+from sqlalchemy import update
+
+from app.extensions import db
+from app.hours import local_now
+from app.models import Order
+from tests.helpers import BROWSER, HTMX, JSON, post_order, wait_for_status
+from tests.test_notifications import checkout, mail_app, mail_client, smtp, staff_login, text_part  # noqa: F401
+
+
+def soup_of(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def placed(client, product_id, quantity=3):
+    order_id = post_order(client, [{"id": product_id, "quantity": quantity}]).get_json()["order_id"]
+    assert wait_for_status(client, order_id, "Processing") == "Processing"
+    return order_id
+
+
+def set_pickup(app, order_id, minutes_from_now):
+    with app.app_context():
+        pickup = local_now(app.config["BAKERY_TIMEZONE"]) + timedelta(minutes=minutes_from_now)
+        db.session.execute(update(Order).where(Order.public_id == order_id).values(pickup_at=pickup))
+        db.session.commit()
+
+
+def test_without_javascript_the_customer_confirms_on_a_page_and_the_stock_comes_back(client, products, stock_of):
+    before = stock_of(products["Baguette"])
+    order_id = placed(client, products["Baguette"])
+    page = soup_of(client.get(f"/orders/{order_id}", headers=BROWSER))
+    assert "until your order is ready" in page.select_one(".cancel-until").get_text()
+    confirm = client.get(page.select_one("a.cancel-start")["href"], headers=BROWSER)
+    form = soup_of(confirm).select_one("form.cancel-form")
+    assert "Yes, cancel my order" in form.get_text()
+    response = client.post(form["action"], data={}, headers=BROWSER)
+    assert response.status_code == 303 and response.headers["Location"] == f"/orders/{order_id}"
+    page = soup_of(client.get(f"/orders/{order_id}", headers=BROWSER))
+    assert "You cancelled this order" in page.select_one(".cancel-done").get_text()
+    assert "Cancelled" in page.select_one(".status-line").get_text()
+    assert stock_of(products["Baguette"]) == before
+
+
+def test_with_htmx_the_confirmation_and_the_answer_swap_the_cancel_block(client, products):
+    order_id = placed(client, products["Baguette"])
+    block = soup_of(client.get(f"/orders/{order_id}/cancel", headers=HTMX))
+    assert block.select_one("#order-cancel form")["hx-post"] == f"/orders/{order_id}/cancel"
+    answer = client.post(f"/orders/{order_id}/cancel", headers=HTMX)
+    assert answer.status_code == 200
+    assert "You cancelled this order" in soup_of(answer).select_one("#order-cancel").get_text()
+
+
+def test_json_clients_cancel_and_get_409_when_it_is_too_late(client, products):
+    order_id = placed(client, products["Baguette"])
+    response = client.post(f"/orders/{order_id}/cancel", headers=JSON)
+    assert response.status_code == 200 and response.get_json()["status"] == "Cancelled"
+    again = client.post(f"/orders/{order_id}/cancel", headers=JSON)
+    assert again.status_code == 409 and "cancelled already" in again.get_json()["error"]
+    assert client.post("/orders/nosuchorder123/cancel", headers=JSON).status_code == 404
+
+
+def test_the_deadline_is_shown_and_after_it_the_page_says_why_not(app, client, products):
+    order_id = placed(client, products["Baguette"])
+    set_pickup(app, order_id, 180)
+    page = soup_of(client.get(f"/orders/{order_id}", headers=BROWSER))
+    assert page.select_one(".cancel-until time")  # until pickup minus 120 minutes
+    assert client.get(f"/orders/{order_id}", headers=JSON).get_json()["can_cancel"] is True
+    set_pickup(app, order_id, 90)  # inside the last two hours
+    page = soup_of(client.get(f"/orders/{order_id}", headers=BROWSER))
+    assert "up to 2 hours before pickup" in page.select_one(".cancel-closed").get_text()
+    assert not page.select_one("a.cancel-start")
+    response = client.post(f"/orders/{order_id}/cancel", headers=JSON)
+    assert response.status_code == 409 and "2 hours before pickup" in response.get_json()["error"]
+    browser = client.post(f"/orders/{order_id}/cancel", headers=BROWSER)
+    assert browser.status_code == 409
+    assert "2 hours before pickup" in soup_of(browser).select_one(".cancel-error").get_text()
+    assert wait_for_status(client, order_id, "Processing") == "Processing"
+
+
+def test_a_ready_order_cannot_be_cancelled_by_the_customer(app, client, products):
+    from app.orders.service import change_status
+
+    order_id = placed(client, products["Baguette"])
+    with app.app_context():
+        change_status(order_id, "Ready")
+    response = client.post(f"/orders/{order_id}/cancel", headers=JSON)
+    assert response.status_code == 409 and "ready" in response.get_json()["error"]
+
+
+def test_concurrent_cancel_and_staff_ready_exactly_one_wins(make_app, products, stock_of):
+    from app.orders.service import cancel_by_customer, change_status
+
+    app = make_app()
+    client = app.test_client()
+    for _round in range(5):
+        order_id = placed(client, products["Baguette"], quantity=1)
+        before = stock_of(products["Baguette"])
+        barrier, results = threading.Barrier(2), {}
+
+        def run(name, action, order_id=order_id, barrier=barrier, results=results):
+            with app.app_context():
+                barrier.wait()
+                try:
+                    action(order_id)
+                    results[name] = "won"
+                except Exception as error:
+                    results[name] = type(error).__name__
+                finally:
+                    db.session.remove()
+
+        threads = [
+            threading.Thread(target=run, args=("customer", cancel_by_customer)),
+            threading.Thread(target=run, args=("staff", lambda oid: change_status(oid, "Ready"))),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert sorted(results.values()) == ["Conflict", "won"], results
+        status = client.get(f"/order-status/{order_id}", headers=JSON).get_json()["status"]
+        assert status == ("Cancelled" if results["customer"] == "won" else "Ready")
+        assert stock_of(products["Baguette"]) == before + (1 if status == "Cancelled" else 0)
+
+
+def test_the_customer_gets_a_cancellation_email(mail_client, mail_app, smtp, products):  # noqa: F811
+    order_id = checkout(mail_client, products["Baguette"], "gus@example.com")
+    assert wait_for_status(mail_client, order_id, "Processing") == "Processing"
+    assert mail_client.post(f"/orders/{order_id}/cancel", headers=JSON).status_code == 200
+    _confirmation, cancelled = smtp.wait_for(2, address="gus@example.com")
+    assert "You cancelled order" in cancelled["Subject"]
+    assert "You cancelled your order" in text_part(cancelled)
+    assert len(smtp.wait_for(3, timeout=1)) == 2
