@@ -3,6 +3,7 @@
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from flask import current_app
@@ -25,6 +26,7 @@ from ..models import (
     Product,
     utcnow,
 )
+from . import capacity
 from .validation import fingerprint
 
 LOGGER = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ class PlacedOrder:
     public_id: str
     status: str
     total: Decimal
+    pickup_at: datetime | None = None
 
 
 def get_order(public_id):
@@ -74,11 +77,15 @@ def place_order(lines, idempotency_key=None, customer=None):
             return existing, False
 
     products = _orderable_products(lines)
+    customer = dict(customer or {})
+    pickup = capacity.choose_pickup(lines, products, customer.get("pickup_at"))
+    customer["pickup_at"] = pickup.start
     try:
-        order = _create_order_row(lines, products, idempotency_key, request_hash, customer or {})
-        # Stock last: its row locks are then held only until the commit just below, so
-        # concurrent orders for the same product wait as little as possible.
+        order = _create_order_row(lines, products, idempotency_key, request_hash, customer)
+        # Stock, then the day's quotas and the slot, last: their row locks are then held only
+        # until the commit just below, so concurrent orders for them wait as little as possible.
         _reserve_stock(lines, products)
+        order = capacity.reserve(order, lines, products, pickup)
         db.session.commit()
     except IntegrityError:
         # A concurrent request with the same idempotency key won the race: answer with its order.
@@ -99,7 +106,7 @@ def place_order(lines, idempotency_key=None, customer=None):
 def find_placed_order(key, request_hash=None):
     """The order placed with this idempotency key, or None; Invalid if it was for other items."""
     row = db.session.execute(
-        select(Order.public_id, Order.status, Order.total, Order.request_fingerprint).where(
+        select(Order.public_id, Order.status, Order.total, Order.request_fingerprint, Order.pickup_at).where(
             Order.idempotency_key == key
         )
     ).one_or_none()
@@ -107,13 +114,15 @@ def find_placed_order(key, request_hash=None):
         return None
     if request_hash is not None and row.request_fingerprint != request_hash:
         raise Invalid("This Idempotency-Key was already used for a different order")
-    return PlacedOrder(public_id=row.public_id, status=row.status, total=row.total)
+    return PlacedOrder(public_id=row.public_id, status=row.status, total=row.total, pickup_at=row.pickup_at)
 
 
 def _orderable_products(lines):
     # Plain rows, not ORM objects: this is the hottest write path, and it only reads.
     found = db.session.execute(
-        select(Product.id, Product.name, Product.price, Product.active).where(Product.id.in_(lines))
+        select(Product.id, Product.name, Product.price, Product.active, Product.daily_quota, Product.lead_hours).where(
+            Product.id.in_(lines)
+        )
     ).all()
     products = {p.id: p for p in found}
     unknown = sorted(set(lines) - set(products))
@@ -168,13 +177,14 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
         .returning(Order.id, Order.public_id)
     ).one()
     db.session.execute(insert(OrderItem), [{"order_id": order_pk, **item} for item in items])
-    return PlacedOrder(public_id=public_id, status=PENDING, total=total)
+    return PlacedOrder(public_id=public_id, status=PENDING, total=total, pickup_at=customer.get("pickup_at"))
 
 
 def change_status(public_id, new_status, reason=None):
     """Move an order to `new_status` if its lifecycle allows it; Conflict otherwise.
 
-    Cancelling (or failing) an order gives its stock back in the same transaction.
+    Cancelling (or failing) an order gives its stock, its slot and its daily quota back in the
+    same transaction.
     """
     order = get_order(public_id)
     current = order.status
@@ -201,6 +211,7 @@ def change_status(public_id, new_status, reason=None):
             )
             if restored - item.quantity <= LOW_STOCK:
                 mark_catalog_changed(db.session)
+        capacity.release(order)
     db.session.commit()
     db.session.refresh(order)
     LOGGER.info("order status order_id=%s from=%s to=%s", public_id, current, new_status)
