@@ -123,6 +123,15 @@ class Calendar:
             remaining -= closes - opens
         return None
 
+    def earliest(self, now, product_lead=0):
+        """The earliest pickup moment: the shop's lead time on the clock, and the cart's longest product
+        lead time (minutes) in opening hours; None if never."""
+        ready = self.ready_after(now, product_lead or 0)
+        if ready is None:
+            return None
+        on_the_clock = self.local(self.aware(now).astimezone(UTC) + timedelta(minutes=self.lead_minutes))
+        return max(on_the_clock, ready)
+
     def previous_open_day(self, day):
         """The last opening day before `day` (the day before, if none is found)."""
         for back in range(1, LOOK_BACK_DAYS):
@@ -143,7 +152,7 @@ class Calendar:
 
     # What can be booked
 
-    def problem(self, start, now, lead_minutes=None):
+    def problem(self, start, now, product_lead=0):
         """Why a pickup at `start` cannot be booked now, as (field, message) with field "date" or "time"; or None.
 
         Capacity is not checked here: that needs the bookings (app/orders/capacity.py).
@@ -172,15 +181,14 @@ class Calendar:
         deadline = self.order_deadline(day)
         if deadline is not None and now > deadline:
             return "date", f"Orders for that day closed at {deadline:%H:%M} on {deadline:%A} — choose a later day."
-        ready = self.ready_after(now, self.lead_minutes if lead_minutes is None else lead_minutes)
+        ready = self.earliest(now, product_lead)
         if ready is None or start < ready:
             return "time", "We need more time to get this order ready — choose a later time."
         return None
 
-    def feasible_slots(self, now, lead_minutes=None, first_day=None):
+    def feasible_slots(self, now, product_lead=0, first_day=None):
         """Every slot that can be booked now (ignoring capacity), in order, from `first_day` to the horizon."""
-        lead = self.lead_minutes if lead_minutes is None else lead_minutes
-        ready = self.ready_after(now, lead)
+        ready = self.earliest(now, product_lead)
         if ready is None:
             return
         day = max(now.date(), first_day or now.date(), ready.date())

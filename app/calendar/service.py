@@ -129,13 +129,13 @@ class Slot:
         }
 
 
-def slots_on(calendar, day, moment, lead_minutes=None):
+def slots_on(calendar, day, moment, product_lead=0):
     """`day`'s slots with what is left in each; a slot too soon (or past the cutoff) counts as past."""
     starts = calendar.slots_on(day)
     if not starts:
         return []
     taken = booked(starts)
-    feasible = set(calendar.feasible_slots(moment, lead_minutes, first_day=day))
+    feasible = set(calendar.feasible_slots(moment, product_lead, first_day=day))
     return [
         Slot(
             start=start,

@@ -35,9 +35,9 @@ class Pickup:
 
 
 def lead_minutes(calendar, products):
-    """The notice an order needs: the shop's lead time or the longest product lead time, whichever is longer."""
-    product_hours = [p.lead_hours for p in products.values() if getattr(p, "lead_hours", None)]
-    return max([calendar.lead_minutes, *(hours * 60 for hours in product_hours)])
+    """The longest product lead time in the cart, in minutes of opening hours (the shop's own lead time,
+    on the clock, is the calendar's)."""
+    return max([0, *(p.lead_hours * 60 for p in products.values() if getattr(p, "lead_hours", None))])
 
 
 def parse_pickup_at(value, calendar=None):
