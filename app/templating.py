@@ -48,6 +48,10 @@ def register_template_globals(app):
         picture_sources=picture_sources,
     )
     app.jinja_env.filters.update(
-        pickup_time=dates.pickup_time, day_name=dates.day_name, short_day=dates.short_day, clock=dates.clock
+        pickup_time=dates.pickup_time,
+        day_name=dates.day_name,
+        short_day=dates.short_day,
+        clock=dates.clock,
+        weekday_name=dates.weekday_name,
     )
     app.jinja_env.filters["allergen_name"] = ALLERGENS.get

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, get_day_names
 from flask import current_app
 
 
@@ -35,3 +35,8 @@ def local_isoformat(local):
     if local is None:
         return None
     return local.replace(tzinfo=ZoneInfo(current_app.config["BAKERY_TIMEZONE"]), fold=0).isoformat()
+
+
+def weekday_name(number):
+    """ "Monday" for 0, … "Sunday" for 6, in the bakery's locale."""
+    return get_day_names("wide", locale=_locale())[number]
