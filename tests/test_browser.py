@@ -331,7 +331,7 @@ def shoot(page, name):
     SHOTS.mkdir(exist_ok=True)
     page.mouse.wheel(0, -100_000)  # from the top, as snap() does: the sticky header stays on top
     page.wait_for_timeout(200)
-    for label, width in WIDTHS.items():
+    for width in WIDTHS.values():
         page.set_viewport_size({"width": width, "height": 800})
         page.wait_for_timeout(100)
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
