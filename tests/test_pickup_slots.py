@@ -249,3 +249,20 @@ def test_a_cutoff_moves_the_ordering_day_and_the_catalogue_says_so(make_app, pro
 def test_today_the_catalogue_says_today_s_bakes(client, products):
     heading = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser").select_one("h1")
     assert heading.get_text(strip=True) == "Today's bakes"
+
+
+def test_the_bake_list_counts_api_orders_on_their_assigned_day(app, client, products):
+    from app.staff.service import create_staff
+
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    assert order(client, [{"id": products["Baguette"], "quantity": 2}]).status_code == 201  # assigned: today 10:30
+    assert order(client, [{"id": products["Baguette"], "quantity": 5}], "2026-11-26T08:00").status_code == 201
+    staff = client.application.test_client()
+    staff.post("/staff/login", data={"username": "ana", "password": "secret-bread"})
+    page = BeautifulSoup(staff.get("/staff/orders", headers=BROWSER).data, "html.parser")
+    to_bake = {
+        li.select_one(".to-bake-name").get_text(): int(li.select_one(".to-bake-qty").get_text())
+        for li in page.select(".to-bake-list li")
+    }
+    assert to_bake == {"Baguette": 2}

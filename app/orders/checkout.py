@@ -78,7 +78,7 @@ def pickup_choice(cart, values):
         day = datetime.strptime(values.get("pickup_date", ""), "%Y-%m-%d").date()
     except ValueError:
         day = None
-    if day not in days and not (day and calendar.slots_on(day)):
+    if day not in days:
         day = days[0] if days else None
     closures = [c for c in calendar.closures if c.last >= moment.date() and c.first <= calendar.last_day(moment)]
     return PickupChoice(
