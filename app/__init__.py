@@ -58,16 +58,17 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from .calendar.views import bp as calendar_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
-    from .staff import catalogue, views  # noqa: F401  (their routes join the staff blueprint)
+    from .staff import calendar, catalogue, views  # noqa: F401  (their routes join the staff blueprint)
     from .staff.blueprint import bp as staff_bp
     from .uploads import bp as uploads_bp
 
-    for blueprint in (catalog_bp, cart_bp, orders_bp, staff_bp, health_bp, openapi_bp, uploads_bp):
+    for blueprint in (catalog_bp, cart_bp, orders_bp, calendar_bp, staff_bp, health_bp, openapi_bp, uploads_bp):
         app.register_blueprint(blueprint)
 
 

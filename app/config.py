@@ -2,9 +2,12 @@
 
 import os
 import secrets
+from datetime import time
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
+
+from babel import Locale
 
 from .hours import DEFAULT_HOURS, parse_opening_hours
 
@@ -26,8 +29,10 @@ def database_url(env=os.environ, instance_path="instance"):
 def engine_options(url, pool_size=5, max_overflow=5):
     """Short timeouts everywhere: a dead dependency must give an error, never a hang."""
     if url.startswith("sqlite"):
-        # SQLite waits for the write lock instead of failing at once.
-        return {"connect_args": {"timeout": 15}}
+        # SQLite waits for the write lock instead of failing at once. Connections are cheap
+        # there, and a request may hold two (its session's and the catalogue stamp's): room for
+        # every thread of `make run` without waiting on the pool.
+        return {"connect_args": {"timeout": 15}, "pool_size": 20, "max_overflow": 20}
     # No pool_pre_ping: it costs a round trip per request. A connection that died with a
     # database restart fails one request (a 503, see errors.py) and the pool is renewed.
     return {
@@ -78,6 +83,17 @@ def secret_key(given, instance_path="instance"):
 
 def _flag(value):
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def clock_time(text, name):
+    """A "18:00" setting as a time; empty means none. ValueError naming the setting otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return time.fromisoformat(text if len(text) == 5 else f"0{text}")
+    except ValueError:
+        raise ValueError(f"{name} must be a time like 18:00 (or empty), not {text!r}") from None
 
 
 def load_config(instance_path, env=os.environ, overrides=None):
@@ -139,6 +155,13 @@ def load_config(instance_path, env=os.environ, overrides=None):
         # Pickup no sooner than this after ordering, and no further ahead than this.
         "BAKERY_PICKUP_LEAD_MINUTES": int(env.get("BAKERY_PICKUP_LEAD_MINUTES", "30")),
         "BAKERY_PICKUP_DAYS_AHEAD": int(env.get("BAKERY_PICKUP_DAYS_AHEAD", "14")),
+        # Pickup slots: their length, and how many orders each takes until staff change it.
+        "BAKERY_SLOT_MINUTES": int(env.get("BAKERY_SLOT_MINUTES", "30")),
+        "BAKERY_SLOT_CAPACITY": int(env.get("BAKERY_SLOT_CAPACITY", "8")),
+        # Pickups on a day must be ordered by this time on the previous opening day (None: no cutoff).
+        "BAKERY_ORDER_CUTOFF": clock_time(env.get("BAKERY_ORDER_CUTOFF"), "BAKERY_ORDER_CUTOFF"),
+        # Dates as customers read them (Babel); an unknown locale fails at start.
+        "BAKERY_LOCALE": str(Locale.parse(env.get("BAKERY_LOCALE", "en_GB"))),
         # Forms are protected by Flask-WTF's CSRFProtect, called from app/security.py.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no "expired" at checkout

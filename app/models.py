@@ -1,13 +1,15 @@
-"""The tables: categories, products and their allergens, orders with their items, notifications, staff users."""
+"""The tables: categories, products and their allergens, orders with their items, notifications, staff users,
+and the calendar with its capacity (opening hours, closures, slot bookings, daily quotas)."""
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .allergens import ALLERGENS, in_order
+from .calendar.formatting import local_isoformat
 from .extensions import db
 
 PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
@@ -82,6 +84,8 @@ class Product(db.Model):
         CheckConstraint("stock >= 0", name="stock_nonnegative"),
         CheckConstraint("price >= 0", name="price_nonnegative"),
         CheckConstraint("vegetarian OR NOT vegan", name="vegan_is_vegetarian"),
+        CheckConstraint("daily_quota IS NULL OR daily_quota >= 0", name="daily_quota_nonnegative"),
+        CheckConstraint("lead_hours IS NULL OR lead_hours >= 0", name="lead_hours_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +101,10 @@ class Product(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
     vegan: Mapped[bool] = mapped_column(default=False, server_default="0")
     vegetarian: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # At most this many per pickup day (NULL: no limit besides the stock); see ProductDayQuota.
+    daily_quota: Mapped[int | None]
+    # Hours of notice it needs, counted in opening hours (a whole cake: 48); NULL: the shop's lead time.
+    lead_hours: Mapped[int | None]
 
     # selectin: a list of products costs one query per relationship, not one per product.
     category: Mapped[Category | None] = relationship(lazy="selectin")
@@ -137,14 +145,23 @@ class Product(db.Model):
             self.allergen_rows.append(ProductAllergen(code=code, trace=wanted[code]))
         self.updated_at = utcnow()
 
+    # How many its daily quota still allows on the day the shop is taking orders for (None: no
+    # quota); set by the catalogue's queries (app/catalog/service.py), not stored.
+    quota_left = None
+
+    @property
+    def left(self):
+        """What can still be ordered: the stock, or less if the day's quota allows less."""
+        return self.stock if self.quota_left is None else max(0, min(self.stock, self.quota_left))
+
     @property
     def available(self):
-        return self.active and self.stock > 0
+        return self.active and self.left > 0
 
     @property
     def only_left(self):
-        """The stock when it is low enough to tell customers, else None."""
-        return self.stock if 0 < self.stock <= LOW_STOCK else None
+        """What is left when it is low enough to tell customers, else None."""
+        return self.left if 0 < self.left <= LOW_STOCK else None
 
     def to_dict(self):
         # Exact stock stays private: it changes with every order and would defeat the cache.
@@ -238,7 +255,7 @@ class Order(db.Model):
             "status": self.status,
             "total": self.total,
             "created_at": self.created_at.isoformat() + "Z",
-            "pickup_at": self.pickup_at.isoformat() if self.pickup_at else None,
+            "pickup_at": local_isoformat(self.pickup_at),
             "items": [item.to_dict() for item in self.items],
         }
 
@@ -328,3 +345,97 @@ class StaffUser(db.Model):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# The calendar: staff keep it in these tables; BAKERY_HOURS and BAKERY_SLOT_CAPACITY only seed it.
+
+
+class WeeklyHours(db.Model):
+    """The usual hours of one weekday (0 = Monday); both NULL: closed that weekday."""
+
+    __tablename__ = "weekly_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_known"),
+        CheckConstraint("(opens IS NULL AND closes IS NULL) OR opens < closes", name="opens_before_closes"),
+    )
+
+    weekday: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    opens: Mapped[time | None]
+    closes: Mapped[time | None]
+
+
+class Closure(db.Model):
+    """Closed from `first_day` to `last_day` (inclusive), with a note customers see ("merry Christmas")."""
+
+    __tablename__ = "closures"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="first_before_last"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_day: Mapped[date] = mapped_column(index=True)
+    last_day: Mapped[date] = mapped_column(index=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SpecialHours(db.Model):
+    """Other hours than the weekday's for one date (Christmas Eve 07:00–12:00)."""
+
+    __tablename__ = "special_hours"
+    __table_args__ = (CheckConstraint("opens < closes", name="opens_before_closes"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    opens: Mapped[time]
+    closes: Mapped[time]
+
+
+class CalendarSettings(db.Model):
+    """The one row of calendar settings staff change: the default number of orders per slot."""
+
+    __tablename__ = "calendar_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("slot_capacity >= 0", name="capacity_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    slot_capacity: Mapped[int]
+
+
+class DayCapacity(db.Model):
+    """Orders per slot on one whole day, instead of the default."""
+
+    __tablename__ = "day_capacities"
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_nonnegative"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    capacity: Mapped[int]
+
+
+class SlotCapacity(db.Model):
+    """Orders for one slot (local wall time of its start), instead of the day's or the default."""
+
+    __tablename__ = "slot_capacities"
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_nonnegative"),)
+
+    slot_start: Mapped[datetime] = mapped_column(primary_key=True)
+    capacity: Mapped[int]
+
+
+class SlotBooking(db.Model):
+    """How many open orders a pickup slot holds (local wall time); made on the slot's first order."""
+
+    __tablename__ = "slot_bookings"
+    __table_args__ = (CheckConstraint("taken >= 0", name="taken_nonnegative"),)
+
+    slot_start: Mapped[datetime] = mapped_column(primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0)
+
+
+class ProductDayQuota(db.Model):
+    """How many of a product open orders hold for one pickup day; made on the day's first order."""
+
+    __tablename__ = "product_day_quota"
+    __table_args__ = (CheckConstraint("taken >= 0", name="taken_nonnegative"),)
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0)

@@ -1,8 +1,8 @@
 """What every template and fragment can use: the shared macros and a few helpers."""
 
-from flask import current_app
-
 from .allergens import ALLERGENS, DIETARY
+from .calendar import formatting as dates
+from .calendar.service import weekly_hours
 from .hours import summary
 from .models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY
 from .negotiation import is_htmx
@@ -31,13 +31,8 @@ class SharedMacros:
 
 
 def opening_hours():
-    """The configured opening hours, grouped for the footer."""
-    return summary(current_app.config["BAKERY_OPENING_HOURS"])
-
-
-def pickup_time(moment):
-    """A pickup time as people say it: "Saturday 28 November at 09:15"."""
-    return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M}"
+    """The weekly opening hours staff keep, grouped for the footer."""
+    return summary(weekly_hours())
 
 
 def register_template_globals(app):
@@ -52,5 +47,11 @@ def register_template_globals(app):
         DIETARY=DIETARY,
         picture_sources=picture_sources,
     )
-    app.jinja_env.filters["pickup_time"] = pickup_time
+    app.jinja_env.filters.update(
+        pickup_time=dates.pickup_time,
+        day_name=dates.day_name,
+        short_day=dates.short_day,
+        clock=dates.clock,
+        weekday_name=dates.weekday_name,
+    )
     app.jinja_env.filters["allergen_name"] = ALLERGENS.get

@@ -28,6 +28,8 @@ def app_env(base=os.environ):
         ORDERS_QUEUE=ORDERS_QUEUE,
         SECRET_KEY="bench-secret",
         LOG_LEVEL="WARNING",
+        # Slots as roomy as the restocked products: the load measures the shop, not a full calendar.
+        BAKERY_SLOT_CAPACITY=str(RESTOCK),
     )
     return env
 

@@ -22,7 +22,23 @@ from tests.helpers import BACKEND, ON_SERVICES
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-TABLES = ("notifications", "order_items", "orders", "product_allergens", "products", "categories", "staff_users")
+TABLES = (
+    "notifications",
+    "order_items",
+    "orders",
+    "product_day_quota",
+    "slot_bookings",
+    "product_allergens",
+    "products",
+    "categories",
+    "staff_users",
+    "weekly_hours",
+    "closures",
+    "special_hours",
+    "calendar_settings",
+    "day_capacities",
+    "slot_capacities",
+)
 
 
 def pytest_report_header(config):

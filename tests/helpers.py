@@ -33,3 +33,20 @@ def wait_for_status(client, order_id, wanted, timeout=10.0):
             break
         time.sleep(0.05)
     return status
+
+
+def later_pickup(client, days_ahead=2):
+    """The start of the first free pickup slot at least `days_ahead` days from now.
+
+    Far enough that lead times and cancel deadlines never depend on the hour the tests run.
+    """
+    from datetime import date, timedelta
+
+    for offset in range(days_ahead, days_ahead + 7):
+        response = client.get(f"/pickup-slots?date={date.today() + timedelta(days=offset)}", headers=JSON)
+        free = (
+            [slot["start"] for slot in response.get_json() if slot["available"]] if response.status_code == 200 else []
+        )
+        if free:
+            return free[0]
+    raise AssertionError("no free pickup slot in the coming week")

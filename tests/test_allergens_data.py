@@ -179,6 +179,14 @@ def test_upgrade_from_the_old_schema_keeps_products_and_orders(schema, tmp_path)
         engine = create_engine(url)
         with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
             for table in (
+                "product_day_quota",
+                "slot_bookings",
+                "weekly_hours",
+                "closures",
+                "special_hours",
+                "calendar_settings",
+                "day_capacities",
+                "slot_capacities",
                 "product_allergens",
                 "notifications",
                 "order_items",

@@ -425,3 +425,131 @@ def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chr
     found["new product with errors"] = axe_violations(page)
     assert found == {path: [] for path in found}
     context.close()
+
+
+SHOTS = Path("/tmp/calendar-shots")
+
+
+def shoot(page, name):
+    """Screenshots for the calendar's review, at phone and desktop width, in /tmp/calendar-shots/."""
+    SHOTS.mkdir(exist_ok=True)
+    page.mouse.wheel(0, -100_000)  # from the top, as snap() does: the sticky header stays on top
+    page.wait_for_timeout(200)
+    for width in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": 800})
+        page.wait_for_timeout(100)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 800})
+
+
+def _second_day_with_taken_slots(app, page):
+    """The second day the checkout offers, with 09:00 full and 09:30 down to one place."""
+    from datetime import datetime
+
+    from app.extensions import db
+    from app.models import SlotCapacity
+
+    day = page.locator("#pickup_date option").nth(1).get_attribute("value")
+    with app.app_context():
+        db.session.add_all(
+            [
+                SlotCapacity(slot_start=datetime.fromisoformat(f"{day}T09:00"), capacity=0),
+                SlotCapacity(slot_start=datetime.fromisoformat(f"{day}T09:30"), capacity=1),
+            ]
+        )
+        db.session.commit()
+    return day
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_customer_picks_a_pickup_slot_and_a_full_one_cannot_be_chosen(chromium, live_server, app, javascript):
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    card(page, "Baguette").get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("1")
+    page.goto(live_server + "/checkout")
+    day = _second_day_with_taken_slots(app, page)
+    if javascript:
+        page.evaluate("window.noReload = true")
+    page.get_by_label("Day").select_option(day)
+    if not javascript:
+        page.get_by_role("button", name="Show times").click()
+    full = page.locator(".slot", has=page.locator(".slot-time", has_text="09:00"))
+    expect(full.locator(".slot-state")).to_have_text("Full")
+    expect(full.locator("input")).to_be_disabled()
+    expect(page.locator(".slot", has=page.locator(".slot-time", has_text="09:30")).locator(".slot-state")).to_have_text(
+        "1 left"
+    )
+    if javascript:
+        assert page.evaluate("window.noReload") is True  # htmx swapped the times in
+        # An invalid submit puts focus on the alert, below the sticky header.
+        page.get_by_role("button", name=re.compile("Place order")).click()
+        expect(page.locator(".form-alert")).to_be_focused()
+        top = page.evaluate("document.activeElement.getBoundingClientRect().top")
+        header = page.evaluate("document.querySelector('.site-header').getBoundingClientRect().bottom")
+        assert top >= header
+    shoot(page, f"checkout-{'js' if javascript else 'nojs'}")
+    page.locator("label[for=slot-0930]").click()
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_label("Email or phone").fill("ada@example.com")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    page.wait_for_url(re.compile(r"/orders/[\w-]+$"))
+    expect(page.locator(".order-pickup")).to_contain_text("at 09:30")
+    context.close()
+
+
+def test_an_invalid_checkout_without_javascript_focuses_the_alert(chromium, live_server):
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    card(page, "Baguette").get_by_role("button", name="Add to cart").click()
+    page.goto(live_server + "/checkout")
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    expect(page.locator(".form-alert")).to_be_focused()
+    context.close()
+
+
+def test_staff_set_hours_a_holiday_and_a_slot_capacity_in_the_browser(chromium, live_server, app):
+    from playwright.sync_api import expect
+
+    from app.staff.service import create_staff
+
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + "/staff/login")
+    page.get_by_label("Username").fill("ana")
+    page.get_by_label("Password").fill("secret-bread")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/staff/orders$"))
+    page.get_by_role("link", name="Calendar").click()
+    page.wait_for_url(re.compile(r"/staff/calendar$"))
+    page.locator("#open-6").check()
+    page.get_by_label("Sunday opens").fill("09:00")
+    page.get_by_label("Sunday closes").fill("12:00")
+    page.get_by_role("button", name="Save opening hours").click()
+    expect(page.locator("#hours .saved")).to_be_visible()
+    days = page.evaluate(
+        "[...Array(3)].map((_, i) => new Date(Date.now() + (i + 3) * 864e5).toISOString().slice(0, 10))"
+    )
+    page.locator("#first_day").fill(days[0])
+    page.locator("#last_day").fill(days[1])
+    page.get_by_label("Note for customers").fill("staff outing")
+    page.get_by_role("button", name="Close these days").click()
+    expect(page.locator("#closures .calendar-list")).to_contain_text("staff outing")
+    page.get_by_label("Orders per 30-minute slot, usually").fill("5")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#capacity-default")).to_have_value("5")
+    page.locator("#override_day").fill(days[2])
+    page.locator("#override_time").fill("25:00")
+    page.locator("#override_capacity").fill("2")
+    page.get_by_role("button", name="Set capacity").click()
+    expect(page.locator("#override_time-error")).to_contain_text("24-hour")
+    shoot(page, "staff-calendar")
+    context.close()

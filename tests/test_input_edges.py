@@ -123,7 +123,7 @@ def test_the_json_order_answer_keeps_its_shape_on_a_replay(client, products):
     first = post_order(client, [{"id": products["Butter Croissant"], "quantity": 1}], headers)
     again = post_order(client, [{"id": products["Butter Croissant"], "quantity": 1}], headers)
     assert first.status_code == again.status_code == 201
-    assert set(first.get_json()) == set(again.get_json()) == {"order_id", "code", "status", "total"}
+    assert set(first.get_json()) == set(again.get_json()) == {"order_id", "code", "status", "total", "pickup_at"}
     assert again.get_json()["order_id"] == first.get_json()["order_id"]
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["Location"] == first.headers["Location"] == f"/orders/{first.get_json()['order_id']}"

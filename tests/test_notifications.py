@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.hours import local_now
 from app.models import Notification, Order
-from tests.helpers import BROWSER, JSON, ON_SERVICES, wait_for_status
+from tests.helpers import BROWSER, JSON, ON_SERVICES, later_pickup, wait_for_status
 from tests.pipeline import wait_until
 from tests.smtp import SmtpServer, mail_settings
 
@@ -113,7 +113,7 @@ def test_a_checkout_with_an_email_gets_one_confirmation_with_code_link_and_calen
     mail_client, mail_app, smtp, products
 ):
     day = next_weekday()
-    order_id = checkout(mail_client, products["Butter Croissant"], "ada@example.com", day=day, at="10:15")
+    order_id = checkout(mail_client, products["Butter Croissant"], "ada@example.com", day=day, at="10:30")
     assert wait_for_status(mail_client, order_id, "Processing") == "Processing"
     [message] = smtp.wait_for(1, address="ada@example.com")
     order = mail_client.get(f"/orders/{order_id}", headers=JSON).get_json()
@@ -130,14 +130,14 @@ def test_a_checkout_with_an_email_gets_one_confirmation_with_code_link_and_calen
     assert code in text and link in text and "2 x Butter Croissant" in text
     assert "Contains: Cereals containing gluten, Eggs, Milk" in text
     assert "pay when you collect" in text and "Mill Lane" in text and "Mon–Fri: 07:00–18:30" in text
-    assert f"{day:%A} {day.day} {day:%B} at 10:15" in text
+    assert f"{day:%A} {day.day} {day:%B} at 10:30" in text
     assert f"{link}/cancel" in text and "Cancel online until" in text
     html = html_part(message)
     assert code in html and link in html and "Cereals containing gluten" in html
     event = calendar_of(message).walk("VEVENT")[0]
     assert event["UID"] == f"order-{order_id}@crumb.example"
     start = event.decoded("DTSTART")
-    assert (start.date(), start.strftime("%H:%M"), str(start.tzinfo)) == (day, "10:15", "Europe/Berlin")
+    assert (start.date(), start.strftime("%H:%M"), str(start.tzinfo)) == (day, "10:30", "Europe/Berlin")
     assert code in str(event["SUMMARY"]) and "Mill Lane" in str(event["LOCATION"])
     # Exactly one, however long we look.
     assert len(smtp.wait_for(2, timeout=1, address="ada@example.com")) == 1
@@ -187,15 +187,17 @@ def test_api_clients_say_who_collects_and_get_the_emails(mail_client, mail_app, 
         [{"id": products["Baguette"], "quantity": 1}],
         customer={"name": "Eve", "email": "eve@example.com", "phone": "+49 30 555 0199"},
         note="Sliced, please",
+        pickup_at=later_pickup(mail_client),
     )
     assert len(body["code"]) == 6
     [message] = smtp.wait_for(1, address="eve@example.com")
     assert body["code"] in message["Subject"]
-    # No pickup time: no calendar entry, and the customer may cancel until it is ready.
-    assert not list(message.iter_attachments())
-    assert "until the order is ready" in text_part(message)
+    # A pickup slot days ahead: the email has its calendar entry and a cancel deadline.
+    assert [part.get_content_type() for part in message.iter_attachments()] == ["text/calendar"]
+    assert "Cancel online until" in text_part(message)
     order = mail_client.get(f"/orders/{body['order_id']}", headers=JSON).get_json()
-    assert order["code"] == body["code"] and order["can_cancel"] is True and order["cancel_until"] is None
+    assert order["pickup_at"] == body["pickup_at"] and order["pickup_at"]
+    assert order["code"] == body["code"] and order["can_cancel"] is True and order["cancel_until"]
     status = mail_client.get(f"/order-status/{body['order_id']}", headers=JSON).get_json()
     assert status["code"] == body["code"]
 

@@ -69,9 +69,9 @@ def session_reads(app, monkeypatch):
     app.session_interface = RecordingSessionInterface(log)
 
     def watched(name, render):
-        def shared_rendering():
+        def shared_rendering(*args):
             before = len(log)
-            html = render()
+            html = render(*args)
             during_shared[name] = (log[before:], html)
             return html
 

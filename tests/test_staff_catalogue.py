@@ -679,3 +679,29 @@ def test_a_bakery_starting_empty_sets_up_its_catalogue_in_the_browser(staff_clie
     assert staff_client.post("/staff/categories", data={"name": "Breads"}, headers=BROWSER).status_code == 303
     assert staff_client.post("/staff/products/new", data=valid(app), headers=BROWSER).status_code == 303
     assert list(catalogue(staff_client)) == ["Spelt Bun"]
+
+
+def test_staff_give_a_product_a_daily_quota_and_a_lead_time_and_empty_means_none(staff_client, app, products):
+    response = staff_client.post(
+        "/staff/products/new", data=valid(app, daily_quota="60", lead_hours="48"), headers=BROWSER
+    )
+    assert response.status_code == 303
+    bun = staff_client.get("/staff/products", headers=JSON).get_json()[-1]
+    assert (bun["name"], bun["daily_quota"], bun["lead_hours"]) == ("Spelt Bun", 60, 48)
+    form = soup_of(staff_client.get(f"/staff/products/{bun['id']}/edit", headers=BROWSER)).select_one(
+        "form#product-form"
+    )
+    assert form.select_one("#daily_quota")["value"] == "60" and form.select_one("#lead_hours")["value"] == "48"
+    edited = staff_client.post(
+        f"/staff/products/{bun['id']}/edit", data=valid(app, daily_quota="", lead_hours=""), headers=BROWSER
+    )
+    assert edited.status_code == 303
+    bun = staff_client.get("/staff/products", headers=JSON).get_json()[-1]
+    assert (bun["daily_quota"], bun["lead_hours"]) == (None, None)
+    refused = staff_client.post(
+        f"/staff/products/{bun['id']}/edit", data=valid(app, daily_quota="lots", lead_hours="-1"), headers=BROWSER
+    )
+    assert refused.status_code == 422
+    page = soup_of(refused)
+    assert "per pickup day" in page.select_one("#daily_quota-error").get_text()
+    assert page.select_one("#lead_hours")["aria-invalid"] == "true"

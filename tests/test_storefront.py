@@ -21,7 +21,7 @@ def html(response):
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.orders.checkout.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.calendar.service.local_now", lambda _tz: NOW)
 
 
 def add(client, product_id, quantity=1, headers=BROWSER, next_url="/"):
@@ -261,7 +261,13 @@ def checkout_form(client):
     """The checkout page's form fields as a dict, as a browser would send them."""
     soup = html(client.get("/checkout", headers=BROWSER))
     form = soup.select_one("#checkout-form")
-    return {field["name"]: field.get("value", "") for field in form.select("input[name]")} | {"note": ""}
+    fields = {
+        field["name"]: field.get("value", "")
+        for field in form.select("input[name]:not([disabled])")
+        if field.get("type") != "radio" or field.has_attr("checked")
+    }
+    selects = {select["name"]: select.select_one("option[selected]")["value"] for select in form.select("select[name]")}
+    return fields | selects | {"note": ""}
 
 
 def test_checkout_with_an_empty_cart_goes_to_the_cart(client):
@@ -277,8 +283,8 @@ def test_checkout_form_has_labelled_fields_and_the_earliest_pickup_filled_in(cli
     for name in ("name", "contact", "pickup_date", "pickup_time", "note"):
         field = form.select_one(f"[name={name}]")
         assert form.select_one(f"label[for={field['id']}]"), name
-    assert form.select_one("[name=pickup_date]")["value"] == "2026-11-25"
-    assert form.select_one("[name=pickup_time]")["value"] == "10:30"  # 30 minutes' notice
+    assert form.select_one("[name=pickup_date] option[selected]")["value"] == "2026-11-25"
+    assert form.select_one("[name=pickup_time][checked]")["value"] == "10:30"  # 30 minutes' notice
     assert len(form.select_one("[name=order_token]")["value"]) >= 16
     assert soup.select_one(".order-summary .summary-total strong").get_text(strip=True) == "€5.60"
 
@@ -311,7 +317,8 @@ def test_checkout_errors_for_htmx_are_the_form_fragment(client, products):
     "day,time,field,message",
     [
         ("2026-11-24", "10:00", "pickup_date", "That day has passed"),
-        ("2026-11-25", "09:45", "pickup_time", "That time has passed"),
+        ("2026-11-25", "09:30", "pickup_time", "That time has passed"),
+        ("2026-11-25", "09:45", "pickup_time", "every 30 minutes"),
         ("2026-11-29", "10:00", "pickup_date", "closed on Sundays"),
         ("2026-11-28", "15:00", "pickup_time", "open 08:00–14:00"),
         ("2026-11-25", "18:30", "pickup_time", "open 07:00–18:30"),
@@ -340,7 +347,7 @@ def test_checkout_places_the_order_and_shows_it(app, client, products, stock_of)
         "name": "Ada <script>",
         "contact": "+49 30 555 0100",
         "pickup_date": "2026-11-26",
-        "pickup_time": "08:15",
+        "pickup_time": "08:30",
         "note": "<i>Sliced</i>",
     }
     response = client.post("/orders", data=data, headers=BROWSER)
@@ -350,14 +357,14 @@ def test_checkout_places_the_order_and_shows_it(app, client, products, stock_of)
     soup = html(client.get(response.headers["Location"], headers=BROWSER))
     assert soup.select_one("h1").get_text(strip=True) == "Thank you, Ada <script>!"
     assert soup.select("script:not([src])") == []
-    assert soup.select_one(".order-pickup").get_text(strip=True) == "Thursday 26 November at 08:15"
+    assert soup.select_one(".order-pickup").get_text(strip=True) == "Thursday 26 November at 08:30"
     assert soup.select_one(".order-note").get_text(strip=True) == "<i>Sliced</i>"
     assert soup.select_one(".order-items tbody .item-name").get_text(strip=True) == "Butter Croissant"
     assert badge_count(soup) == "0"
     with app.app_context():
         order = db.session.scalar(select(Order))
         assert (order.customer_name, order.customer_contact) == ("Ada <script>", "+49 30 555 0100")
-        assert order.pickup_at == datetime(2026, 11, 26, 8, 15)
+        assert order.pickup_at == datetime(2026, 11, 26, 8, 30)
 
 
 def test_checkout_with_htmx_sends_the_browser_to_the_order_page(client, products):
@@ -395,7 +402,7 @@ def test_stock_gone_before_checkout_is_explained_and_nothing_is_written(app, cli
 def test_json_orders_still_answer_json(client, products):
     response = post_order(client, [{"id": products["Baguette"], "quantity": 1}])
     assert response.status_code == 201
-    assert set(response.get_json()) == {"order_id", "code", "status", "total"}
+    assert set(response.get_json()) == {"order_id", "code", "status", "total", "pickup_at"}
 
 
 # --- order page --------------------------------------------------------------------------

@@ -152,6 +152,11 @@ class CatalogCache:
                 return value
         return None
 
+    @property
+    def generation(self):
+        """How many invalidations this process has seen: a memo of catalogue-related data keys on it."""
+        return self._generation
+
     # -- invalidating -----------------------------------------------------------------
 
     def invalidate(self):

@@ -30,6 +30,7 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²" passes str.i
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CHECK_FIELDS = "Please check the highlighted fields."
+MAX_LEAD_HOURS = 24 * 30
 
 
 def get_any_product(product_id):
@@ -134,6 +135,21 @@ def parse_product(submitted, product=None):
         errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
     else:
         values["stock"] = int(stock)
+
+    # Optional limits: empty means none; left out (a JSON caller) keeps what the product has.
+    for field, maximum, rule in (
+        ("daily_quota", MAX_STOCK, "At most this many per pickup day; empty for no limit."),
+        ("lead_hours", MAX_LEAD_HOURS, "Hours of notice, counted in opening hours; empty for none."),
+    ):
+        if not _has(submitted, field):
+            continue
+        text = _text(submitted, field).strip()
+        if not text:
+            values[field] = None
+        elif not WHOLE_NUMBER.fullmatch(text) or int(text) > maximum:
+            errors[field] = f"A whole number from 0 to {maximum}. {rule}"
+        else:
+            values[field] = int(text)
 
     if _has(submitted, "active"):
         values["active"] = _last(submitted, "active").lower() in ("1", "true", "on", "yes")

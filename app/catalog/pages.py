@@ -5,10 +5,12 @@ reads a session; the views pass each visitor's parts in, and `personalise()` fil
 """
 
 import hashlib
+import time
 
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
+from ..calendar.service import now, ordering_day
 from ..negotiation import VARY
 from ..shared_html import EVERYONE, personalise
 from .service import catalogue_stamp, free_from, list_products, shelves
@@ -20,9 +22,12 @@ def catalogue_json(free_from_codes=()):
     A "free from" view is built from the database each time: there are 2^14 of them, too
     many to keep, and each costs one query.
     """
+    day = taking_orders_for()
     if free_from_codes:
-        return _json_entry(free_from(list_products(), free_from_codes))
-    return _catalog_cache().get("products.json", _build_catalogue_json, catalogue_stamp)
+        return _json_entry(free_from(list_products(day.day), free_from_codes))
+    return _catalog_cache().get(
+        f"products.json@{day.key}", lambda: _json_entry(list_products(day.day)), catalogue_stamp
+    )
 
 
 def send_json(entry):
@@ -32,8 +37,32 @@ def send_json(entry):
     return current_app.response_class(entry["body"], mimetype="application/json", headers=entry["headers"])
 
 
-def _build_catalogue_json():
-    return _json_entry(list_products())
+class OrderingDay:
+    """The day the shop takes orders for, and whether that is today: the catalogue's heading and availability."""
+
+    def __init__(self, day, today):
+        self.day, self.today = day, today
+        self.is_today = day is None or day == today
+        # Part of every cache key: the page's heading and "only N left" change with the day.
+        self.key = f"{day}:{int(self.is_today)}"
+
+
+# The catalogue asks for the ordering day on every request, and working it out reads the whole
+# calendar (five queries): a process reuses it this long, or until its catalogue cache is
+# invalidated (a calendar edit in this process). Another process's edit shows within this time.
+ORDERING_DAY_TTL = 10.0
+
+
+def taking_orders_for():
+    """The OrderingDay now (it moves at closing time, at the cutoff and over closed days)."""
+    memo = current_app.extensions.setdefault("ordering_day_memo", {})
+    generation = _catalog_cache().generation
+    if memo.get("generation") == generation and memo.get("until", 0.0) > time.monotonic():
+        return memo["day"]
+    moment = now()
+    day = OrderingDay(ordering_day(moment=moment), moment.date())
+    memo.update(day=day, generation=generation, until=time.monotonic() + ORDERING_DAY_TTL)
+    return day
 
 
 def _json_entry(products):
@@ -46,35 +75,43 @@ def _json_entry(products):
 
 def grid_html(visitor, free_from_codes=()):
     """The product grid for `visitor` (the htmx fragment's content), filtered "free from" some allergens."""
+    day = taking_orders_for()
     if visitor.messages or free_from_codes:
-        return _grid_html(visitor, free_from_codes)  # a message waits for one card (an add without JavaScript)
-    return personalise(_catalog_cache().get("grid.html", shared_grid_html, catalogue_stamp), visitor)
+        return _grid_html(visitor, day, free_from_codes)  # a message waits for one card (an add without JavaScript)
+    html = _catalog_cache().get(f"grid.html@{day.key}", lambda: shared_grid_html(day), catalogue_stamp)
+    return personalise(html, visitor)
 
 
 def page_html(visitor, free_from_codes=()):
     """The whole catalogue page for `visitor`: the page cached for everyone, with their parts filled in."""
+    day = taking_orders_for()
     if visitor.messages or free_from_codes:
         return render_template(
             "catalog/index.html",
-            grid_html=_grid_html(visitor, free_from_codes),
+            grid_html=_grid_html(visitor, day, free_from_codes),
             visitor=visitor,
             free_from=free_from_codes,
+            ordering=day,
         )
-    return personalise(_catalog_cache().get("index.html", shared_page_html, catalogue_stamp), visitor)
+    html = _catalog_cache().get(f"index.html@{day.key}", lambda: shared_page_html(day), catalogue_stamp)
+    return personalise(html, visitor)
 
 
-def shared_grid_html():
+def shared_grid_html(day=None):
     """The grid as cached for every visitor: slots for their parts; reads no session."""
-    return _grid_html(EVERYONE)
+    return _grid_html(EVERYONE, day or taking_orders_for())
 
 
-def shared_page_html():
+def shared_page_html(day=None):
     """The page as cached for every visitor: slots for their parts; reads no session."""
-    return render_template("catalog/index.html", grid_html=_grid_html(EVERYONE), visitor=EVERYONE, free_from=())
+    day = day or taking_orders_for()
+    return render_template(
+        "catalog/index.html", grid_html=_grid_html(EVERYONE, day), visitor=EVERYONE, free_from=(), ordering=day
+    )
 
 
-def _grid_html(visitor, free_from_codes=()):
-    products = list_products()
+def _grid_html(visitor, day, free_from_codes=()):
+    products = list_products(day.day)
     shown = free_from(products, free_from_codes) if free_from_codes else products
     return Markup(
         render_template(

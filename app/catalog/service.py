@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..allergens import ALLERGENS, in_order, unknown_codes
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
-from ..models import Product, is_id
+from ..models import Product, ProductDayQuota, is_id
 from .categories import list_categories
 
 EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
@@ -35,9 +35,28 @@ def parse_price(text):
     return Decimal(price).quantize(Decimal("0.01"))
 
 
-def list_products():
-    """Every product on sale (active), in a stable order."""
-    return db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.id)).all()
+def list_products(day=None):
+    """Every product on sale (active), in a stable order; with `day`, daily quotas count for that day."""
+    products = db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.id)).all()
+    if day is not None:
+        apply_quotas(products, day)
+    return products
+
+
+def apply_quotas(products, day):
+    """Set each product's `quota_left` for pickups on `day` (sold out there, maybe not the day after)."""
+    limited = {p.id: p for p in products if p.daily_quota is not None}
+    if not limited:
+        return
+    taken = dict(
+        db.session.execute(
+            select(ProductDayQuota.product_id, ProductDayQuota.taken).where(
+                ProductDayQuota.product_id.in_(list(limited)), ProductDayQuota.day == day
+            )
+        ).all()
+    )
+    for product_id, product in limited.items():
+        product.quota_left = product.daily_quota - taken.get(product_id, 0)
 
 
 def parse_free_from(values):

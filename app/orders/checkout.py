@@ -2,12 +2,11 @@
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
-
-from ..exceptions import DomainError
-from ..hours import earliest_pickup, local_now, pickup_problem
+from ..calendar import service as calendar_service
+from ..exceptions import Conflict, DomainError
+from . import capacity
 from .customer import contact_problem, name_problem, note_problem, split_contact
 from .service import find_placed_order, place_order
 
@@ -24,29 +23,72 @@ class CheckoutForm:
     order: object = None  # the PlacedOrder, once placed
 
 
-def _settings():
-    config = current_app.config
-    return (
-        config["BAKERY_OPENING_HOURS"],
-        local_now(config["BAKERY_TIMEZONE"]),
-        config["BAKERY_PICKUP_LEAD_MINUTES"],
-        config["BAKERY_PICKUP_DAYS_AHEAD"],
-    )
+@dataclass
+class PickupChoice:
+    """The days a customer can choose (open days with a time left to book) and the chosen day's slots."""
+
+    days: list  # [date]
+    day: object
+    slots: list
+    closure: object = None
+    closures: list = field(default_factory=list)  # closures within the horizon, to say why a day is missing
 
 
 def pickup_bounds():
-    """(first, last) dates a pickup can be on, for the date field's min and max."""
-    _week, now, _lead, days_ahead = _settings()
-    return now.date(), now.date() + timedelta(days=days_ahead)
+    """(first, last) dates a pickup can be on."""
+    calendar = calendar_service.load_calendar()
+    moment = calendar_service.now()
+    return moment.date(), calendar.last_day(moment)
 
 
-def new_form():
-    """An empty form with the earliest pickup slot filled in and a fresh one-time token."""
-    slot = earliest_pickup(*_settings())
+def _lead(calendar, cart):
+    return capacity.lead_minutes(calendar, {line.product.id: line.product for line in cart.lines})
+
+
+def new_form(cart):
+    """An empty form with the earliest free pickup slot for this cart filled in and a fresh one-time token."""
+    calendar = calendar_service.load_calendar()
+    slot = capacity.first_free(
+        calendar, calendar_service.now(), _lead(calendar, cart), cart.order_lines(), _products(cart)
+    )
     values = dict.fromkeys(FIELDS, "")
     if slot:
         values.update(pickup_date=slot.date().isoformat(), pickup_time=f"{slot:%H:%M}")
     return CheckoutForm(values, secrets.token_urlsafe(16))
+
+
+def typed_form(form):
+    """The form as typed (a "Show times" post, without JavaScript): same token, new day's times."""
+    token = form.get("order_token", "")
+    values = {name: form.get(name, "").strip() for name in FIELDS}
+    return CheckoutForm(values, token if 16 <= len(token) <= 64 else secrets.token_urlsafe(16))
+
+
+def pickup_choice(cart, values):
+    """The days to offer and the slots of the day in `values` (the first offered day if it is not one)."""
+    calendar = calendar_service.load_calendar()
+    moment = calendar_service.now()
+    lead = _lead(calendar, cart)
+    bookable = {start.date() for start in calendar.feasible_slots(moment, lead)}
+    days = [day for day in calendar.open_days(moment) if day in bookable]
+    try:
+        day = datetime.strptime(values.get("pickup_date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        day = None
+    if day not in days:
+        day = days[0] if days else None
+    closures = [c for c in calendar.closures if c.last >= moment.date() and c.first <= calendar.last_day(moment)]
+    return PickupChoice(
+        days=days,
+        day=day,
+        slots=calendar_service.slots_on(calendar, day, moment, lead) if day else [],
+        closure=calendar.closure_on(day) if day else None,
+        closures=closures,
+    )
+
+
+def _products(cart):
+    return {line.product.id: line.product for line in cart.lines}
 
 
 def submit(form, cart):
@@ -74,8 +116,16 @@ def submit(form, cart):
     try:
         checked.order, _created = place_order(cart.order_lines(), idempotency_key=key, customer=customer)
     except DomainError as refused:
-        # Stock taken by someone else meanwhile, or a product retired: say so above the form.
-        checked.errors["cart"] = f"{refused.message}. Please check your cart."
+        details = refused.details or {}
+        if "pickup_at" in details and "product_id" not in details:
+            # The slot filled up while the customer was typing, or the cart needs more notice.
+            full = isinstance(refused, Conflict)
+            checked.errors["pickup_time"] = (
+                "That time has just been fully booked — please choose another." if full else refused.message
+            )
+        else:
+            # Stock taken by someone else meanwhile, or a product retired: say so above the form.
+            checked.errors["cart"] = f"{refused.message}. Please check your cart."
         checked.token = secrets.token_urlsafe(16)
     return checked
 
@@ -111,11 +161,11 @@ def _pickup(values, errors):
     try:
         at = datetime.strptime(values["pickup_time"], "%H:%M").time()
     except ValueError:
-        errors["pickup_time"] = "Choose the time you'll collect your order, like 09:30."
+        errors["pickup_time"] = "Choose the time you'll collect your order."
         return None
     pickup = datetime.combine(day, at)
-    week, now, _lead, days_ahead = _settings()
-    problem = pickup_problem(pickup, week, now, days_ahead)
+    calendar = calendar_service.load_calendar()
+    problem = calendar.problem(pickup, calendar_service.now())
     if problem:
         errors[f"pickup_{problem[0]}"] = problem[1]
         return None

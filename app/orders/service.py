@@ -34,6 +34,7 @@ from ..models import (
 )
 from ..notifications.outbox import CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER, record_notification, wake_sender
 from ..notifications.outbox import READY as READY_NOTICE
+from . import capacity
 from .validation import fingerprint
 
 LOGGER = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class PlacedOrder:
     status: str
     total: Decimal
     code: str
+    pickup_at: datetime | None = None
 
 
 def get_order(public_id):
@@ -103,11 +105,15 @@ def place_order(lines, idempotency_key=None, customer=None):
             return existing, False
 
     products = _orderable_products(lines)
+    customer = dict(customer or {})
+    pickup = capacity.choose_pickup(lines, products, customer.get("pickup_at"))
+    customer["pickup_at"] = pickup.start
     try:
-        order = _create_order_row(lines, products, idempotency_key, request_hash, customer or {})
-        # Stock last: its row locks are then held only until the commit just below, so
-        # concurrent orders for the same product wait as little as possible.
+        order = _create_order_row(lines, products, idempotency_key, request_hash, customer)
+        # Stock, then the day's quotas and the slot, last: their row locks are then held only
+        # until the commit just below, so concurrent orders for them wait as little as possible.
         _reserve_stock(lines, products)
+        order = capacity.reserve(order, lines, products, pickup)
         db.session.commit()
     except IntegrityError:
         # A concurrent request with the same idempotency key won the race: answer with its order.
@@ -128,21 +134,25 @@ def place_order(lines, idempotency_key=None, customer=None):
 def find_placed_order(key, request_hash=None):
     """The order placed with this idempotency key, or None; Invalid if it was for other items."""
     row = db.session.execute(
-        select(Order.public_id, Order.status, Order.total, Order.code, Order.request_fingerprint).where(
-            Order.idempotency_key == key
-        )
+        select(
+            Order.public_id, Order.status, Order.total, Order.code, Order.request_fingerprint, Order.pickup_at
+        ).where(Order.idempotency_key == key)
     ).one_or_none()
     if row is None:
         return None
     if request_hash is not None and row.request_fingerprint != request_hash:
         raise Invalid("This Idempotency-Key was already used for a different order")
-    return PlacedOrder(public_id=row.public_id, status=row.status, total=row.total, code=row.code)
+    return PlacedOrder(
+        public_id=row.public_id, status=row.status, total=row.total, code=row.code, pickup_at=row.pickup_at
+    )
 
 
 def _orderable_products(lines):
     # Plain rows, not ORM objects: this is the hottest write path, and it only reads.
     found = db.session.execute(
-        select(Product.id, Product.name, Product.price, Product.active).where(Product.id.in_(lines))
+        select(Product.id, Product.name, Product.price, Product.active, Product.daily_quota, Product.lead_hours).where(
+            Product.id.in_(lines)
+        )
     ).all()
     products = {p.id: p for p in found}
     unknown = sorted(set(lines) - set(products))
@@ -211,16 +221,17 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
         raise RuntimeError(f"No free order code after {CODE_ATTEMPTS} draws")
     order_pk, public_id, code = row
     db.session.execute(insert(OrderItem), [{"order_id": order_pk, **item} for item in items])
-    return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code)
+    return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code, pickup_at=customer.get("pickup_at"))
 
 
 def change_status(public_id, new_status, reason=None, by="bakery", only_from=None):
     """Move an order to `new_status` if its lifecycle allows it; Conflict otherwise.
 
-    Cancelling (or failing) an order gives its stock back in the same transaction, and a
-    move the customer should hear about records their notification in it too. `by` says
-    who cancels ("bakery" or "customer"; `reason` is the bakery's); `only_from` narrows the
-    statuses the order may be in (a customer may cancel only while it is being prepared).
+    Cancelling (or failing) an order gives its stock, its slot and its daily quota back in the
+    same transaction, and a move the customer should hear about records their notification in
+    it too. `by` says who cancels ("bakery" or "customer"; `reason` is the bakery's);
+    `only_from` narrows the statuses the order may be in (a customer may cancel only while it
+    is being prepared).
     """
     order = get_order(public_id)
     current = order.status
@@ -252,6 +263,7 @@ def change_status(public_id, new_status, reason=None, by="bakery", only_from=Non
             )
             if restored - item.quantity <= LOW_STOCK:
                 mark_catalog_changed(db.session)
+        capacity.release(order)
     notice = NOTICE_FOR.get((new_status, by)) or NOTICE_FOR.get(new_status)
     if notice:
         record_notification(order.id, notice, order.customer_email, order.customer_phone)

@@ -2,12 +2,13 @@
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
+from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..errors import ApiError
 from ..exceptions import Conflict
 from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
+from . import capacity, service
 from . import checkout as checkout_form
-from . import service
 from .customer import parse_api_customer
 from .validation import parse_order_items
 
@@ -19,8 +20,30 @@ def checkout():
     cart = cart_service.load_cart()
     if not cart.lines:
         return redirect(url_for("cart.show"), 303)
-    form = checkout_form.new_form()
-    return respond(cart.to_dict(), "orders/checkout.html", block="checkout_form", cart=cart, form=form)
+    form = checkout_form.new_form(cart)
+    return _checkout_page(cart, form)
+
+
+@bp.post("/checkout")
+def checkout_times():
+    """ "Show times" without JavaScript: the form again as typed, with the chosen day's times."""
+    cart = cart_service.load_cart()
+    if not cart.lines:
+        return redirect(url_for("cart.show"), 303)
+    return _checkout_page(cart, checkout_form.typed_form(request.form))
+
+
+def _checkout_page(cart, form, status=200, data=None):
+    pickup = checkout_form.pickup_choice(cart, form.values)
+    return respond(
+        cart.to_dict() if data is None else data,
+        "orders/checkout.html",
+        status=status,
+        block="checkout_form",
+        cart=cart,
+        form=form,
+        pickup=pickup,
+    )
 
 
 @bp.post("/orders")
@@ -35,14 +58,7 @@ def _create_from_checkout():
     cart = cart_service.load_cart()
     form = checkout_form.submit(request.form, cart)
     if form.errors:
-        return respond(
-            {"error": "Please check the form", "details": form.errors},
-            "orders/checkout.html",
-            status=422,
-            block="checkout_form",
-            cart=cart,
-            form=form,
-        )
+        return _checkout_page(cart, form, status=422, data={"error": "Please check the form", "details": form.errors})
     cart_service.clear()
     return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
 
@@ -58,8 +74,15 @@ def _create_from_json():
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")
+    customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
     order, created = service.place_order(lines, idempotency_key=key, customer=customer)
-    body = {"order_id": order.public_id, "code": order.code, "status": order.status, "total": order.total}
+    body = {
+        "order_id": order.public_id,
+        "code": order.code,
+        "status": order.status,
+        "total": order.total,
+        "pickup_at": local_isoformat(order.pickup_at),
+    }
     response = redirect_after_write(url_for("orders.detail", order_id=order.public_id), body, status=201)
     if not created:
         response.headers["Idempotent-Replayed"] = "true"

@@ -18,4 +18,10 @@ def submitted():
 
 def product_json(product):
     """A product as staff see it in JSON: the shop's fields plus stock and whether it is on sale."""
-    return {**product.to_dict(), "stock": product.stock, "active": product.active}
+    return {
+        **product.to_dict(),
+        "stock": product.stock,
+        "active": product.active,
+        "daily_quota": product.daily_quota,
+        "lead_hours": product.lead_hours,
+    }

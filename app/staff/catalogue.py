@@ -104,6 +104,8 @@ def _defaults():
         "category": "",
         "price": "",
         "stock": "0",
+        "daily_quota": "",
+        "lead_hours": "",
         "active": True,
         "allergens": [],
         "may_contain": [],
@@ -118,6 +120,8 @@ def _current(product):
         "category": str(product.category_id or ""),
         "price": f"{product.price:.2f}",
         "stock": str(product.stock),
+        "daily_quota": "" if product.daily_quota is None else str(product.daily_quota),
+        "lead_hours": "" if product.lead_hours is None else str(product.lead_hours),
         "active": product.active,
         "allergens": product.allergens,
         "may_contain": product.may_contain,
@@ -128,7 +132,10 @@ def _current(product):
 def _typed(form):
     """What the person typed and ticked, to put back into the form."""
     return {
-        **{field: form.get(field, "") for field in ("name", "description", "category", "price", "stock")},
+        **{
+            field: form.get(field, "")
+            for field in ("name", "description", "category", "price", "stock", "daily_quota", "lead_hours")
+        },
         "active": form.getlist("active")[-1:] == ["1"] if "active" in form else True,
         **{field: form.getlist(field) for field in ("allergens", "may_contain", "dietary")},
     }

@@ -5,16 +5,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..calendar.service import now as bakery_now
 from ..catalog.service import parse_price
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
-from ..hours import local_now
 from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, OrderItem, Product, StaffUser, is_id
 from ..orders.customer import CONTROL
 
@@ -78,7 +77,7 @@ class Board:
 
 def order_board():
     """Every open order (earliest pickup first), the last finished ones, and today's baking."""
-    today = local_now(current_app.config["BAKERY_TIMEZONE"]).date()
+    today = bakery_now().date()
     open_orders = db.session.scalars(
         select(Order)
         .where(Order.status.in_(ACTIVE))
@@ -172,7 +171,7 @@ def get_any_product(product_id):
 
 def pickup_day(moment):
     """A pickup time as the counter needs it: "Today 09:30", "Tomorrow 08:00", else "Sat 28 Nov 09:30"."""
-    today = local_now(current_app.config["BAKERY_TIMEZONE"]).date()
+    today = bakery_now().date()
     if moment.date() == today:
         return f"Today {moment:%H:%M}"
     if moment.date() == today + timedelta(days=1):

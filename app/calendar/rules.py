@@ -1,0 +1,206 @@
+"""The calendar's rules as plain functions of a Calendar snapshot and the time now (no database, no Flask).
+
+Times are the bakery's local wall time, naive, as Order.pickup_at stores them. Durations
+(lead times) are measured in real time between aware moments, so a night that loses or
+gains an hour to daylight saving counts what the clock really ran.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+# How far back to look for "the previous opening day" of a cutoff, and how far ahead a lead
+# time may reach (a 48-hour cake over a long closure): beyond these, nothing is feasible.
+LOOK_BACK_DAYS = 60
+LOOK_AHEAD_DAYS = 400
+
+
+@dataclass(frozen=True)
+class ClosedDays:
+    """Closed from `first` to `last` inclusive; `note` is shown to customers."""
+
+    first: date
+    last: date
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Everything the rules need: the week, exceptions to it, slots and their capacity, and the limits."""
+
+    week: tuple  # seven (opens, closes) pairs or None (closed), Monday first
+    timezone: str = "Europe/Berlin"
+    closures: tuple = ()
+    special: dict = field(default_factory=dict)  # date -> (opens, closes)
+    slot_minutes: int = 30
+    capacity: int = 8
+    day_capacity: dict = field(default_factory=dict)  # date -> orders per slot that day
+    slot_capacity: dict = field(default_factory=dict)  # slot start -> orders
+    cutoff: time | None = None
+    lead_minutes: int = 30
+    days_ahead: int = 14
+
+    def closure_on(self, day):
+        """The closure that covers `day`, or None."""
+        return next((c for c in self.closures if c.first <= day <= c.last), None)
+
+    def hours_on(self, day):
+        """(opens, closes) on `day`, or None when closed: a closure beats special hours, which beat the week."""
+        if self.closure_on(day):
+            return None
+        if day in self.special:
+            return self.special[day]
+        return self.week[day.weekday()]
+
+    def is_open(self, day):
+        return self.hours_on(day) is not None
+
+    def slots_on(self, day):
+        """The starts of `day`'s pickup slots: every slot_minutes from opening, the last before closing.
+
+        A wall time that does not exist (the hour skipped when clocks go forward) is no slot.
+        """
+        hours = self.hours_on(day)
+        if hours is None:
+            return []
+        start, closes = datetime.combine(day, hours[0]), datetime.combine(day, hours[1])
+        step = timedelta(minutes=self.slot_minutes)
+        slots = []
+        while start < closes:
+            if self.exists(start):
+                slots.append(start)
+            start += step
+        return slots
+
+    def slot_end(self, start):
+        """When the slot starting at `start` ends: a slot length later, or at closing time."""
+        closes = datetime.combine(start.date(), self.hours_on(start.date())[1])
+        return min(start + timedelta(minutes=self.slot_minutes), closes)
+
+    def capacity_of(self, start):
+        """Orders the slot at `start` takes: its own override, else its day's, else the default."""
+        if start in self.slot_capacity:
+            return self.slot_capacity[start]
+        return self.day_capacity.get(start.date(), self.capacity)
+
+    # Time zone
+
+    def aware(self, local):
+        """The local wall time as an aware moment (the first of two, when clocks go back)."""
+        return local.replace(tzinfo=ZoneInfo(self.timezone), fold=0)
+
+    def exists(self, local):
+        """Whether the wall time happens at all in the bakery's zone (not skipped by a DST change)."""
+        there_and_back = self.aware(local).astimezone(UTC).astimezone(ZoneInfo(self.timezone))
+        return there_and_back.replace(tzinfo=None) == local
+
+    def local(self, moment):
+        """An aware moment as the bakery's naive wall time."""
+        return moment.astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
+
+    def isoformat(self, local):
+        """The local wall time in ISO 8601 with the bakery's UTC offset at that moment."""
+        return self.aware(local).isoformat()
+
+    # Lead time and cutoff
+
+    def ready_after(self, now, minutes):
+        """The moment `minutes` of opening time after `now` (closed hours and days do not count); None if never."""
+        remaining = timedelta(minutes=minutes)
+        if remaining <= timedelta(0):
+            return now
+        for offset in range(LOOK_AHEAD_DAYS):
+            day = now.date() + timedelta(days=offset)
+            hours = self.hours_on(day)
+            if hours is None:
+                continue
+            opens = self.aware(max(now, datetime.combine(day, hours[0])))
+            closes = self.aware(datetime.combine(day, hours[1]))
+            if closes <= opens:
+                continue
+            if closes - opens >= remaining:
+                return self.local(opens.astimezone(UTC) + remaining)
+            remaining -= closes - opens
+        return None
+
+    def earliest(self, now, product_lead=0):
+        """The earliest pickup moment: the shop's lead time on the clock, and the cart's longest product
+        lead time (minutes) in opening hours; None if never."""
+        ready = self.ready_after(now, product_lead or 0)
+        if ready is None:
+            return None
+        on_the_clock = self.local(self.aware(now).astimezone(UTC) + timedelta(minutes=self.lead_minutes))
+        return max(on_the_clock, ready)
+
+    def previous_open_day(self, day):
+        """The last opening day before `day` (the day before, if none is found)."""
+        for back in range(1, LOOK_BACK_DAYS):
+            earlier = day - timedelta(days=back)
+            if self.is_open(earlier):
+                return earlier
+        return day - timedelta(days=1)
+
+    def order_deadline(self, day):
+        """Until when pickups on `day` can be ordered (the cutoff on the previous opening day), or None."""
+        if self.cutoff is None:
+            return None
+        return datetime.combine(self.previous_open_day(day), self.cutoff)
+
+    def last_day(self, now):
+        """The last day of the booking horizon."""
+        return now.date() + timedelta(days=self.days_ahead)
+
+    # What can be booked
+
+    def problem(self, start, now, product_lead=0):
+        """Why a pickup at `start` cannot be booked now, as (field, message) with field "date" or "time"; or None.
+
+        Capacity is not checked here: that needs the bookings (app/orders/capacity.py).
+        """
+        day = start.date()
+        if day < now.date():
+            return "date", "That day has passed — choose today or a later day."
+        if day > self.last_day(now):
+            return "date", f"We take orders up to {self.days_ahead} days ahead."
+        closure = self.closure_on(day)
+        if closure:
+            return "date", f"We're closed that day{' — ' + closure.note if closure.note else ''}. Choose another day."
+        hours = self.hours_on(day)
+        if hours is None:
+            return "date", f"We're closed on {day:%A}s — choose another day."
+        opens, closes = hours
+        if not opens <= start.time() < closes:
+            return "time", f"On {day:%A} {day.day} {day:%B} we're open {opens:%H:%M}–{closes:%H:%M}."
+        if start not in self.slots_on(day):
+            return (
+                "time",
+                f"Pickup times are every {self.slot_minutes} minutes from {opens:%H:%M} — choose one of them.",
+            )
+        if start <= now:
+            return "time", "That time has passed — choose a later one."
+        deadline = self.order_deadline(day)
+        if deadline is not None and now > deadline:
+            return "date", f"Orders for that day closed at {deadline:%H:%M} on {deadline:%A} — choose a later day."
+        ready = self.earliest(now, product_lead)
+        if ready is None or start < ready:
+            return "time", "We need more time to get this order ready — choose a later time."
+        return None
+
+    def feasible_slots(self, now, product_lead=0, first_day=None):
+        """Every slot that can be booked now (ignoring capacity), in order, from `first_day` to the horizon."""
+        ready = self.earliest(now, product_lead)
+        if ready is None:
+            return
+        day = max(now.date(), first_day or now.date(), ready.date())
+        while day <= self.last_day(now):
+            deadline = self.order_deadline(day)
+            if deadline is None or now <= deadline:
+                for start in self.slots_on(day):
+                    if start > now and start >= ready:
+                        yield start
+            day += timedelta(days=1)
+
+    def open_days(self, now):
+        """The opening days from today to the horizon."""
+        days = (now.date() + timedelta(days=n) for n in range(self.days_ahead + 1))
+        return [day for day in days if self.is_open(day)]

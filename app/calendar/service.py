@@ -1,0 +1,384 @@
+"""The calendar as staff keep it in the database: read into a Calendar, seeded from the settings, edited.
+
+The environment's BAKERY_HOURS and BAKERY_SLOT_CAPACITY only seed the tables, on first use.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..catalog.invalidation import mark_catalog_changed
+from ..exceptions import Invalid, NotFound
+from ..extensions import db
+from ..hours import local_now
+from ..models import (
+    CalendarSettings,
+    Closure,
+    DayCapacity,
+    SlotBooking,
+    SlotCapacity,
+    SpecialHours,
+    WeeklyHours,
+)
+from .rules import Calendar, ClosedDays
+
+LOGGER = logging.getLogger(__name__)
+INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+MAX_CAPACITY = 1000
+MAX_NOTE = 200
+
+
+def dialect_insert(model):
+    """INSERT … ON CONFLICT for the database in use (PostgreSQL or SQLite)."""
+    return INSERT_FOR_DIALECT[db.session.get_bind().dialect.name](model)
+
+
+def now():
+    """The bakery's local wall time now (naive, to the minute)."""
+    return local_now(current_app.config["BAKERY_TIMEZONE"])
+
+
+def load_calendar():
+    """The calendar as it stands: the tables (seeded on first use) and the settings."""
+    config = current_app.config
+    week = weekly_hours()
+    today = now().date()
+    closures = db.session.execute(
+        select(Closure.first_day, Closure.last_day, Closure.note)
+        .where(Closure.last_day >= today - timedelta(days=62))
+        .order_by(Closure.first_day)
+    ).all()
+    special = {row.day: (row.opens, row.closes) for row in db.session.execute(select(SpecialHours)).scalars()}
+    days = dict(db.session.execute(select(DayCapacity.day, DayCapacity.capacity).where(DayCapacity.day >= today)).all())
+    slots = dict(
+        db.session.execute(
+            select(SlotCapacity.slot_start, SlotCapacity.capacity).where(
+                SlotCapacity.slot_start >= datetime.combine(today, time.min)
+            )
+        ).all()
+    )
+    return Calendar(
+        week=week,
+        timezone=config["BAKERY_TIMEZONE"],
+        closures=tuple(ClosedDays(c.first_day, c.last_day, c.note) for c in closures),
+        special=special,
+        slot_minutes=config["BAKERY_SLOT_MINUTES"],
+        capacity=default_capacity(),
+        day_capacity=days,
+        slot_capacity=slots,
+        cutoff=config["BAKERY_ORDER_CUTOFF"],
+        lead_minutes=config["BAKERY_PICKUP_LEAD_MINUTES"],
+        days_ahead=config["BAKERY_PICKUP_DAYS_AHEAD"],
+    )
+
+
+def weekly_hours():
+    rows = db.session.execute(select(WeeklyHours.weekday, WeeklyHours.opens, WeeklyHours.closes)).all()
+    if len(rows) < 7:
+        seedweekly_hours()
+        rows = db.session.execute(select(WeeklyHours.weekday, WeeklyHours.opens, WeeklyHours.closes)).all()
+    week = [None] * 7
+    for weekday, opens, closes in rows:
+        week[weekday] = (opens, closes) if opens is not None else None
+    return tuple(week)
+
+
+def seedweekly_hours():
+    """Fill in the weekdays missing from the table from BAKERY_HOURS (concurrent first uses agree)."""
+    seed = current_app.config["BAKERY_OPENING_HOURS"]
+    rows = [
+        {"weekday": day, "opens": hours[0] if hours else None, "closes": hours[1] if hours else None}
+        for day, hours in enumerate(seed)
+    ]
+    db.session.execute(dialect_insert(WeeklyHours).values(rows).on_conflict_do_nothing())
+    db.session.commit()
+
+
+def default_capacity():
+    """Orders per slot unless a day or slot says otherwise: staff's setting, else BAKERY_SLOT_CAPACITY."""
+    stored = db.session.scalar(select(CalendarSettings.slot_capacity).where(CalendarSettings.id == 1))
+    return current_app.config["BAKERY_SLOT_CAPACITY"] if stored is None else stored
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One pickup slot as customers see it: when, how many places are left, and whether it can be chosen."""
+
+    start: datetime
+    end: datetime
+    left: int
+    past: bool
+
+    @property
+    def available(self):
+        return not self.past and self.left > 0
+
+    def to_dict(self, calendar):
+        return {
+            "start": calendar.isoformat(self.start),
+            "end": calendar.isoformat(self.end),
+            "available": self.available,
+            "left": self.left,
+        }
+
+
+def slots_on(calendar, day, moment, product_lead=0):
+    """`day`'s slots with what is left in each; a slot too soon (or past the cutoff) counts as past."""
+    starts = calendar.slots_on(day)
+    if not starts:
+        return []
+    taken = booked(starts)
+    feasible = set(calendar.feasible_slots(moment, product_lead, first_day=day))
+    return [
+        Slot(
+            start=start,
+            end=calendar.slot_end(start),
+            left=max(0, calendar.capacity_of(start) - taken.get(start, 0)),
+            past=start not in feasible,
+        )
+        for start in starts
+    ]
+
+
+def booked(starts):
+    """{slot start: orders it holds} for these starts."""
+    if not starts:
+        return {}
+    return dict(
+        db.session.execute(
+            select(SlotBooking.slot_start, SlotBooking.taken).where(SlotBooking.slot_start.in_(list(starts)))
+        ).all()
+    )
+
+
+def ordering_day(calendar=None, moment=None):
+    """The day the shop is taking orders for: the day of the first slot that can still be booked, or None."""
+    calendar = calendar or load_calendar()
+    first = next(calendar.feasible_slots(moment or now()), None)
+    return first.date() if first else None
+
+
+def parse_day(text, calendar=None, moment=None, field="date"):
+    """A YYYY-MM-DD date within the booking horizon; Invalid otherwise."""
+    try:
+        day = date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise Invalid("A date looks like 2026-12-03", {field: "must be a date like 2026-12-03"})
+    if calendar is not None:
+        moment = moment or now()
+        if not moment.date() <= day <= calendar.last_day(moment):
+            message = f"Choose a day from today to {calendar.days_ahead} days ahead"
+            raise Invalid(message, {field: message})
+    return day
+
+
+# Staff edits
+
+
+def parse_clock(text, field, errors):
+    """A "07:30" time, or None with a message in `errors[field]`."""
+    match = CLOCK.match(str(text or "").strip())
+    if not match:
+        errors[field] = "A time like 07:30 (24-hour)."
+        return None
+    return time(int(match[1]), int(match[2]))
+
+
+def _whole_number(text, field, errors, maximum=MAX_CAPACITY):
+    value = str(text or "").strip()
+    if not value.isdigit() or int(value) > maximum:
+        errors[field] = f"A whole number from 0 to {maximum}."
+        return None
+    return int(value)
+
+
+def set_weekly_hours(form):
+    """Replace the weekly hours from a form with `open-N`, `opens-N`, `closes-N` for each weekday N (0 = Monday)."""
+    errors, rows = {}, []
+    for day in range(7):
+        if str(form.get(f"open-{day}", "")) not in ("1", "on", "true", "True"):
+            rows.append((day, None, None))
+            continue
+        opens = parse_clock(form.get(f"opens-{day}"), f"opens-{day}", errors)
+        closes = parse_clock(form.get(f"closes-{day}"), f"closes-{day}", errors)
+        if opens and closes and opens >= closes:
+            errors[f"closes-{day}"] = "Closing time must be after opening time."
+        rows.append((day, opens, closes))
+    if errors:
+        raise Invalid("Please check the opening hours", errors)
+    weekly_hours()  # seeds the rows when missing
+    for day, opens, closes in rows:
+        row = db.session.get(WeeklyHours, day)
+        row.opens, row.closes = opens, closes
+    _commit_change()
+    LOGGER.info("weekly hours changed")
+
+
+def add_closure(form):
+    """Close from `first_day` to `last_day` (or just `first_day`) with an optional note."""
+    errors = {}
+    first = _form_day(form.get("first_day"), "first_day", errors)
+    last_text = str(form.get("last_day") or "").strip()
+    last = _form_day(last_text, "last_day", errors) if last_text else first
+    if first and last and last < first:
+        errors["last_day"] = "The last day cannot be before the first."
+    note = str(form.get("note") or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = f"Please keep the note under {MAX_NOTE} characters."
+    if errors:
+        raise Invalid("Please check the closed days", errors)
+    closure = Closure(first_day=first, last_day=last, note=note)
+    db.session.add(closure)
+    _commit_change()
+    LOGGER.info("closure added closure_id=%s first=%s last=%s", closure.id, first, last)
+    return closure
+
+
+def delete_closure(closure_id):
+    """Open again on the days of this closure."""
+    if db.session.execute(delete(Closure).where(Closure.id == closure_id)).rowcount != 1:
+        db.session.rollback()
+        raise NotFound("No such closed days")
+    _commit_change()
+
+
+def set_special_hours(form):
+    """Other hours for one date (replacing any it had)."""
+    errors = {}
+    day = _form_day(form.get("day"), "special_day", errors)
+    opens = parse_clock(form.get("opens"), "special_opens", errors)
+    closes = parse_clock(form.get("closes"), "special_closes", errors)
+    if opens and closes and opens >= closes:
+        errors["special_closes"] = "Closing time must be after opening time."
+    if errors:
+        raise Invalid("Please check the special hours", errors)
+    db.session.execute(
+        dialect_insert(SpecialHours)
+        .values(day=day, opens=opens, closes=closes)
+        .on_conflict_do_update(index_elements=["day"], set_={"opens": opens, "closes": closes})
+    )
+    _commit_change()
+    LOGGER.info("special hours day=%s opens=%s closes=%s", day, opens, closes)
+
+
+def delete_special_hours(day):
+    """The weekday's usual hours again on `day`."""
+    if db.session.execute(delete(SpecialHours).where(SpecialHours.day == day)).rowcount != 1:
+        db.session.rollback()
+        raise NotFound("No special hours on that day")
+    _commit_change()
+
+
+def set_default_capacity(form):
+    """Orders per slot by default."""
+    errors = {}
+    capacity = _whole_number(form.get("capacity"), "capacity", errors)
+    if errors:
+        raise Invalid("Please check the capacity", errors)
+    db.session.execute(
+        dialect_insert(CalendarSettings)
+        .values(id=1, slot_capacity=capacity)
+        .on_conflict_do_update(index_elements=["id"], set_={"slot_capacity": capacity})
+    )
+    db.session.commit()
+    LOGGER.info("default slot capacity=%d", capacity)
+
+
+def set_capacity_override(form):
+    """Orders per slot for one day (no time given) or for the one slot starting at `time` that day."""
+    errors = {}
+    day = _form_day(form.get("day"), "override_day", errors)
+    at_text = str(form.get("time") or "").strip()
+    at = parse_clock(at_text, "override_time", errors) if at_text else None
+    capacity = _whole_number(form.get("capacity"), "override_capacity", errors)
+    if day and at and not errors:
+        start = datetime.combine(day, at)
+        if start not in load_calendar().slots_on(day):
+            errors["override_time"] = "No pickup slot starts then: choose one of that day's slot times."
+    if errors:
+        raise Invalid("Please check the capacity for that day or slot", errors)
+    if at is None:
+        statement = dialect_insert(DayCapacity).values(day=day, capacity=capacity)
+        statement = statement.on_conflict_do_update(index_elements=["day"], set_={"capacity": capacity})
+    else:
+        statement = dialect_insert(SlotCapacity).values(slot_start=datetime.combine(day, at), capacity=capacity)
+        statement = statement.on_conflict_do_update(index_elements=["slot_start"], set_={"capacity": capacity})
+    db.session.execute(statement)
+    db.session.commit()
+    LOGGER.info("capacity override day=%s time=%s capacity=%d", day, at, capacity)
+
+
+def delete_capacity_override(day, at=None):
+    """Back to the default for the day (or to the day's capacity for the slot at `at`)."""
+    if at is None:
+        result = db.session.execute(delete(DayCapacity).where(DayCapacity.day == day))
+    else:
+        result = db.session.execute(delete(SlotCapacity).where(SlotCapacity.slot_start == datetime.combine(day, at)))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise NotFound("No such capacity override")
+    db.session.commit()
+
+
+def _commit_change():
+    # The catalogue's cached pages show the hours and the day orders are taken for.
+    mark_catalog_changed(db.session)
+    db.session.commit()
+
+
+def _form_day(text, field, errors):
+    try:
+        return date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        errors[field] = "Choose a date."
+        return None
+
+
+@dataclass
+class CalendarPage:
+    """What the staff calendar page shows."""
+
+    calendar: Calendar
+    week_rows: list
+    closures: list
+    special: list
+    day_overrides: list
+    slot_overrides: list
+    capacity: int
+
+
+def staff_overview():
+    """The calendar for the staff page: hours by weekday, coming closures, special hours and overrides."""
+    calendar = load_calendar()
+    today = now().date()
+    closures = db.session.scalars(select(Closure).where(Closure.last_day >= today).order_by(Closure.first_day)).all()
+    special = db.session.scalars(select(SpecialHours).where(SpecialHours.day >= today).order_by(SpecialHours.day)).all()
+    days = db.session.scalars(select(DayCapacity).where(DayCapacity.day >= today).order_by(DayCapacity.day)).all()
+    slots = db.session.scalars(
+        select(SlotCapacity)
+        .where(SlotCapacity.slot_start >= datetime.combine(today, time.min))
+        .order_by(SlotCapacity.slot_start)
+    ).all()
+    return CalendarPage(
+        calendar=calendar,
+        week_rows=list(enumerate(calendar.week)),
+        closures=closures,
+        special=special,
+        day_overrides=days,
+        slot_overrides=slots,
+        capacity=calendar.capacity,
+    )
+
+
+def count_bookings():
+    """How many slots hold orders (for tests and the operator)."""
+    return db.session.scalar(select(func.coalesce(func.sum(SlotBooking.taken), 0)))

@@ -1,0 +1,221 @@
+"""An order's place in the calendar: its pickup slot and its share of each product's daily quota.
+
+place_order() reserves them after the stock, in one transaction and in one order for every
+order (products by id, then their quota rows for the pickup day by product id, then the
+slot), so that concurrent orders never deadlock. Each reservation is a conditional
+update on a row made on first use (INSERT … ON CONFLICT DO NOTHING), like the stock:
+two orders can never both take the last place. change_status() gives them back when an
+order is Cancelled or Failed, in its own transaction.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from ..calendar.formatting import pickup_time
+from ..calendar.service import booked, dialect_insert, load_calendar, now
+from ..catalog.invalidation import mark_catalog_changed
+from ..exceptions import Conflict, Invalid
+from ..extensions import db
+from ..models import LOW_STOCK, Order, ProductDayQuota, SlotBooking
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Pickup:
+    """The slot chosen for an order; `assigned` when the bakery chose it (the customer named none)."""
+
+    start: datetime
+    assigned: bool
+    calendar: object
+    lead_minutes: int
+
+
+def lead_minutes(calendar, products):
+    """The longest product lead time in the cart, in minutes of opening hours (the shop's own lead time,
+    on the clock, is the calendar's)."""
+    return max([0, *(p.lead_hours * 60 for p in products.values() if getattr(p, "lead_hours", None))])
+
+
+def parse_pickup_at(value, calendar=None):
+    """An ISO 8601 pickup time as the bakery's local wall time (an offset is converted); Invalid otherwise."""
+    if value is None:
+        return None
+    calendar = calendar or load_calendar()
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) and len(value) <= 40 else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        message = (
+            "pickup_at must be a time in ISO 8601, like 2026-12-03T08:30 (the bakery's local time) or with an offset"
+        )
+        raise Invalid(message, {"pickup_at": message, "next_available": _iso(calendar, first_free(calendar, now()))})
+    if moment.tzinfo is not None:
+        moment = calendar.local(moment)
+    return moment
+
+
+def choose_pickup(lines, products, requested=None):
+    """The slot for an order: `requested` if it can be booked now, else (none asked) the earliest with room.
+
+    Invalid for a time that cannot be booked (closed, past, too soon, off the slot grid);
+    Conflict when nothing within the booking horizon has room. Both say `next_available`.
+    """
+    calendar = load_calendar()
+    moment = now()
+    lead = lead_minutes(calendar, products)
+    if requested is not None:
+        problem = calendar.problem(requested, moment, lead)
+        if problem:
+            first = first_free(calendar, moment, lead, lines, products)
+            raise Invalid(problem[1], {"pickup_at": problem[1], "next_available": _iso(calendar, first)})
+        return Pickup(requested, False, calendar, lead)
+    first = first_free(calendar, moment, lead, lines, products)
+    if first is None:
+        message = f"No pickup time in the next {calendar.days_ahead} days can take this order"
+        raise Conflict(message, {"next_available": None})
+    return Pickup(first, True, calendar, lead)
+
+
+def reserve(order, lines, products, pickup):
+    """Take the quota of each product for the pickup day, then a place in the slot; return the order as placed.
+
+    An assigned slot that filled up meanwhile gives way to the next free one on the same day
+    (a later day would need that day's quotas, out of the lock order); a slot the customer
+    chose is theirs or a Conflict.
+    """
+    day = pickup.start.date()
+    for product_id in sorted(lines):
+        _take_quota(product_id, day, lines[product_id], products[product_id], pickup, lines, products)
+    candidates = [pickup.start]
+    if pickup.assigned:
+        candidates += [s for s in pickup.calendar.feasible_slots(now(), pickup.lead_minutes, day) if s.date() == day]
+    for start in dict.fromkeys(candidates):
+        if start >= pickup.start and _take_place(start, pickup.calendar.capacity_of(start)):
+            if start != pickup.start:
+                db.session.execute(
+                    update(Order)
+                    .where(Order.public_id == order.public_id)
+                    .values(pickup_at=start)
+                    .execution_options(synchronize_session=False)
+                )
+            return replace(order, pickup_at=start)
+    first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products)
+    message = f"{pickup_time(pickup.start)} is fully booked"
+    raise Conflict(
+        message, {"pickup_at": _iso(pickup.calendar, pickup.start), "next_available": _iso(pickup.calendar, first)}
+    )
+
+
+def release(order):
+    """Give back the slot and the day's quota that `order` holds (the caller commits)."""
+    if order.pickup_at is None:
+        return
+    day = order.pickup_at.date()
+    for item in sorted(order.items, key=lambda item: item.product_id):
+        db.session.execute(
+            update(ProductDayQuota)
+            .where(
+                ProductDayQuota.product_id == item.product_id,
+                ProductDayQuota.day == day,
+                ProductDayQuota.taken >= item.quantity,
+            )
+            .values(taken=ProductDayQuota.taken - item.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        if item.product.daily_quota is not None:
+            mark_catalog_changed(db.session)
+    db.session.execute(
+        update(SlotBooking)
+        .where(SlotBooking.slot_start == order.pickup_at, SlotBooking.taken > 0)
+        .values(taken=SlotBooking.taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    LOGGER.info("capacity released order_id=%s slot=%s", order.public_id, order.pickup_at.isoformat())
+
+
+def quota_taken(product_ids, day):
+    """{product id: how many open orders hold for `day`}."""
+    if not product_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(ProductDayQuota.product_id, ProductDayQuota.taken).where(
+                ProductDayQuota.product_id.in_(list(product_ids)), ProductDayQuota.day == day
+            )
+        ).all()
+    )
+
+
+def _take_quota(product_id, day, quantity, product, pickup, lines, products):
+    # Every product gets its row, quota or not: cancelling then always finds what to give back,
+    # even when staff set a quota after the order. The product's stock row is already locked,
+    # so this row adds no wait of its own.
+    db.session.execute(
+        dialect_insert(ProductDayQuota).values(product_id=product_id, day=day, taken=0).on_conflict_do_nothing()
+    )
+    limit = product.daily_quota
+    conditions = [ProductDayQuota.product_id == product_id, ProductDayQuota.day == day]
+    if limit is not None:
+        conditions.append(ProductDayQuota.taken + quantity <= limit)
+    taken = db.session.scalar(
+        update(ProductDayQuota)
+        .where(*conditions)
+        .values(taken=ProductDayQuota.taken + quantity)
+        .returning(ProductDayQuota.taken)
+        .execution_options(synchronize_session=False)
+    )
+    if taken is None:
+        left = max(0, limit - quota_taken([product_id], day).get(product_id, 0))
+        first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products, after_day=day)
+        raise Conflict(
+            f"Only {left} {product.name} left for {pickup_time(pickup.start).split(' at ')[0]}",
+            {
+                "product_id": product_id,
+                "requested": quantity,
+                "left": left,
+                "pickup_at": _iso(pickup.calendar, pickup.start),
+                "next_available": _iso(pickup.calendar, first),
+            },
+        )
+    if limit is not None and limit - taken <= LOW_STOCK:
+        mark_catalog_changed(db.session)  # "only N left" or sold out for that day
+
+
+def _take_place(start, capacity):
+    db.session.execute(dialect_insert(SlotBooking).values(slot_start=start, taken=0).on_conflict_do_nothing())
+    return (
+        db.session.scalar(
+            update(SlotBooking)
+            .where(SlotBooking.slot_start == start, SlotBooking.taken + 1 <= capacity)
+            .values(taken=SlotBooking.taken + 1)
+            .returning(SlotBooking.taken)
+            .execution_options(synchronize_session=False)
+        )
+        is not None
+    )
+
+
+def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None):
+    """The earliest slot that can be booked now and has room (and quota for `lines`), or None."""
+    lines, products = lines or {}, products or {}
+    limited = {pid: p.daily_quota for pid, p in products.items() if getattr(p, "daily_quota", None) is not None}
+    day, taken, quota_ok = None, {}, True
+    first_day = after_day + timedelta(days=1) if after_day else None
+    for start in calendar.feasible_slots(moment, lead, first_day):
+        if start.date() != day:
+            day = start.date()
+            taken = booked(calendar.slots_on(day))
+            quotas = quota_taken(limited, day)
+            quota_ok = all(quotas.get(pid, 0) + lines.get(pid, 0) <= limit for pid, limit in limited.items())
+        if quota_ok and taken.get(start, 0) < calendar.capacity_of(start):
+            return start
+    return None
+
+
+def _iso(calendar, moment):
+    return calendar.isoformat(moment) if moment else None

@@ -1,0 +1,268 @@
+"""Pickup slots over HTTP: GET /pickup-slots, POST /orders with and without pickup_at, and what gets refused.
+
+The clock is fixed on Wednesday 25 November 2026 at 10:00 (default hours: Mon–Fri
+07:00–18:30, Sat 08:00–14:00; slots of 30 minutes for 8 orders; 30 minutes' notice).
+"""
+
+import json
+from datetime import date, datetime
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    CANCELLED,
+    FAILED,
+    CalendarSettings,
+    Closure,
+    Order,
+    Product,
+    ProductDayQuota,
+    SlotBooking,
+    SlotCapacity,
+)
+from app.orders.service import change_status
+from tests.helpers import BROWSER, JSON
+from tests.test_openapi import assert_matches
+
+NOW = datetime(2026, 11, 25, 10, 0)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setattr("app.calendar.service.local_now", lambda _tz: NOW)
+
+
+def order(client, items, pickup_at=None, headers=None):
+    body = {"items": items} | ({"pickup_at": pickup_at} if pickup_at is not None else {})
+    return client.post(
+        "/orders", data=json.dumps(body), headers={"Content-Type": "application/json", **(headers or {})}
+    )
+
+
+def slots(client, day=None):
+    response = client.get("/pickup-slots" + (f"?date={day}" if day else ""), headers=JSON)
+    assert response.status_code == 200
+    assert_matches(response.get_json(), "/pickup-slots", "get", 200)
+    return response.get_json()
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def add_rows(app, *rows):
+    with app.app_context():
+        db.session.add_all(rows)
+        db.session.commit()
+
+
+def set_product(app, product_id, **fields):
+    with app.app_context():
+        product = db.session.get(Product, product_id)
+        for name, value in fields.items():
+            setattr(product, name, value)
+        db.session.commit()
+
+
+def test_a_day_s_slots_with_offsets_and_places_left(client, products):
+    thursday = slots(client, "2026-11-26")
+    assert len(thursday) == 23
+    assert thursday[0] == {
+        "start": "2026-11-26T07:00:00+01:00",
+        "end": "2026-11-26T07:30:00+01:00",
+        "available": True,
+        "left": 8,
+    }
+    assert thursday[-1]["start"] == "2026-11-26T18:00:00+01:00" and thursday[-1]["end"] == "2026-11-26T18:30:00+01:00"
+
+
+def test_without_a_date_the_next_day_taking_orders_and_past_slots_say_so(client, products):
+    today = slots(client)
+    assert today[0]["start"].startswith("2026-11-25T07:00")
+    by_start = {s["start"][11:16]: s for s in today}
+    assert by_start["10:00"]["available"] is False  # now, and within the 30 minutes' notice
+    assert by_start["10:30"]["available"] is True
+
+
+def test_a_closed_day_has_no_slots(app, client, products):
+    assert slots(client, "2026-11-29") == []
+    add_rows(app, Closure(first_day=date(2026, 11, 26), last_day=date(2026, 11, 27), note="Staff outing"))
+    assert slots(client, "2026-11-26") == []
+
+
+@pytest.mark.parametrize("day", ["tomorrow", "2026-13-01", "2026-11-24", "2026-12-30", "2026-11-2"])
+def test_a_malformed_or_out_of_range_date_is_422_json(client, day):
+    response = client.get(f"/pickup-slots?date={day}", headers=JSON)
+    assert response.status_code == 422
+    assert_matches(response.get_json(), "/pickup-slots", "get", 422)
+    assert "date" in response.get_json()["details"]
+
+
+def test_an_order_without_a_pickup_time_gets_the_earliest_free_slot(app, client, products):
+    response = order(client, [{"id": products["Baguette"], "quantity": 1}])
+    assert response.status_code == 201
+    assert_matches(response.get_json(), "/orders", "post", 201)
+    assert response.get_json()["pickup_at"] == "2026-11-25T10:30:00+01:00"
+    detail = client.get(f"/orders/{response.get_json()['order_id']}", headers=JSON).get_json()
+    assert_matches(detail, "/orders/{order_id}", "get", 200)
+    assert detail["pickup_at"] == "2026-11-25T10:30:00+01:00"
+    with app.app_context():
+        assert db.session.get(SlotBooking, datetime(2026, 11, 25, 10, 30)).taken == 1
+
+
+def test_the_earliest_slot_skips_a_full_one(app, client, products):
+    add_rows(app, SlotCapacity(slot_start=datetime(2026, 11, 25, 10, 30), capacity=0))
+    response = order(client, [{"id": products["Baguette"], "quantity": 1}])
+    assert response.get_json()["pickup_at"] == "2026-11-25T11:00:00+01:00"
+
+
+def test_a_chosen_slot_in_local_time_or_with_an_offset(client, products):
+    local = order(client, [{"id": products["Baguette"], "quantity": 1}], "2026-11-26T08:30")
+    assert local.status_code == 201 and local.get_json()["pickup_at"] == "2026-11-26T08:30:00+01:00"
+    utc = order(client, [{"id": products["Baguette"], "quantity": 1}], "2026-11-26T07:00:00Z")
+    assert utc.status_code == 201 and utc.get_json()["pickup_at"] == "2026-11-26T08:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    "pickup_at,message",
+    [
+        ("2026-11-29T10:00", "closed on Sundays"),
+        ("2026-11-24T10:00", "That day has passed"),
+        ("2026-11-25T10:00", "That time has passed"),
+        ("2026-11-25T10:15", "every 30 minutes"),
+        ("2026-11-26T19:00", "open 07:00–18:30"),
+        ("2026-12-30T10:00", "14 days ahead"),
+        ("next thursday", "ISO 8601"),
+        (1764064800, "ISO 8601"),
+    ],
+)
+def test_a_pickup_time_that_cannot_be_booked_is_422_with_the_next_available(
+    app, client, products, stock_of, pickup_at, message
+):
+    croissant = products["Butter Croissant"]
+    response = order(client, [{"id": croissant, "quantity": 1}], pickup_at)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert_matches(body, "/orders", "post", 422)
+    assert message in body["error"]
+    assert body["details"]["next_available"] == "2026-11-25T10:30:00+01:00"
+    assert count(app, Order) == 0 and count(app, SlotBooking) == 0 and count(app, ProductDayQuota) == 0
+    assert stock_of(croissant) == 40
+
+
+def test_a_product_lead_time_moves_the_earliest_slot(app, client, products):
+    set_product(app, products["Rye Bread"], lead_hours=24)  # 24 opening hours: Wed 8.5 + Thu 11.5 + Fri 4
+    refused = order(client, [{"id": products["Rye Bread"], "quantity": 1}], "2026-11-26T12:00")
+    assert refused.status_code == 422
+    assert "more time" in refused.get_json()["error"]
+    assert refused.get_json()["details"]["next_available"] == "2026-11-27T11:00:00+01:00"
+    assigned = order(
+        client, [{"id": products["Rye Bread"], "quantity": 1}, {"id": products["Baguette"], "quantity": 1}]
+    )
+    assert assigned.get_json()["pickup_at"] == "2026-11-27T11:00:00+01:00"
+
+
+def test_a_full_slot_is_409_with_the_next_available_and_writes_nothing(app, client, products, stock_of):
+    add_rows(app, SlotCapacity(slot_start=datetime(2026, 11, 26, 8, 0), capacity=1))
+    baguette = products["Baguette"]
+    assert order(client, [{"id": baguette, "quantity": 1}], "2026-11-26T08:00").status_code == 201
+    refused = order(client, [{"id": baguette, "quantity": 2}], "2026-11-26T08:00")
+    assert refused.status_code == 409
+    assert_matches(refused.get_json(), "/orders", "post", 409)
+    assert refused.get_json()["details"]["next_available"] == "2026-11-25T10:30:00+01:00"
+    assert "fully booked" in refused.get_json()["error"]
+    assert count(app, Order) == 1 and stock_of(baguette) == 24
+    with app.app_context():
+        assert db.session.get(SlotBooking, datetime(2026, 11, 26, 8, 0)).taken == 1
+
+
+def test_a_daily_quota_counts_per_pickup_day_and_resets_the_next(app, client, products):
+    tart = products["Lemon Tart"]
+    set_product(app, tart, daily_quota=3, stock=50)
+    assert order(client, [{"id": tart, "quantity": 3}], "2026-11-26T08:00").status_code == 201
+    refused = order(client, [{"id": tart, "quantity": 1}], "2026-11-26T09:00")
+    assert refused.status_code == 409
+    assert refused.get_json()["details"]["left"] == 0
+    assert refused.get_json()["details"]["next_available"] == "2026-11-27T07:00:00+01:00"
+    assert order(client, [{"id": tart, "quantity": 3}], "2026-11-27T08:00").status_code == 201
+    # Without a time: the first day with quota left.
+    assert order(client, [{"id": tart, "quantity": 1}]).get_json()["pickup_at"] == "2026-11-25T10:30:00+01:00"
+    assert order(client, [{"id": tart, "quantity": 2}]).get_json()["pickup_at"] == "2026-11-25T10:30:00+01:00"
+    assert order(client, [{"id": tart, "quantity": 1}]).get_json()["pickup_at"] == "2026-11-28T08:00:00+01:00"
+
+
+def test_the_catalogue_shows_availability_for_the_day_it_takes_orders_for(app, client, products):
+    tart = products["Lemon Tart"]
+    set_product(app, tart, daily_quota=4, stock=50)
+    assert order(client, [{"id": tart, "quantity": 2}], "2026-11-25T12:00").status_code == 201
+    listed = {p["id"]: p for p in client.get("/products", headers=JSON).get_json()}
+    assert listed[tart]["only_left"] == 2
+    assert order(client, [{"id": tart, "quantity": 2}], "2026-11-25T12:30").status_code == 201
+    listed = {p["id"]: p for p in client.get("/products", headers=JSON).get_json()}
+    assert listed[tart]["available"] is False
+    card = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser").select_one(f"#product-{tart}")
+    assert "Sold out" in card.get_text()
+
+
+@pytest.mark.parametrize("status", [CANCELLED, FAILED])
+def test_a_cancelled_or_failed_order_gives_back_its_slot_and_quota(app, client, products, status):
+    tart = products["Lemon Tart"]
+    set_product(app, tart, daily_quota=2, stock=50)
+    add_rows(app, SlotCapacity(slot_start=datetime(2026, 11, 26, 8, 0), capacity=1))
+    first = order(client, [{"id": tart, "quantity": 2}], "2026-11-26T08:00")
+    assert order(client, [{"id": tart, "quantity": 1}], "2026-11-26T08:00").status_code == 409
+    with app.app_context():
+        change_status(first.get_json()["order_id"], status)
+        assert db.session.get(SlotBooking, datetime(2026, 11, 26, 8, 0)).taken == 0
+        assert db.session.get(ProductDayQuota, (tart, date(2026, 11, 26))).taken == 0
+    assert order(client, [{"id": tart, "quantity": 2}], "2026-11-26T08:00").status_code == 201
+
+
+def test_nothing_within_the_horizon_is_409_with_no_next_available(app, client, products):
+    add_rows(app, CalendarSettings(id=1, slot_capacity=0))
+    response = order(client, [{"id": products["Baguette"], "quantity": 1}])
+    assert response.status_code == 409
+    assert_matches(response.get_json(), "/orders", "post", 409)
+    assert response.get_json()["details"] == {"next_available": None}
+    assert count(app, Order) == 0
+
+
+def test_a_cutoff_moves_the_ordering_day_and_the_catalogue_says_so(make_app, products):
+    app = make_app(BAKERY_ORDER_CUTOFF=datetime(2026, 1, 1, 9, 0).time())
+    client = app.test_client()
+    with app.app_context():
+        from app.seed_data import load_demo
+
+        load_demo()
+    # Wednesday 10:00 is past Tuesday's and Wednesday's 09:00: Friday is the first day open to orders.
+    assert slots(client)[0]["start"] == "2026-11-27T07:00:00+01:00"
+    heading = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser").select_one("h1")
+    assert heading.get_text(strip=True) == "Ordering for Friday 27 November"
+    first = order(client, [{"id": 1, "quantity": 1}])
+    assert first.get_json()["pickup_at"] == "2026-11-27T07:00:00+01:00"
+
+
+def test_today_the_catalogue_says_today_s_bakes(client, products):
+    heading = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser").select_one("h1")
+    assert heading.get_text(strip=True) == "Today's bakes"
+
+
+def test_the_bake_list_counts_api_orders_on_their_assigned_day(app, client, products):
+    from app.staff.service import create_staff
+
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    assert order(client, [{"id": products["Baguette"], "quantity": 2}]).status_code == 201  # assigned: today 10:30
+    assert order(client, [{"id": products["Baguette"], "quantity": 5}], "2026-11-26T08:00").status_code == 201
+    staff = client.application.test_client()
+    staff.post("/staff/login", data={"username": "ana", "password": "secret-bread"})
+    page = BeautifulSoup(staff.get("/staff/orders", headers=BROWSER).data, "html.parser")
+    to_bake = {
+        li.select_one(".to-bake-name").get_text(): int(li.select_one(".to-bake-qty").get_text())
+        for li in page.select(".to-bake-list li")
+    }
+    assert to_bake == {"Baguette": 2}
