@@ -33,6 +33,8 @@ INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 MAX_CAPACITY = 1000
 MAX_NOTE = 200
+# Where the catalogue keeps the day it takes orders for (app/catalog/pages.py); edits clear it.
+ORDERING_DAY_MEMO = "ordering_day"
 
 
 def dialect_insert(model):
@@ -333,6 +335,7 @@ def _commit_change():
     # The catalogue's cached pages show the hours and the day orders are taken for.
     mark_catalog_changed(db.session)
     db.session.commit()
+    current_app.extensions.pop(ORDERING_DAY_MEMO, None)
 
 
 def _form_day(text, field, errors):

@@ -9,7 +9,8 @@ import hashlib
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from ..calendar.service import now, ordering_day
+from ..calendar.service import ORDERING_DAY_MEMO, now, ordering_day
+from ..extensions import db
 from ..negotiation import VARY
 from ..shared_html import EVERYONE, personalise
 from .service import catalogue_stamp, free_from, list_products, shelves
@@ -47,9 +48,23 @@ class OrderingDay:
 
 
 def taking_orders_for():
-    """The OrderingDay now (it moves at closing time, at the cutoff and over closed days)."""
+    """The OrderingDay now (it moves at closing time, at the cutoff and over closed days).
+
+    Worked out once a minute per process (the clock is read to the minute): the catalogue is
+    the hottest page, and the calendar takes several queries. Staff edits in this process
+    clear it (app/calendar/service.py); other processes see them within the minute.
+    """
     moment = now()
-    return OrderingDay(ordering_day(moment=moment), moment.date())
+    memo = current_app.extensions.setdefault(ORDERING_DAY_MEMO, {})
+    day = memo.get(moment)
+    if day is None:
+        day = OrderingDay(ordering_day(moment=moment), moment.date())
+        memo.clear()
+        memo[moment] = day
+        # Give the session's connection back: the cache's stamp check takes one of its own,
+        # and a request must never hold two while others wait for the pool.
+        db.session.commit()
+    return day
 
 
 def _json_entry(products):
