@@ -1,12 +1,11 @@
 """Opening hours: read from configuration, shown in the footer, and the rule for pickup times."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_HOURS = "Mon-Fri 07:00-18:30; Sat 08:00-14:00"
-SLOT_MINUTES = 15
 _ENTRY = re.compile(r"^(\w{3})(?:-(\w{3}))?\s+(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
@@ -48,36 +47,3 @@ def summary(week):
 def local_now(timezone):
     """The bakery's wall-clock time, naive: pickup times are stored as the shop's local time."""
     return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, second=0, microsecond=0)
-
-
-def pickup_problem(pickup, week, now, days_ahead):
-    """Why a pickup time cannot be taken, as (field, message) with field "date" or "time"; or None."""
-    if pickup.date() < now.date():
-        return "date", "That day has passed — choose today or a later day."
-    if (pickup.date() - now.date()).days > days_ahead:
-        return "date", f"We take orders up to {days_ahead} days ahead."
-    hours = week[pickup.weekday()]
-    if hours is None:
-        return "date", f"We're closed on {pickup:%A}s — choose another day."
-    opens, closes = hours
-    if not opens <= pickup.time() < closes:
-        return "time", f"On {pickup:%A}s we're open {opens:%H:%M}–{closes:%H:%M}."
-    if pickup <= now:
-        return "time", "That time has passed — choose a later one."
-    return None
-
-
-def earliest_pickup(week, now, lead_minutes, days_ahead):
-    """The first pickup slot at least `lead_minutes` from now while the shop is open, or None."""
-    start = now + timedelta(minutes=lead_minutes)
-    # Round up to the next whole slot, so the suggestion reads like 10:15, not 10:07.
-    start += timedelta(minutes=-start.minute % SLOT_MINUTES)
-    for offset in range(days_ahead + 1):
-        day = (start + timedelta(days=offset)).date()
-        hours = week[day.weekday()]
-        if hours is None:
-            continue
-        candidate = max(start, datetime.combine(day, hours[0]))
-        if candidate.date() == day and candidate.time() < hours[1]:
-            return candidate
-    return None

@@ -416,6 +416,7 @@ def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chr
         "/staff/products/new",
         "/staff/products/1/edit",
         "/staff/categories",
+        "/staff/calendar",
     ):
         page.goto(live_server + path)
         found[path] = axe_violations(page)

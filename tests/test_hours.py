@@ -1,11 +1,11 @@
-"""Opening hours from configuration, and the pickup slot rules built on them."""
+"""Opening hours from configuration: how BAKERY_HOURS seeds the weekly calendar."""
 
-from datetime import datetime, time
+from datetime import time
 
 import pytest
 
 from app.config import load_config
-from app.hours import DEFAULT_HOURS, earliest_pickup, parse_opening_hours, summary
+from app.hours import DEFAULT_HOURS, parse_opening_hours, summary
 
 WEEK = parse_opening_hours(DEFAULT_HOURS)
 
@@ -27,20 +27,3 @@ def test_hours_come_from_the_environment(tmp_path):
 def test_unreadable_hours_fail_at_start_with_a_clear_message(text):
     with pytest.raises(ValueError, match="Opening hours entry"):
         parse_opening_hours(text)
-
-
-@pytest.mark.parametrize(
-    "now,expected",
-    [
-        (datetime(2026, 11, 25, 10, 7), datetime(2026, 11, 25, 10, 45)),  # 30 min notice, next quarter hour
-        (datetime(2026, 11, 25, 5, 0), datetime(2026, 11, 25, 7, 0)),  # before opening: at opening
-        (datetime(2026, 11, 25, 18, 10), datetime(2026, 11, 26, 7, 0)),  # too late today: tomorrow
-        (datetime(2026, 11, 28, 13, 50), datetime(2026, 11, 30, 7, 0)),  # Saturday afternoon: Monday
-    ],
-)
-def test_earliest_pickup(now, expected):
-    assert earliest_pickup(WEEK, now, 30, 14) == expected
-
-
-def test_no_pickup_when_the_shop_never_opens():
-    assert earliest_pickup(parse_opening_hours(""), datetime(2026, 11, 25, 10), 30, 14) is None
