@@ -24,7 +24,7 @@ from app.models import (
     SlotCapacity,
 )
 from app.orders.service import change_status
-from tests.helpers import BROWSER, JSON
+from tests.helpers import BROWSER, JSON, wait_for_status
 from tests.test_openapi import assert_matches
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -215,6 +215,8 @@ def test_a_cancelled_or_failed_order_gives_back_its_slot_and_quota(app, client, 
     add_rows(app, SlotCapacity(slot_start=datetime(2026, 11, 26, 8, 0), capacity=1))
     first = order(client, [{"id": tart, "quantity": 2}], "2026-11-26T08:00")
     assert order(client, [{"id": tart, "quantity": 1}], "2026-11-26T08:00").status_code == 409
+    # Let the worker take it first: a status change racing the worker's Pending → Processing is refused.
+    assert wait_for_status(client, first.get_json()["order_id"], "Processing") == "Processing"
     with app.app_context():
         change_status(first.get_json()["order_id"], status)
         assert db.session.get(SlotBooking, datetime(2026, 11, 26, 8, 0)).taken == 0
