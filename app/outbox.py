@@ -9,13 +9,13 @@ publishes an order twice, which the worker's idempotent processing shrugs off.
 """
 
 import logging
-import threading
 from datetime import timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import rabbitmq
+from .background import BackgroundLoop
 from .backoff import Backoff
 from .extensions import db
 from .models import PENDING, Order, utcnow
@@ -27,14 +27,17 @@ class Unroutable(Exception):
     """RabbitMQ returned a message: the queue is missing, so the batch is not published."""
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
     """A thread that publishes unpublished orders when woken and every `interval` seconds.
 
     `min_age` leaves orders younger than that to the web process that placed them
     (the worker's relay is only the safety net).
     """
 
+    thread_name = "outbox-relay"
+
     def __init__(self, app, min_age=0.0, interval=2.0, batch_size=500, linger=0.01):
+        super().__init__()
         self.app = app
         self.url = app.config["RABBITMQ_URL"]
         self.queue = app.config["ORDERS_QUEUE"]
@@ -43,34 +46,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         # After a wake-up, wait this long so the orders of concurrent requests share a batch.
         self.linger = linger
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._started = threading.Lock()
-        self._thread = None
         self._connection = None
         self._channel = None
         self._returned = []
-
-    def start(self):
-        """Start the relay thread once; later calls do nothing."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        with self._started:
-            if self._thread is None or not self._thread.is_alive():
-                self._stopping.clear()
-                self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
-                self._thread.start()
-
-    def wake(self):
-        """Ask the relay to publish now (called after each order commits)."""
-        self._wake.set()
-
-    def stop(self, timeout=5):
-        """Stop the thread after the batch in hand; wait up to `timeout` seconds."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _run(self):
         backoff = Backoff()

@@ -14,13 +14,13 @@ documented duplicate, recognisable by any mail client.
 
 import logging
 import smtplib
-import threading
 import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from ..background import BackgroundLoop
 from ..backoff import Backoff
 from ..extensions import db
 from ..models import (
@@ -40,42 +40,26 @@ LOGGER = logging.getLogger(__name__)
 SMTP_TIMEOUT = 10.0  # seconds for any one SMTP step: a hung server costs a try, never a hang
 
 
-class NotificationSender:
+class NotificationSender(BackgroundLoop):
     """A thread that sends due emails when woken and every NOTIFY_POLL_SECONDS.
 
     `autostart`: the first wake() starts the thread (the embedded default's web process);
     otherwise only start() does (`python -m worker`). Several senders may run at once.
     """
 
+    thread_name = "notification-sender"
+
     def __init__(self, app, autostart=False, batch_size=20):
+        super().__init__()
         self.app = app
         self.autostart = autostart
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._started = threading.Lock()
-        self._thread = None
-
-    def start(self):
-        """Start the sender thread once; later calls do nothing."""
-        with self._started:
-            if self._thread is None or not self._thread.is_alive():
-                self._stopping.clear()
-                self._thread = threading.Thread(target=self._run, name="notification-sender", daemon=True)
-                self._thread.start()
 
     def wake(self):
         """Ask for a pass now (after a commit that recorded a notification)."""
         if self.autostart:
             self.start()
-        self._wake.set()
-
-    def stop(self, timeout=5):
-        """Stop after the email in hand; wait up to `timeout` seconds."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        super().wake()
 
     def _run(self):
         backoff = Backoff()
