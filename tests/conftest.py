@@ -7,38 +7,18 @@ each in its own test database / Redis db number / queue names; the default is em
 import os
 import threading
 
-import psycopg2
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import cache, db
 from app.models import Product
 from app.seed_data import load_demo
-from tests.helpers import BACKEND, ON_SERVICES
+from tests.helpers import BACKEND, ON_SERVICES, PG_URL, TABLES, ensure_postgres_database
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-TABLES = (
-    "notifications",
-    "order_items",
-    "orders",
-    "product_day_quota",
-    "slot_bookings",
-    "product_allergens",
-    "products",
-    "categories",
-    "staff_users",
-    "weekly_hours",
-    "closures",
-    "special_hours",
-    "calendar_settings",
-    "day_capacities",
-    "slot_capacities",
-)
 
 
 def pytest_report_header(config):
@@ -55,25 +35,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-def _ensure_postgres_database(url):
-    """Create the test database if it is missing (tests never touch the real one)."""
-    url = make_url(url)
-    conn = psycopg2.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname="postgres",
-        connect_timeout=3,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{url.database}"')
-    conn.close()
-
-
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory):
     """The settings every test app gets for the chosen backend."""
@@ -88,7 +49,7 @@ def settings(tmp_path_factory):
         "UPLOAD_FOLDER": str(instance / "uploads"),
     }
     if ON_SERVICES:
-        _ensure_postgres_database(PG_URL)
+        ensure_postgres_database(PG_URL)
         return {
             **common,
             "SQLALCHEMY_DATABASE_URI": PG_URL,

@@ -4,7 +4,9 @@ import json
 import os
 import time
 
+import psycopg2
 import pytest
+from sqlalchemy.engine import make_url
 
 BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
 ON_SERVICES = BACKEND == "services"
@@ -50,3 +52,43 @@ def later_pickup(client, days_ahead=2):
         if free:
             return free[0]
     raise AssertionError("no free pickup slot in the coming week")
+
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
+# The app's tables, children before parents: tests empty or drop them in this order.
+TABLES = (
+    "notifications",
+    "order_items",
+    "orders",
+    "product_day_quota",
+    "slot_bookings",
+    "product_allergens",
+    "products",
+    "categories",
+    "staff_users",
+    "weekly_hours",
+    "closures",
+    "special_hours",
+    "calendar_settings",
+    "day_capacities",
+    "slot_capacities",
+)
+
+
+def ensure_postgres_database(url):
+    """Create the test database if it is missing (tests never touch the real one)."""
+    url = make_url(url)
+    conn = psycopg2.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        dbname="postgres",
+        connect_timeout=3,
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (url.database,))
+        if cur.fetchone() is None:
+            cur.execute(f'CREATE DATABASE "{url.database}"')
+    conn.close()

@@ -11,8 +11,7 @@ from app.catalog.categories import list_categories
 from app.extensions import db
 from app.models import Category, Product, ProductAllergen
 from app.seed_data import DEMO_CATEGORIES, DEMO_DETAILS
-from tests.conftest import ON_SERVICES, PG_URL, _ensure_postgres_database
-from tests.helpers import JSON
+from tests.helpers import JSON, ON_SERVICES, PG_URL, TABLES, ensure_postgres_database
 
 OLD_HEAD = "f43ebb97c743"
 
@@ -169,7 +168,7 @@ def _migration_urls(tmp_path):
     urls = [f"sqlite:///{tmp_path / 'old.db'}"]
     if ON_SERVICES:
         url = PG_URL.rsplit("/", 1)[0] + "/" + PG_URL.rsplit("/", 1)[1] + "_migration"
-        _ensure_postgres_database(url)
+        ensure_postgres_database(url)
         urls.append(url)
     return urls
 
@@ -178,24 +177,7 @@ def test_upgrade_from_the_old_schema_keeps_products_and_orders(schema, tmp_path)
     for url in _migration_urls(tmp_path):
         engine = create_engine(url)
         with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
-            for table in (
-                "product_day_quota",
-                "slot_bookings",
-                "weekly_hours",
-                "closures",
-                "special_hours",
-                "calendar_settings",
-                "day_capacities",
-                "slot_capacities",
-                "product_allergens",
-                "notifications",
-                "order_items",
-                "orders",
-                "products",
-                "categories",
-                "staff_users",
-                "alembic_version",
-            ):
+            for table in (*TABLES, "alembic_version"):
                 conn.execute(
                     text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else ""))
                 )
