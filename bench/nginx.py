@@ -67,7 +67,15 @@ def frontend_config(text, workdir, port, backend, app_dir):
     A server-block file (the nginx image's conf.d style) is wrapped in MAIN; a whole
     nginx.conf keeps its own http block, minus what would escape `workdir`.
     """
-    text = fill_template(text, {"BACKEND_ADDR": backend, "FRONTEND_PORT": f"127.0.0.1:{port}", "STATIC_ROOT": app_dir})
+    text = fill_template(
+        text,
+        {
+            "BACKEND_ADDR": backend,
+            "FRONTEND_PORT": f"127.0.0.1:{port}",
+            "STATIC_ROOT": app_dir,
+            "UPLOAD_ROOT": Path(workdir) / "uploads",  # uploaded pictures: none in the bench, but the config names it
+        },
+    )
     listens = iter([f"listen 127.0.0.1:{port};"])  # only the first: an IPv6 twin would clash
     text = re.sub(r"\blisten\s+[^;]+;", lambda _: next(listens, ""), text)
     text = re.sub(r"(?<![\w$])(server\s+)(?!127\.)[A-Za-z][\w.-]*:\d+", rf"\g<1>{backend}", text)
