@@ -36,32 +36,29 @@ def login():
     username = request.form.get("username", "")
     if throttle.is_locked(username):
         LOGGER.warning("staff login locked username=%s", username[:80])
-        return respond(
-            {"error": LOCKED},
-            "staff/login.html",
-            status=429,
-            block="login_form",
-            next_url=next_url,
-            username=username,
-            error=LOCKED,
-        )
+        return _login_refused(LOCKED, 429, next_url, username)
     user = service.authenticate(username, request.form.get("password", ""))
     if user is None:
         throttle.record_failure(username)
         LOGGER.info("staff login refused username=%s", username[:80])
-        return respond(
-            {"error": BAD_LOGIN},
-            "staff/login.html",
-            status=422,
-            block="login_form",
-            next_url=next_url,
-            username=username,
-            error=BAD_LOGIN,
-        )
+        return _login_refused(BAD_LOGIN, 422, next_url, username)
     throttle.forget(username)
     log_in(user)
     LOGGER.info("staff login username=%s", user.username)
     return redirect_after_write(next_url)
+
+
+def _login_refused(message, status, next_url, username):
+    """The login form again, with the message and the username kept (JSON callers get the message)."""
+    return respond(
+        {"error": message},
+        "staff/login.html",
+        status=status,
+        block="login_form",
+        next_url=next_url,
+        username=username,
+        error=message,
+    )
 
 
 @bp.post("/logout")
