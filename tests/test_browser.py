@@ -546,6 +546,8 @@ def test_staff_set_hours_a_holiday_and_a_slot_capacity_in_the_browser(chromium, 
     expect(page.locator("#closures .calendar-list")).to_contain_text("staff outing")
     page.get_by_label("Orders per 30-minute slot, usually").fill("5")
     page.get_by_role("button", name="Save", exact=True).click()
+    # Wait for the swap itself: the typed value alone is there before the answer replaces the form.
+    expect(page.locator("#capacity .saved")).to_be_visible()
     expect(page.locator("#capacity-default")).to_have_value("5")
     page.locator("#override_day").fill(days[2])
     page.locator("#override_time").fill("25:00")
