@@ -261,6 +261,8 @@ def test_no_show_from_ready_or_processing_keeps_the_stock_and_sends_nothing(staf
     assert _notices(app, ready) == notices
     card = soup_of(staff_client.get("/staff/orders", headers=BROWSER)).select_one(f"#column-done #order-{ready}")
     assert card.select_one(".order-card-status").get_text() == "No-show"
+    customer_page = soup_of(staff_client.get(f"/orders/{ready}", headers=BROWSER))
+    assert "not collected on its pickup day" in customer_page.get_text()
     # A customer who turns up after all: back to Ready.
     assert move(staff_client, ready, "Ready", JSON).get_json()["status"] == "Ready"
 

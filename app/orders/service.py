@@ -302,6 +302,7 @@ def cancel_terms(order, now=None):
         why = {
             READY: "It is ready and waiting for you, so it can no longer be cancelled online. Please call us.",
             CANCELLED: "It has been cancelled already.",
+            NO_SHOW: "It was not collected on its pickup day. Please call us.",
         }.get(order.status, f"It is {order.status.lower()}, so it can no longer be cancelled.")
         return CancelTerms(False, until, why)
     if until is not None and now >= until:
