@@ -220,7 +220,8 @@ def test_a_refused_recipient_is_marked_failed_and_shown_on_the_staff_board(make_
         order_id = checkout(client, products["Baguette"], "nobody@example.com")
         wait_until(lambda: notification_rows(app, order_id).get("confirmation") == ("email", "failed"), 20)
         staff_login(client)
-        board = client.get("/staff/orders", headers=BROWSER).get_data(as_text=True)
+        day = client.get(f"/orders/{order_id}", headers=JSON).get_json()["pickup_at"][:10]
+        board = client.get(f"/staff/orders?date={day}", headers=BROWSER).get_data(as_text=True)
         assert "could not be sent" in board and "nobody@example.com" in board
     finally:
         controller.stop()
