@@ -44,6 +44,12 @@ def place(client, items, **customer):
     return order_id
 
 
+def board_of(client, order_id):
+    """The board of the order's day (the board shows one day; which one is the default depends on the hour)."""
+    day = client.get(f"/orders/{order_id}", headers=JSON).get_json()["pickup_at"][:10]
+    return client.get(f"/staff/orders?date={day}", headers=BROWSER)
+
+
 def set_order(app, order_id, **values):
     with app.app_context():
         db.session.execute(update(Order).where(Order.public_id == order_id).values(**values))
@@ -173,7 +179,7 @@ def test_the_footer_links_to_the_staff_area(client, products):
 
 def test_board_lists_an_order_placed_through_the_api(staff_client, products):
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 2}])
-    soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
+    soup = soup_of(board_of(staff_client, order_id))
     card = soup.select_one(f"#column-todo #order-{order_id}")
     code = staff_client.get(f"/orders/{order_id}", headers=JSON).get_json()["code"]
     assert card.select_one(".order-card-code").get_text() == code
@@ -198,7 +204,7 @@ def test_board_shows_customer_details_and_escapes_the_note(staff_client, app, pr
         customer_contact="mia@example.com",
         note="<script>alert(1)</script> no seeds",
     )
-    response = staff_client.get("/staff/orders", headers=BROWSER)
+    response = board_of(staff_client, order_id)
     card = soup_of(response).select_one(f"#order-{order_id}")
     assert card.select_one(".order-customer-name").get_text() == "Mia"
     assert card.select_one(".order-customer-contact").get_text() == "mia@example.com"
@@ -274,7 +280,7 @@ def test_cancelling_gives_the_stock_back(staff_client, app, products, stock_of):
     before = stock_of(products["Baguette"])
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 3}])
     assert stock_of(products["Baguette"]) == before - 3
-    soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
+    soup = soup_of(board_of(staff_client, order_id))
     cancel = soup.select_one(f"#order-{order_id} form:has(button[data-status=Cancelled])")
     assert "Cancel order" in cancel["hx-confirm"]
     response = staff_client.post(

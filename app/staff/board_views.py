@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request, session, url_for
 
 from ..calendar.service import now as bakery_now
 from ..errors import status_for
-from ..exceptions import DomainError, Invalid
+from ..exceptions import DomainError, Invalid, NotFound
 from ..models import CANCELLED, COMPLETED, NO_SHOW, ORDER_STATUSES, PROCESSING, READY
 from ..negotiation import is_htmx, respond, see_other, wants_json, wants_redirect
 from ..orders.days import order_day, parse_board_day
@@ -63,13 +63,23 @@ def order_status(order_id):
     except DomainError as refused:
         if wants_json():
             raise
-        day = parse_board_day(form.get("date")) or board.default_day()
-        return _board(day, error=refused.message, status=status_for(refused))
+        return _board(_day_shown(form, order_id), error=refused.message, status=status_for(refused))
     LOGGER.info("staff moved order order_id=%s to=%s by=%s", order.public_id, order.status, current_staff().username)
     day = order_day(order)
     if wants_redirect():
         return see_other(url_for("staff.orders", date=day.isoformat(), _anchor=f"order-{order.public_id}"))
     return jsonify(order.to_dict()) if wants_json() else _board(day)
+
+
+def _day_shown(form, order_id):
+    """The board's day to answer a refusal on: the one the form came from, else the order's, else the default."""
+    day = parse_board_day(form.get("date"))
+    if day is None:
+        try:
+            day = order_day(get_order(order_id))
+        except NotFound:
+            day = board.default_day()
+    return day
 
 
 def _status_seen(value):
