@@ -634,6 +634,8 @@ def test_staff_work_the_board_on_a_phone(app, chromium, live_server, products, j
         page.get_by_role("button", name="Yes, collected").click()
     expect(page.locator(f"#column-done #order-{first}")).to_be_visible()
     expect(page.locator(f"#column-done #order-{first} button[data-status=Ready]")).to_have_text("Reopen")
+    board_shot(page, f"board-after-collected-{'js' if javascript else 'nojs'}")
+    page.set_viewport_size({"width": 360, "height": 740})
 
     # The day switcher: the next day is empty, the date field brings the day back.
     page.locator(".day-switcher a[rel=next]").click()

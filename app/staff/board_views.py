@@ -55,11 +55,7 @@ def order_status(order_id):
             order = get_order(order_id)
             if order.status == READY:
                 return respond({}, "staff/confirm_collected.html", order=order, day=order_day(order))
-        if new_status == NO_SHOW:
-            order = mark_no_show(order_id, bakery_now().date(), only_from=seen or ORDER_STATUSES)
-        else:
-            reason = service.cancel_reason(form.get("reason")) if new_status == CANCELLED else None
-            order = change_status(order_id, new_status, reason=reason, only_from=seen)
+        order = _move(order_id, new_status, seen, form.get("reason"))
     except DomainError as refused:
         if wants_json():
             raise
@@ -69,6 +65,14 @@ def order_status(order_id):
     if wants_redirect():
         return see_other(url_for("staff.orders", date=day.isoformat(), _anchor=f"order-{order.public_id}"))
     return jsonify(order.to_dict()) if wants_json() else _board(day)
+
+
+def _move(order_id, new_status, seen, reason):
+    """The move itself: a no-show has its own rule (not before the pickup day), the rest is the lifecycle's."""
+    if new_status == NO_SHOW:
+        return mark_no_show(order_id, bakery_now().date(), only_from=seen or ORDER_STATUSES)
+    reason = service.cancel_reason(reason) if new_status == CANCELLED else None
+    return change_status(order_id, new_status, reason=reason, only_from=seen)
 
 
 def _day_shown(form, order_id):
