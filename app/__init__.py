@@ -64,7 +64,7 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
-    from .staff import calendar, catalogue, views  # noqa: F401  (their routes join the staff blueprint)
+    from .staff import board_views, calendar, catalogue, views  # noqa: F401  (their routes join the staff blueprint)
     from .staff.blueprint import bp as staff_bp
     from .uploads import bp as uploads_bp
 
@@ -76,6 +76,7 @@ def register_commands(app):
     from .commands import (
         create_staff_command,
         dead_letters_command,
+        mark_no_shows_command,
         order_status_command,
         product_update_command,
         seed_command,
@@ -87,6 +88,7 @@ def register_commands(app):
         product_update_command,
         dead_letters_command,
         create_staff_command,
+        mark_no_shows_command,
     ):
         app.cli.add_command(command)
 

@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app wsgi seed`, `order-status`, `product-update`, `dead-letters`, `create-staff`."""
+"""Operator commands: `flask --app wsgi seed`, `order-status`, `product-update`, `dead-letters`, `create-staff`,
+`mark-no-shows`."""
 
 from contextlib import contextmanager
 
@@ -7,9 +8,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from . import rabbitmq
+from .calendar.service import now as bakery_now
 from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
 from .models import ORDER_STATUSES
+from .orders.days import parse_board_day
+from .orders.no_show import mark_no_shows
 from .orders.service import change_status
 from .seed_data import load_demo
 from .staff.service import create_staff
@@ -101,3 +105,18 @@ def create_staff_command(username, password):
     with refusals_as_click_errors():
         user = create_staff(username, password)
     click.echo(f"Staff user {user.username} created; they can log in at /staff/login.")
+
+
+@click.command("mark-no-shows")
+@click.option("--date", "day", help="only this past day (YYYY-MM-DD); default: every day before today")
+@with_appcontext
+def mark_no_shows_command(day):
+    """Mark orders of past days that are still Ready or Processing as No-show (their stock stays taken)."""
+    with refusals_as_click_errors():
+        chosen = None
+        if day is not None:
+            chosen = parse_board_day(day)
+            if chosen is None:
+                raise click.BadParameter("a date like 2026-12-01", param_hint="--date")
+        marked = mark_no_shows(bakery_now().date(), chosen)
+    click.echo(f"Marked {len(marked)} orders as No-show{': ' + ', '.join(marked) if marked else '.'}")

@@ -12,16 +12,18 @@ from .allergens import ALLERGENS, in_order
 from .calendar.formatting import local_isoformat
 from .extensions import db
 
-PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
+PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED, NO_SHOW = (
     "Pending",
     "Processing",
     "Ready",
     "Completed",
     "Cancelled",
     "Failed",
+    "No-show",
 )
-ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED)
-FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED})
+ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED, NO_SHOW)
+# No-show: not collected by the end of its pickup day (the bread was baked; its stock stays taken).
+FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED, NO_SHOW})
 LOW_STOCK = 5  # at or below this, customers see "only N left"
 # Ids are 32-bit INTEGER columns on PostgreSQL; SQLite cannot even bind a number past 2**63
 # (a 500, where PostgreSQL finds nothing). Anything outside this range names nothing.

@@ -4,7 +4,7 @@ from .allergens import ALLERGENS, DIETARY
 from .calendar import formatting as dates
 from .calendar.service import weekly_hours
 from .hours import summary
-from .models import CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, READY
+from .models import CANCELLED, COMPLETED, FAILED, NO_SHOW, PENDING, PROCESSING, READY
 from .negotiation import is_htmx
 from .orders.checkout import pickup_bounds
 from .pictures import sources as picture_sources
@@ -17,6 +17,7 @@ STATUS_HELP = {
     COMPLETED: "Collected. Enjoy, and see you soon!",
     CANCELLED: "This order was cancelled. Nothing to pay.",
     FAILED: "Something went wrong with this order. Please call us and we'll sort it out.",
+    NO_SHOW: "It was not collected on its pickup day. Please call us if you still need it.",
 }
 
 

@@ -412,6 +412,9 @@ def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chr
     found = {}
     for path in (
         "/staff/orders",
+        "/staff/orders?date=2026-02-30",
+        "/staff/orders/search",
+        "/staff/orders/search?status=finished&from=nope",
         "/staff/products",
         "/staff/products/new",
         "/staff/products/1/edit",
@@ -555,4 +558,115 @@ def test_staff_set_hours_a_holiday_and_a_slot_capacity_in_the_browser(chromium, 
     page.get_by_role("button", name="Set capacity").click()
     expect(page.locator("#override_time-error")).to_contain_text("24-hour")
     shoot(page, "staff-calendar")
+    context.close()
+
+
+BOARD_SHOTS = Path("/tmp/board-shots")
+
+
+def board_shot(page, name):
+    """Screenshots for the board's review, at phone and desktop width, in /tmp/board-shots/."""
+    BOARD_SHOTS.mkdir(exist_ok=True)
+    page.mouse.wheel(0, -100_000)
+    page.wait_for_timeout(200)
+    for width in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": 800})
+        page.wait_for_timeout(100)
+        page.screenshot(path=str(BOARD_SHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+def _api_order(page, base, items, customer, note=None):
+    """An order placed through the API, as the live server takes it; (order id, its pickup day)."""
+    body = {"items": items, "customer": customer} | ({"note": note} if note else {})
+    response = page.request.post(base + "/orders", data=body, headers={"Accept": "application/json"})
+    assert response.status == 201, response.text()
+    placed = response.json()
+    for _ in range(100):  # the kitchen queue takes it to Processing
+        if page.request.get(f"{base}/order-status/{placed['order_id']}").json()["status"] == "Processing":
+            break
+        page.wait_for_timeout(50)
+    return placed["order_id"], placed["pickup_at"][:10]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_staff_work_the_board_on_a_phone(app, chromium, live_server, products, javascript):
+    """At the counter on a 360 px phone: the day's orders stacked, ready, collected (confirmed), found again."""
+    from playwright.sync_api import expect
+
+    from app.staff.service import create_staff
+
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, java_script_enabled=javascript)
+    page = context.new_page()
+    log_in_as_staff(page, live_server)
+    first, day = _api_order(
+        page,
+        live_server,
+        [{"id": products["Baguette"], "quantity": 2}, {"id": products["Butter Croissant"], "quantity": 3}],
+        {"name": "Mia Wagner", "email": "mia@example.com"},
+        note="Sliced, please",
+    )
+    second, _ = _api_order(
+        page, live_server, [{"id": products["Baguette"], "quantity": 1}], {"name": "Tom", "phone": "+49 30 1234567"}
+    )
+    page.goto(f"{live_server}/staff/orders?date={day}")
+    board_shot(page, f"board-{'js' if javascript else 'nojs'}")
+    page.set_viewport_size({"width": 360, "height": 740})
+
+    # Columns stack on a phone, and the buttons are big enough for a thumb.
+    todo, ready = page.locator("#column-todo").bounding_box(), page.locator("#column-ready").bounding_box()
+    assert ready["y"] >= todo["y"] + todo["height"] and abs(ready["x"] - todo["x"]) < 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    mark_ready = page.locator(f"#order-{first} button[data-status=Ready]")
+    assert mark_ready.bounding_box()["height"] >= 44 and mark_ready.bounding_box()["width"] >= 250
+    if javascript and AXE.exists():  # axe-core is a script: it needs JavaScript on
+        assert axe_violations(page) == []
+
+    mark_ready.click()
+    collected = page.locator(f"#column-ready #order-{first} button[data-status=Completed]")
+    expect(collected).to_be_visible()
+    if javascript:
+        page.once("dialog", lambda dialog: dialog.accept())  # hx-confirm asks first
+        collected.click()
+    else:
+        collected.click()
+        expect(page.locator("h1")).to_contain_text("Hand over order")
+        board_shot(page, "confirm-collected-nojs")
+        page.get_by_role("button", name="Yes, collected").click()
+    expect(page.locator(f"#column-done #order-{first}")).to_be_visible()
+    expect(page.locator(f"#column-done #order-{first} button[data-status=Ready]")).to_have_text("Reopen")
+    board_shot(page, f"board-after-collected-{'js' if javascript else 'nojs'}")
+    page.set_viewport_size({"width": 360, "height": 740})
+
+    # The day switcher: the next day is empty, the date field brings the day back.
+    page.locator(".day-switcher a[rel=next]").click()
+    expect(page.locator("#column-todo .empty")).to_be_visible()
+    page.locator("#board-date").fill(day)
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(f"#order-{second}")).to_be_visible()
+    assert page.url.endswith(f"/staff/orders?date={day}")
+
+    if javascript:
+        # A new order: the polled badge and the tab's title say so (htmx applies the fragment's <title>).
+        _api_order(
+            page, live_server, [{"id": products["Baguette"], "quantity": 1}], {"name": "Eve", "email": "e@example.com"}
+        )
+        page.evaluate("htmx.ajax('GET', '/staff/orders/new', {target: '#new-orders', swap: 'outerHTML'})")
+        expect(page.locator(".new-orders-badge")).to_have_text(re.compile(r"1\s+new order"))
+        expect(page).to_have_title(re.compile(r"^\(1\) Orders – "))
+
+    # Find an order by the customer's name.
+    page.get_by_label("Find an order").fill("wagner")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator(f"#result-{first} .result-status")).to_have_text("Completed")
+    board_shot(page, f"search-{'js' if javascript else 'nojs'}")
+    if javascript and AXE.exists():  # axe-core is a script: it needs JavaScript on
+        assert axe_violations(page) == []
+    page.locator("#search-from").fill("2026-12-09")
+    page.locator("#search-to").fill("2026-12-01")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("#search-to-error")).to_contain_text("can't be before")
+    if javascript and AXE.exists():  # axe-core is a script: it needs JavaScript on
+        assert axe_violations(page) == []
     context.close()

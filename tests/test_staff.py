@@ -44,6 +44,12 @@ def place(client, items, **customer):
     return order_id
 
 
+def board_of(client, order_id):
+    """The board of the order's day (the board shows one day; which one is the default depends on the hour)."""
+    day = client.get(f"/orders/{order_id}", headers=JSON).get_json()["pickup_at"][:10]
+    return client.get(f"/staff/orders?date={day}", headers=BROWSER)
+
+
 def set_order(app, order_id, **values):
     with app.app_context():
         db.session.execute(update(Order).where(Order.public_id == order_id).values(**values))
@@ -173,7 +179,7 @@ def test_the_footer_links_to_the_staff_area(client, products):
 
 def test_board_lists_an_order_placed_through_the_api(staff_client, products):
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 2}])
-    soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
+    soup = soup_of(board_of(staff_client, order_id))
     card = soup.select_one(f"#column-todo #order-{order_id}")
     code = staff_client.get(f"/orders/{order_id}", headers=JSON).get_json()["code"]
     assert card.select_one(".order-card-code").get_text() == code
@@ -184,7 +190,9 @@ def test_board_lists_an_order_placed_through_the_api(staff_client, products):
     )
     assert line.select_one(".allergens").get_text(" ", strip=True) == "Contains: Cereals containing gluten"
     assert card.select_one("button[data-status=Ready]")
-    assert soup.select_one("#board")["hx-trigger"] == "every 10s"
+    # The board no longer reloads itself; a small badge polls for new orders instead.
+    assert not soup.select_one("#board").has_attr("hx-trigger")
+    assert soup.select_one("#new-orders")["hx-trigger"] == "every 15s"
 
 
 def test_board_shows_customer_details_and_escapes_the_note(staff_client, app, products):
@@ -196,7 +204,7 @@ def test_board_shows_customer_details_and_escapes_the_note(staff_client, app, pr
         customer_contact="mia@example.com",
         note="<script>alert(1)</script> no seeds",
     )
-    response = staff_client.get("/staff/orders", headers=BROWSER)
+    response = board_of(staff_client, order_id)
     card = soup_of(response).select_one(f"#order-{order_id}")
     assert card.select_one(".order-customer-name").get_text() == "Mia"
     assert card.select_one(".order-customer-contact").get_text() == "mia@example.com"
@@ -208,7 +216,8 @@ def test_moving_an_order_processing_ready_completed(staff_client, app, products)
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 1}])
     url = f"/staff/orders/{order_id}/status"
     response = staff_client.post(url, data={"status": "Ready"}, headers=BROWSER)
-    assert response.status_code == 303 and response.headers["Location"] == "/staff/orders"
+    day = staff_client.get(f"/orders/{order_id}", headers=JSON).get_json()["pickup_at"][:10]
+    assert response.status_code == 303 and response.headers["Location"] == f"/staff/orders?date={day}#order-{order_id}"
     assert order_status(app, order_id) == "Ready"
 
     response = staff_client.post(url, data={"status": "Completed"}, headers=HTMX)
@@ -271,7 +280,7 @@ def test_cancelling_gives_the_stock_back(staff_client, app, products, stock_of):
     before = stock_of(products["Baguette"])
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 3}])
     assert stock_of(products["Baguette"]) == before - 3
-    soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
+    soup = soup_of(board_of(staff_client, order_id))
     cancel = soup.select_one(f"#order-{order_id} form:has(button[data-status=Cancelled])")
     assert "Cancel order" in cancel["hx-confirm"]
     response = staff_client.post(
@@ -297,14 +306,17 @@ def test_to_bake_sums_open_orders_for_pickup_today(staff_client, app, products):
     staff_client.post(f"/staff/orders/{second}/status", data={"status": "Ready"}, headers=BROWSER)
     staff_client.post(f"/staff/orders/{cancelled}/status", data={"status": "Cancelled"}, headers=BROWSER)
 
-    soup = soup_of(staff_client.get("/staff/orders", headers=BROWSER))
+    soup = soup_of(staff_client.get(f"/staff/orders?date={today}", headers=BROWSER))
     summary = {
         li.select_one(".to-bake-name").get_text(): int(li.select_one(".to-bake-qty").get_text())
         for li in soup.select(".to-bake-list li")
     }
     assert summary == {"Baguette": 5, "Butter Croissant": 1}
     assert soup.select_one(f"#order-{first} .order-card-pickup time").get_text() == "Today 12:00"
+    assert not soup.select_one(f"#order-{tomorrow}")
+    soup = soup_of(staff_client.get(f"/staff/orders?date={today + timedelta(days=1)}", headers=BROWSER))
     assert soup.select_one(f"#order-{tomorrow} .order-card-pickup time").get_text() == "Tomorrow 12:00"
+    assert [li.get_text(" ", strip=True) for li in soup.select(".to-bake-list li")] == ["7 Baguette"]
 
 
 # Products

@@ -51,6 +51,22 @@ def on_days(first, last=None):
     )
 
 
+def before(day):
+    """A WHERE clause: orders that belong to a day before `day`."""
+    return or_(
+        Order.pickup_at < datetime.combine(day, time.min),
+        and_(Order.pickup_at.is_(None), Order.created_at < _utc_midnight(day)),
+    )
+
+
+def since(day):
+    """A WHERE clause: orders that belong to `day` or a later day."""
+    return or_(
+        Order.pickup_at >= datetime.combine(day, time.min),
+        and_(Order.pickup_at.is_(None), Order.created_at >= _utc_midnight(day)),
+    )
+
+
 def orders_on(first, last=None, statuses=None):
     """The orders of those days in pickup order (items, their products and notifications loaded)."""
     query = (

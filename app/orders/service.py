@@ -22,6 +22,7 @@ from ..models import (
     COMPLETED,
     FAILED,
     LOW_STOCK,
+    NO_SHOW,
     PENDING,
     PROCESSING,
     READY,
@@ -40,15 +41,19 @@ from .validation import fingerprint
 LOGGER = logging.getLogger(__name__)
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 
-# Which status may follow which; anything else is refused.
+# Which status may follow which; anything else is refused. Completed and No-show may go back to
+# Ready: a mistaken "Collected" at the counter, or a customer who turns up after all.
 TRANSITIONS = {
     PENDING: {PROCESSING, CANCELLED, FAILED},
-    PROCESSING: {READY, CANCELLED, FAILED},
-    READY: {COMPLETED, CANCELLED},
-    COMPLETED: set(),
+    PROCESSING: {READY, CANCELLED, FAILED, NO_SHOW},
+    READY: {COMPLETED, CANCELLED, NO_SHOW},
+    COMPLETED: {READY},
     CANCELLED: set(),
     FAILED: set(),
+    NO_SHOW: {READY},
 }
+# Back to Ready from these is a correction, not news: the customer is not told "ready" twice.
+REOPENS_FROM = {COMPLETED, NO_SHOW}
 RELEASES_STOCK = {CANCELLED, FAILED}
 # What the customer hears about a move (the confirmation is recorded by processing.process_order).
 NOTICE_FOR = {
@@ -264,7 +269,7 @@ def change_status(public_id, new_status, reason=None, by="bakery", only_from=Non
             if restored - item.quantity <= LOW_STOCK:
                 mark_catalog_changed(db.session)
         capacity.release(order)
-    notice = NOTICE_FOR.get((new_status, by)) or NOTICE_FOR.get(new_status)
+    notice = None if current in REOPENS_FROM else NOTICE_FOR.get((new_status, by)) or NOTICE_FOR.get(new_status)
     if notice:
         record_notification(order.id, notice, order.customer_email, order.customer_phone)
     db.session.commit()
@@ -297,6 +302,7 @@ def cancel_terms(order, now=None):
         why = {
             READY: "It is ready and waiting for you, so it can no longer be cancelled online. Please call us.",
             CANCELLED: "It has been cancelled already.",
+            NO_SHOW: "It was not collected on its pickup day. Please call us.",
         }.get(order.status, f"It is {order.status.lower()}, so it can no longer be cancelled.")
         return CancelTerms(False, until, why)
     if until is not None and now >= until:

@@ -1,20 +1,18 @@
-"""Staff accounts, the order board and product edits: the rules behind the staff pages."""
+"""Staff accounts and product edits: the rules behind the staff pages (the board is in board.py)."""
 
 import logging
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..calendar.service import now as bakery_now
 from ..catalog.service import parse_price
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
-from ..models import CANCELLED, COMPLETED, PENDING, PROCESSING, READY, Order, OrderItem, Product, StaffUser, is_id
+from ..models import Product, StaffUser, is_id
 from ..orders.customer import CONTROL
 
 LOGGER = logging.getLogger(__name__)
@@ -22,9 +20,6 @@ USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
 MIN_PASSWORD = 6
 MAX_STOCK = 100_000
 WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
-ACTIVE = (PENDING, PROCESSING, READY)
-DONE = (COMPLETED, CANCELLED)
-RECENTLY_DONE = 20
 # A hash to check when the username is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -62,56 +57,6 @@ def authenticate(username, password):
 def get_staff(staff_id):
     """The staff user with this id, or None (e.g. deleted since they logged in)."""
     return db.session.get(StaffUser, staff_id) if isinstance(staff_id, int) else None
-
-
-@dataclass
-class Board:
-    """The order board: open orders by column, recently finished ones, and what to bake today."""
-
-    todo: list
-    ready: list
-    done: list
-    to_bake: list = field(default_factory=list)
-    today: object = None
-
-
-def order_board():
-    """Every open order (earliest pickup first), the last finished ones, and today's baking."""
-    today = bakery_now().date()
-    open_orders = db.session.scalars(
-        select(Order)
-        .where(Order.status.in_(ACTIVE))
-        .options(selectinload(Order.items).selectinload(OrderItem.product), selectinload(Order.notifications))
-        .order_by(Order.pickup_at.is_(None), Order.pickup_at, Order.id)
-    ).all()
-    done = db.session.scalars(
-        select(Order)
-        .where(Order.status.in_(DONE))
-        .options(selectinload(Order.items).selectinload(OrderItem.product), selectinload(Order.notifications))
-        .order_by(Order.updated_at.desc(), Order.id.desc())
-        .limit(RECENTLY_DONE)
-    ).all()
-    return Board(
-        todo=[o for o in open_orders if o.status in (PENDING, PROCESSING)],
-        ready=[o for o in open_orders if o.status == READY],
-        done=done,
-        to_bake=to_bake(today),
-        today=today,
-    )
-
-
-def to_bake(day):
-    """[(product name, quantity)] over open orders to be picked up on `day` (local time)."""
-    start = datetime.combine(day, time.min)
-    rows = db.session.execute(
-        select(Product.name, func.sum(OrderItem.quantity))
-        .join(Order, OrderItem.order_id == Order.id)
-        .join(Product, OrderItem.product_id == Product.id)
-        .where(Order.status.in_(ACTIVE), Order.pickup_at >= start, Order.pickup_at < start + timedelta(days=1))
-        .group_by(Product.id, Product.name)
-        .order_by(Product.name)
-    ).all()
-    return [(name, int(quantity)) for name, quantity in rows]
 
 
 MAX_REASON = 300

@@ -1,22 +1,16 @@
-"""The staff pages: log in, the order board and the product list."""
+"""The staff pages: log in and the product list (the order board is in board_views.py)."""
 
 import logging
 
-from flask import jsonify, request, url_for
+from flask import request, url_for
 
 from ..catalog.service import update_product
-from ..errors import status_for
-from ..exceptions import DomainError, Invalid
-from ..models import CANCELLED, COMPLETED, PROCESSING, READY
-from ..negotiation import redirect_after_write, respond, respond_after_write, see_other, wants_json, wants_redirect
-from ..orders.service import change_status
+from ..negotiation import redirect_after_write, respond, respond_after_write, see_other
 from . import service, throttle
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
 from .blueprint import bp, product_json, submitted
 
 LOGGER = logging.getLogger(__name__)
-# Failed is the worker's verdict, not a button; Pending is where orders start.
-STAFF_MOVES = (PROCESSING, READY, COMPLETED, CANCELLED)
 BAD_LOGIN = "That username and password don't match. Check them and try again."
 LOCKED = "Too many failed logins for this username. Wait 15 minutes, then try again."
 
@@ -65,43 +59,6 @@ def _login_refused(message, status, next_url, username):
 def logout():
     log_out()
     return see_other(url_for("staff.login"))
-
-
-@bp.get("/orders")
-@staff_required
-def orders():
-    return _board()
-
-
-@bp.post("/orders/<order_id>/status")
-@staff_required
-def order_status(order_id):
-    """Move an order on; the board (or the order, for JSON) comes back, or a readable refusal."""
-    form = submitted()
-    new_status = form.get("status")
-    try:
-        if new_status not in STAFF_MOVES:
-            raise Invalid("Choose what the order should become: Processing, Ready, Completed or Cancelled")
-        reason = service.cancel_reason(form.get("reason")) if new_status == CANCELLED else None
-        order = change_status(order_id, new_status, reason=reason)
-    except DomainError as refused:
-        if wants_json():
-            raise
-        return _board(error=refused.message, status=status_for(refused))
-    LOGGER.info("staff moved order order_id=%s to=%s by=%s", order.public_id, order.status, current_staff().username)
-    if wants_redirect():
-        return see_other(url_for("staff.orders"))
-    return jsonify(order.to_dict()) if wants_json() else _board()
-
-
-def _board(error=None, status=200):
-    board = service.order_board()
-    data = (
-        {"error": error}
-        if error
-        else {column: [o.to_dict() for o in getattr(board, column)] for column in ("todo", "ready", "done")}
-    )
-    return respond(data, "staff/orders.html", status=status, block="board", board=board, error=error)
 
 
 @bp.get("/products")

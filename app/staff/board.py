@@ -1,0 +1,111 @@
+"""The order board: one day's orders by column, what to bake for that day, and how many orders are new."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from ..calendar.service import load_calendar
+from ..calendar.service import now as bakery_now
+from ..exceptions import Invalid
+from ..extensions import db
+from ..models import PENDING, PROCESSING, READY, Order, OrderItem, Product
+from ..orders.days import before, board_day, on_days, orders_on, parse_board_day
+from ..orders.no_show import NO_SHOW_FROM
+
+# Orders that still mean work before the counter (cancelled, failed and finished ones do not).
+ACTIVE = (PENDING, PROCESSING, READY)
+TO_DO = (PENDING, PROCESSING)
+
+
+@dataclass
+class Board:
+    """One day on the board: its orders by column, its baking, and the days around it."""
+
+    day: date
+    today: date
+    todo: list
+    ready: list
+    done: list
+    to_bake: list = field(default_factory=list)
+    # Orders of earlier days still waiting for their customer: to collect, or to mark no-show.
+    left_over: int = 0
+
+    @property
+    def previous_day(self):
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self):
+        return self.day + timedelta(days=1)
+
+    @property
+    def tomorrow(self):
+        return self.today + timedelta(days=1)
+
+    @property
+    def yesterday(self):
+        return self.today - timedelta(days=1)
+
+    @property
+    def has_begun(self):
+        """Whether the day has begun: only then can its orders be no-shows."""
+        return self.day <= self.today
+
+    def can_be_no_show(self, order):
+        return self.has_begun and order.status in NO_SHOW_FROM
+
+
+def chosen_day(text):
+    """The board's day: `text` as YYYY-MM-DD, or the default when it is None; Invalid for anything else."""
+    if text is None or text == "":
+        return default_day()
+    day = parse_board_day(text)
+    if day is None:
+        raise Invalid("Choose a date like 2026-12-24", {"date": "not a date (YYYY-MM-DD)"})
+    return day
+
+
+def default_day():
+    """Today until closing time, then the next opening day."""
+    return board_day(load_calendar(), bakery_now())
+
+
+def order_board(day):
+    """The orders of `day` in pickup order, by column, with that day's baking."""
+    today = bakery_now().date()
+    orders = orders_on(day)
+    return Board(
+        day=day,
+        today=today,
+        todo=[o for o in orders if o.status in TO_DO],
+        ready=[o for o in orders if o.status == READY],
+        done=[o for o in orders if o.is_final],
+        to_bake=to_bake(day),
+        left_over=db.session.scalar(select(func.count(Order.id)).where(before(today), Order.status.in_(NO_SHOW_FROM))),
+    )
+
+
+def to_bake(day):
+    """[(product name, quantity)] over the open orders of `day`."""
+    rows = db.session.execute(
+        select(Product.name, func.sum(OrderItem.quantity))
+        .join(Order, OrderItem.order_id == Order.id)
+        .join(Product, OrderItem.product_id == Product.id)
+        .where(Order.status.in_(ACTIVE), on_days(day))
+        .group_by(Product.id, Product.name)
+        .order_by(Product.name)
+    ).all()
+    return [(name, int(quantity)) for name, quantity in rows]
+
+
+def latest_order_id():
+    """The id of the newest order (0 when there is none): what a staff member has seen once they look."""
+    return db.session.scalar(select(func.max(Order.id))) or 0
+
+
+def new_orders_since(seen_id):
+    """How many orders arrived after the one with id `seen_id` (0 when nothing was seen yet)."""
+    if not isinstance(seen_id, int) or seen_id < 0:
+        return 0
+    return db.session.scalar(select(func.count(Order.id)).where(Order.id > seen_id))
