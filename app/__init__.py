@@ -64,7 +64,7 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
-    from .staff import calendar, catalogue, views  # noqa: F401  (their routes join the staff blueprint)
+    from .staff import calendar, catalogue, lists, reports, views  # noqa: F401  (their routes join the staff blueprint)
     from .staff.blueprint import bp as staff_bp
     from .uploads import bp as uploads_bp
 

@@ -20,6 +20,7 @@ PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED = (
     "Cancelled",
     "Failed",
 )
+NO_SHOW = "No-show"
 ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED)
 FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED})
 LOW_STOCK = 5  # at or below this, customers see "only N left"

@@ -85,3 +85,8 @@ def parse_board_day(text):
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def placed_day(created_at):
+    """The local day a stored (naive UTC) `created_at` falls on: the day of an order without a pickup time."""
+    return created_at.replace(tzinfo=UTC).astimezone(_timezone()).date()
