@@ -8,8 +8,3 @@ document.body.addEventListener("htmx:afterSettle", showPrintButtons); // a new d
 document.addEventListener("click", (event) => {
   if (event.target.closest("[data-print]")) window.print();
 });
-// The heading says when the sheet was printed, not only when it was loaded.
-window.addEventListener("beforeprint", () => {
-  const stamp = new Date().toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-  document.querySelectorAll("[data-print-time]").forEach((node) => { node.textContent = stamp; });
-});
