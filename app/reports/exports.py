@@ -31,8 +31,14 @@ def _day(pickup_at, created_at):
     return (pickup_at.date() if pickup_at else placed_day(created_at)).isoformat()
 
 
-def _common(row):
-    return (_day(row.pickup_at, row.created_at), row.code, row.public_id, row.status, local_isoformat(row.pickup_at))
+def _common(row, seen):
+    """The columns every row starts with; `seen` remembers pickup times (a day has a few dozen slots, a
+    month thousands of rows, and a UTC offset per row was most of an export's time)."""
+    key = (row.pickup_at, row.created_at if row.pickup_at is None else None)
+    if key not in seen:
+        seen[key] = (_day(row.pickup_at, row.created_at), local_isoformat(row.pickup_at))
+    day, pickup = seen[key]
+    return (day, row.code, row.public_id, row.status, pickup)
 
 
 def order_rows(first, last):
@@ -57,9 +63,10 @@ def order_rows(first, last):
         .where(on_days(first, last))
         .order_by(*_IN_PICKUP_ORDER)
     )
+    seen = {}
     for row in rows:
         placed = row.created_at.isoformat(timespec="seconds") + "Z"
-        yield (*_common(row), placed, row.customer_name or "", int(row.item_count), row.total)
+        yield (*_common(row, seen), placed, row.customer_name or "", int(row.item_count), row.total)
 
 
 def line_rows(first, last):
@@ -80,6 +87,7 @@ def line_rows(first, last):
         .where(on_days(first, last))
         .order_by(*_IN_PICKUP_ORDER, OrderItem.id)
     )
+    seen = {}
     for row in rows:
         line_total = row.unit_price * row.quantity
-        yield (*_common(row), row.product_id, row.product_name, row.quantity, row.unit_price, line_total)
+        yield (*_common(row, seen), row.product_id, row.product_name, row.quantity, row.unit_price, line_total)

@@ -1,6 +1,6 @@
 """The days a staff list or report is for, read from the query string: checked, bounded, explained."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from ..exceptions import Invalid
 from ..orders.days import parse_board_day
@@ -47,8 +47,3 @@ def parse_range(first_text, last_text, today):
         message = f"A report covers at most {MAX_RANGE_DAYS} days; choose a shorter range"
         raise Invalid(message, {"to": message})
     return first, last
-
-
-def days_between(first, last):
-    """Every day from `first` to `last`, inclusive."""
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
