@@ -27,6 +27,8 @@ class BakeLine:
 
 @dataclass
 class BakeList:
+    """A day's bake list: its lines in category (and slot) order and how many orders they come from."""
+
     day: object
     by_slot: bool
     lines: list

@@ -121,6 +121,8 @@ def _bake_rows(bake):
 
 
 def bake_json(bake):
+    """The bake list in JSON: one entry per line with the same fields as the CSV's columns."""
+
     def line_json(line):
         slot = {"slot": _slot(line) or None} if bake.by_slot else {}
         return {
@@ -156,6 +158,7 @@ def pick_list():
 
 
 def pick_json(order):
+    """One order of the pick list in JSON, its items with their allergens."""
     return {
         "order_id": order.public_id,
         "code": order.code,
