@@ -3,6 +3,7 @@
 Revenue and items sold count collected (Completed) orders only; every order counts on its day.
 """
 
+import threading
 from datetime import datetime
 from decimal import Decimal
 
@@ -191,3 +192,32 @@ def test_reports_need_a_staff_login(client, products, path):
     assert client.get(path, headers=JSON).status_code == 401
     browser = client.get(path, headers=BROWSER)
     assert browser.status_code == 303 and "/staff/login" in browser.headers["Location"]
+
+
+def test_the_report_aggregates_in_the_database_whatever_the_number_of_orders(app, staff_client, products):
+    from sqlalchemy import event
+
+    from app.reports.summary import report as build_report
+
+    def statements_for_a_report():
+        seen, me = [], threading.get_ident()  # not the in-process worker's statements
+
+        def listener(_conn, _cursor, statement, *_):
+            if threading.get_ident() == me:
+                seen.append(statement)
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                build_report(datetime(2026, 11, 26).date(), datetime(2026, 11, 27).date())
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+        return seen
+
+    order(staff_client, [{"id": products["Baguette"], "quantity": 1}], f"{THURSDAY}T07:00")
+    few = statements_for_a_report()
+    for minute in ("07:30", "08:00", "08:30", "09:00", "09:30", "10:00"):
+        order(staff_client, [{"id": products["Baguette"], "quantity": 1}], f"{FRIDAY}T{minute}")
+    many = statements_for_a_report()
+    assert len(many) == len(few) == 3
+    assert all("GROUP BY" in statement for statement in many)
