@@ -64,7 +64,14 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
-    from .staff import board_views, calendar, catalogue, views  # noqa: F401  (their routes join the staff blueprint)
+    from .staff import (  # noqa: F401  (their routes join the staff blueprint)
+        board_views,
+        calendar,
+        catalogue,
+        lists,
+        reports,
+        views,
+    )
     from .staff.blueprint import bp as staff_bp
     from .uploads import bp as uploads_bp
 

@@ -222,7 +222,8 @@ class Order(db.Model):
     # The same split by channel: an email address gets emails; a phone number would get SMS.
     customer_email: Mapped[str | None] = mapped_column(String(255))
     customer_phone: Mapped[str | None] = mapped_column(String(40))
-    pickup_at: Mapped[datetime | None]
+    # Indexed: the board, the lists and the reports find the orders of a day by it (app/orders/days.py).
+    pickup_at: Mapped[datetime | None] = mapped_column(index=True)
     note: Mapped[str | None] = mapped_column(Text)
     # Outbox: NULL until the order has been handed to the queue.
     published_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -231,7 +232,7 @@ class Order(db.Model):
     # Who cancelled ("bakery" or "customer") and the reason staff gave, if any.
     cancelled_by: Mapped[str | None] = mapped_column(String(20))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     items: Mapped[list["OrderItem"]] = relationship(

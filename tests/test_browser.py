@@ -670,3 +670,110 @@ def test_staff_work_the_board_on_a_phone(app, chromium, live_server, products, j
     if javascript and AXE.exists():  # axe-core is a script: it needs JavaScript on
         assert axe_violations(page) == []
     context.close()
+
+
+def _pdf_text(path):
+    """The text of a PDF (poppler's pdftotext), or None where poppler-utils is not installed."""
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        return None
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _place_for_a_later_day(page, base):
+    """Two orders through POST /orders for the first day with free slots from the day after tomorrow."""
+    from datetime import date, timedelta
+
+    for offset in range(2, 9):
+        day = (date.today() + timedelta(days=offset)).isoformat()
+        slots = page.request.get(f"{base}/pickup-slots?date={day}", headers={"Accept": "application/json"})
+        free = [s["start"] for s in slots.json() if s["available"]] if slots.ok else []
+        if len(free) >= 2:
+            break
+    else:
+        raise AssertionError("no day with two free pickup slots in the coming week")
+    for start, items, name in ((free[1], [[3, 2], [1, 1]], "Grace Hopper"), (free[0], [[3, 1]], "Ada Lovelace")):
+        body = {"items": [{"id": i, "quantity": q} for i, q in items], "pickup_at": start, "customer": {"name": name}}
+        assert page.request.post(base + "/orders", data=body).status == 201
+    return day
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_staff_print_the_bake_list_and_pack_from_the_pick_list(app, chromium, live_server, tmp_path, javascript):
+    from playwright.sync_api import expect
+
+    from app.staff.service import create_staff
+
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    label = "js" if javascript else "nojs"
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=javascript)
+    page = context.new_page()
+    log_in_as_staff(page, live_server)
+    day = _place_for_a_later_day(page, live_server)
+    page.get_by_role("link", name="Bake list").click()
+    page.locator("#day-field").fill(day)
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#bake-list .bake-table")).to_have_count(2)  # Breads and Viennoiserie
+    expect(page).to_have_url(re.compile(rf"/staff/bake-list\?date={day}$"))  # htmx keeps the address in step
+    sourdough = page.locator("tr", has=page.locator(".bake-product", has_text="Sourdough Loaf"))
+    expect(sourdough.locator(".bake-qty")).to_have_text("3")
+    print_button = expect(page.locator("button[data-print]"))
+    print_button.to_be_visible() if javascript else print_button.to_be_hidden()  # no JavaScript: Ctrl+P, as it says
+    snap(page, f"{label}-staff-lists-1-bake-list")
+
+    page.emulate_media(media="print")  # what the paper gets: the list, nothing to click
+    for hidden in ("nav.staff-nav", "nav.day-switcher", ".sheet-tools", "body > header", "body > footer"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator(".bake-table").first).to_be_visible()
+    pdf = tmp_path / "bake-list.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"{label}-staff-lists-bake-list.pdf").write_bytes(pdf.read_bytes())
+    assert pdf.read_bytes().startswith(b"%PDF") and re.search(rb"/Type\s*/Page[^s]", pdf.read_bytes())
+    text = _pdf_text(pdf)
+    if text is not None:
+        assert "Bake list" in text and "Sourdough Loaf" in text and "Log out" not in text and "Download CSV" not in text
+    page.emulate_media(media="screen")
+
+    page.get_by_role("link", name="Pick list").click()
+    page.locator("#day-field").fill(day)
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#pick-list .pick-order")).to_have_count(2)
+    expect(page.locator(".pick-order .pick-name")).to_have_text(["Ada Lovelace", "Grace Hopper"])  # pickup order
+    snap(page, f"{label}-staff-lists-2-pick-list")
+    page.emulate_media(media="print")
+    page.pdf(path=str(ARTIFACTS / f"{label}-staff-lists-pick-list.pdf"), format="A4")
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Reports").click()
+    expect(page.locator(".report-totals")).to_be_visible()
+    snap(page, f"{label}-staff-lists-3-reports")
+    context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_staff_lists_and_reports_have_no_serious_accessibility_violations(app, chromium, live_server, width):
+    from app.staff.service import create_staff
+
+    if not AXE.exists():
+        _skip_or_fail("axe-core is missing: run `make assets` (needs npm)")
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    context = chromium.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    log_in_as_staff(page, live_server)
+    day = _place_for_a_later_day(page, live_server)
+    found = {}
+    for path in (
+        f"/staff/bake-list?date={day}",
+        f"/staff/bake-list?date={day}&by=slot",
+        f"/staff/pick-list?date={day}",
+        "/staff/reports",
+        "/staff/reports?from=2026-12-05&to=2026-11-01",
+        "/staff/bake-list?date=2026-02-30",
+    ):
+        page.goto(live_server + path)
+        found[path] = axe_violations(page)
+    assert found == {path: [] for path in found}
+    context.close()

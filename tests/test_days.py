@@ -48,5 +48,15 @@ def test_orders_belong_to_their_pickup_day_or_without_one_to_the_local_day_they_
 
 def test_a_board_date_is_any_iso_date_or_nothing():
     assert parse_board_day("2026-12-01") == datetime(2026, 12, 1).date()
-    for bad in (None, "", "2026-13-01", "yesterday", "2026-12-1", "2026-12-01\x00", 20261201):
+    for bad in (
+        None,
+        "",
+        "2026-13-01",
+        "yesterday",
+        "2026-12-1",
+        "2026-12-01\x00",
+        20261201,
+        "9999-12-31",
+        "0001-01-01",
+    ):
         assert parse_board_day(bad) is None

@@ -19,6 +19,7 @@ from ..models import CANCELLED, FAILED, Order, OrderItem
 NOT_BAKED = (CANCELLED, FAILED)
 # How far the board looks for the next opening day.
 HORIZON_DAYS = 60
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def _timezone():
@@ -94,10 +95,19 @@ def board_day(calendar, moment):
 
 
 def parse_board_day(text):
-    """A YYYY-MM-DD date (any day, past or future), or None when `text` is not one."""
+    """A YYYY-MM-DD date, or None when `text` is not one.
+
+    Bounded to this century: a day's window around 9999-12-31 or 0001-01-01 overflows `datetime`.
+    """
     if not isinstance(text, str) or len(text) != 10:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
+def placed_day(created_at):
+    """The local day a stored (naive UTC) `created_at` falls on: the day of an order without a pickup time."""
+    return created_at.replace(tzinfo=UTC).astimezone(_timezone()).date()

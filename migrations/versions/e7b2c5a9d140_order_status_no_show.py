@@ -1,7 +1,7 @@
 """orders may be No-show: not collected by the end of their pickup day
 
 Revision ID: e7b2c5a9d140
-Revises: c4d8e2f1a930
+Revises: e2b7a4c91d05
 Create Date: 2026-12-02 01:10:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e7b2c5a9d140'
-down_revision = 'c4d8e2f1a930'
+down_revision = 'e2b7a4c91d05'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,195 @@
+"""The bake list and the pick list of a day: pages that print on A4, JSON and CSV on the same routes."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import render_template, request
+
+from ..allergens import ALLERGENS
+from ..calendar.formatting import clock, local_isoformat
+from ..calendar.service import load_calendar, now
+from ..csv_export import csv_response, wants_csv
+from ..exceptions import Invalid
+from ..negotiation import html_page, respond
+from ..orders import lists
+from ..orders.days import FIRST_DAY, LAST_DAY, board_day
+from ..reports.ranges import day_or_default
+from .auth import staff_required
+from .blueprint import bp
+
+BAKE_COLUMNS = ("date", "category", "product_id", "product", "quantity", "orders")
+PICK_COLUMNS = (
+    "date",
+    "pickup",
+    "code",
+    "status",
+    "customer_name",
+    "customer_contact",
+    "product",
+    "quantity",
+    "contains",
+    "may_contain",
+    "note",
+)
+GROUPINGS = {"": False, "product": False, "slot": True}
+
+
+@dataclass(frozen=True)
+class DaySwitch:
+    """The day shown and its neighbours, for the previous / today / next links and the date field."""
+
+    day: date | None
+    today: date
+    typed: str = ""
+
+    @property
+    def previous(self):
+        return self.day - timedelta(days=1) if self.day and self.day > FIRST_DAY else None
+
+    @property
+    def next(self):
+        return self.day + timedelta(days=1) if self.day and self.day < LAST_DAY else None
+
+
+def answer_page(data, template, block, **context):
+    """`respond`, except that htmx restoring its history (a cache miss) gets the whole page it needs."""
+    if request.headers.get("HX-History-Restore-Request") == "true":
+        return html_page(render_template(template, **context))
+    return respond(data, template, block=block, **context)
+
+
+def refused(template, block, error, **context):
+    """The page again at 422 with the message at its field; JSON callers get {"error", "details"}."""
+    data = {"error": error.message, "details": error.details or {}}
+    return respond(data, template, status=422, block=block, error=error, **context)
+
+
+def _check_format():
+    if request.args.get("format") not in (None, "", "csv"):
+        raise Invalid("Ask for format=csv, or leave the format out", {"format": "Use csv"})
+
+
+def _day_asked():
+    """The day in ?date=, or the board's day (today until closing, then the next opening day)."""
+    _check_format()
+    return day_or_default(request.args.get("date"), board_day(load_calendar(), now()))
+
+
+def _switch(day=None):
+    return DaySwitch(day, now().date(), request.args.get("date") or "")
+
+
+def _grouping():
+    by = request.args.get("by") or ""
+    if by not in GROUPINGS:
+        raise Invalid("Group the bake list by product or by slot", {"by": "Use product or slot"})
+    return by
+
+
+@bp.get("/bake-list")
+@staff_required
+def bake_list():
+    try:
+        day, by = _day_asked(), _grouping()
+    except Invalid as error:
+        return refused("staff/bake_list.html", "bake_list", error, switch=_switch(), bake=None, made_at=now(), by="")
+    bake = lists.bake_list(day, by_slot=GROUPINGS[by])
+    if wants_csv():
+        header = BAKE_COLUMNS[:1] + (("slot",) if bake.by_slot else ()) + BAKE_COLUMNS[1:]
+        return csv_response(f"bake-list-{day}.csv", header, _bake_rows(bake))
+    return answer_page(
+        bake_json(bake), "staff/bake_list.html", "bake_list", bake=bake, switch=_switch(day), made_at=now(), by=by
+    )
+
+
+def _slot(line):
+    return clock(line.slot) if line.slot else ""
+
+
+def _bake_rows(bake):
+    for line in bake.lines:
+        slot = (_slot(line),) if bake.by_slot else ()
+        yield (
+            bake.day.isoformat(),
+            *slot,
+            line.category or "",
+            line.product_id,
+            line.product,
+            line.quantity,
+            line.orders,
+        )
+
+
+def bake_json(bake):
+    """The bake list in JSON: one entry per line with the same fields as the CSV's columns."""
+
+    def line_json(line):
+        slot = {"slot": _slot(line) or None} if bake.by_slot else {}
+        return {
+            **slot,
+            "category": line.category,
+            "product_id": line.product_id,
+            "product": line.product,
+            "quantity": line.quantity,
+            "orders": line.orders,
+        }
+
+    return {
+        "date": bake.day.isoformat(),
+        "by": "slot" if bake.by_slot else "product",
+        "orders": bake.order_count,
+        "total_quantity": bake.total_quantity,
+        "lines": [line_json(line) for line in bake.lines],
+    }
+
+
+@bp.get("/pick-list")
+@staff_required
+def pick_list():
+    try:
+        day = _day_asked()
+    except Invalid as error:
+        return refused("staff/pick_list.html", "pick_list", error, switch=_switch(), orders=None, made_at=now())
+    orders = lists.pick_list(day)
+    if wants_csv():
+        return csv_response(f"pick-list-{day}.csv", PICK_COLUMNS, _pick_rows(day, orders))
+    data = {"date": day.isoformat(), "orders": [pick_json(order) for order in orders]}
+    return answer_page(data, "staff/pick_list.html", "pick_list", orders=orders, switch=_switch(day), made_at=now())
+
+
+def pick_json(order):
+    """One order of the pick list in JSON, its items with their allergens."""
+    return {
+        "order_id": order.public_id,
+        "code": order.code,
+        "status": order.status,
+        "pickup_at": local_isoformat(order.pickup_at),
+        "customer_name": order.customer_name,
+        "customer_contact": order.customer_contact,
+        "note": order.note,
+        "total": order.total,
+        "items": [item.to_dict() for item in order.items],
+    }
+
+
+def _words(codes):
+    return ", ".join(ALLERGENS.get(code, code) for code in codes)
+
+
+def _pick_rows(day, orders):
+    for order in orders:
+        pickup = clock(order.pickup_at) if order.pickup_at else ""
+        for item in order.items:
+            yield (
+                day.isoformat(),
+                pickup,
+                order.code,
+                order.status,
+                order.customer_name or "",
+                order.customer_contact or "",
+                item.product_name,
+                item.quantity,
+                _words(item.product.allergens),
+                _words(item.product.may_contain),
+                order.note or "",
+            )
