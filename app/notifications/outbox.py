@@ -42,6 +42,11 @@ INSERT_NOTIFICATION = upsert_text(
 )
 
 
+def will_be_sent(email, phone):
+    """Whether a notification to this customer is one the sender delivers (not recorded as skipped)."""
+    return channel_for(email, phone)[0] in DELIVERED_CHANNELS
+
+
 def record_notification(order_pk, kind, email=None, phone=None):
     """Add the (order, kind) notification to the current transaction; False if it exists already."""
     channel, recipient = channel_for(email, phone)

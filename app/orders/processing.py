@@ -18,7 +18,7 @@ from ..database import DATABASE_DOWN
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import FAILED, PENDING, PROCESSING, Order, utcnow
-from ..notifications.outbox import CONFIRMATION, record_notification, wake_sender
+from ..notifications.outbox import CONFIRMATION, record_notification, wake_sender, will_be_sent
 from .service import change_status
 
 LOGGER = logging.getLogger(__name__)
@@ -137,7 +137,8 @@ def process_order(public_id):
     record_notification(moved.id, CONFIRMATION, moved.customer_email, moved.customer_phone)
     db.session.commit()
     LOGGER.info("order processing order_id=%s", public_id)
-    wake_sender()
+    if will_be_sent(moved.customer_email, moved.customer_phone):
+        wake_sender()  # (a pass of the sender is a round trip: only when there is something to send)
     return True
 
 

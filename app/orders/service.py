@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
@@ -194,6 +195,25 @@ INSERT_ORDER = upsert_text(
 )
 
 
+@cache
+def _insert_order_with_items(count):
+    """PostgreSQL: the order and its `count` items in one statement (SQLite has no INSERT in WITH).
+    A taken code inserts neither, and returns no row."""
+    rows = ", ".join(
+        f"(CAST(:product_id_{n} AS INTEGER), CAST(:product_name_{n} AS VARCHAR), "
+        f"CAST(:unit_price_{n} AS NUMERIC), CAST(:quantity_{n} AS INTEGER))"
+        for n in range(count)
+    )
+    return upsert_text(
+        f"WITH placed AS ({INSERT_ORDER.text}), items AS ("
+        "INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity) "
+        "SELECT placed.id, v.product_id, v.product_name, v.unit_price, v.quantity FROM placed, "
+        f"(VALUES {rows}) AS v (product_id, product_name, unit_price, quantity)) "
+        "SELECT id, public_id, code FROM placed",
+        Order.__table__,
+    )
+
+
 def _reserve_stock(lines, products):
     """Take the stock with conditional updates, in id order so that orders never deadlock."""
     for product_id in sorted(lines):
@@ -230,9 +250,14 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
     }
     now = utcnow()
     values.update(status=PENDING, processing_attempts=0, created_at=now, updated_at=now)
+    with_items = db.engine.dialect.name == "postgresql"
+    if with_items:  # the items go in with the order: one round trip for both
+        for n, item in enumerate(items):
+            values.update({f"{name}_{n}": value for name, value in item.items()})
+    statement = _insert_order_with_items(len(items)) if with_items else INSERT_ORDER
     for _attempt in range(CODE_ATTEMPTS):
         row = db.session.execute(
-            INSERT_ORDER, {**values, "public_id": new_public_id(), "code": new_order_code()}
+            statement, {**values, "public_id": new_public_id(), "code": new_order_code()}
         ).one_or_none()
         if row is not None:
             break
@@ -240,7 +265,8 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
     else:
         raise RuntimeError(f"No free order code after {CODE_ATTEMPTS} draws")
     order_pk, public_id, code = row
-    db.session.execute(insert(OrderItem.__table__), [{"order_id": order_pk, **item} for item in items])
+    if not with_items:
+        db.session.execute(insert(OrderItem.__table__), [{"order_id": order_pk, **item} for item in items])
     return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code, pickup_at=customer.get("pickup_at"))
 
 
