@@ -67,15 +67,26 @@ def _read_calendar(with_bookings):
         seedweekly_hours()
         rows = db.session.execute(_calendar_rows(with_bookings), params).all()
     bookings = {datetime.fromisoformat(row.a): int(row.b) for row in rows if row.kind == "b"}
-    key = (today, tuple(tuple(row) for row in rows if row.kind != "b"))
+    config = current_app.config
+    settings = tuple(config[name] for name in CALENDAR_SETTINGS)
+    key = (today, settings, tuple(tuple(row) for row in rows if row.kind != "b"))
     kept = current_app.extensions.get(CALENDAR_KEPT)
     if kept is None or kept[0] != key:
-        kept = (key, _build_calendar(today, key[1]))
+        kept = (key, _build_calendar(today, key[2]))
         current_app.extensions[CALENDAR_KEPT] = kept
     return kept[1], bookings
 
 
 CALENDAR_KEPT = "calendar_kept"
+# The settings a Calendar is built from besides the rows (part of what a kept one must match).
+CALENDAR_SETTINGS = (
+    "BAKERY_TIMEZONE",
+    "BAKERY_SLOT_MINUTES",
+    "BAKERY_SLOT_CAPACITY",
+    "BAKERY_ORDER_CUTOFF",
+    "BAKERY_PICKUP_LEAD_MINUTES",
+    "BAKERY_PICKUP_DAYS_AHEAD",
+)
 
 
 def _text(column):
