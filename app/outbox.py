@@ -1,17 +1,18 @@
 """The outbox relay: orders committed with published_at NULL are published to RabbitMQ.
 
-The orders table is the outbox. A relay claims a batch of unpublished orders with
-FOR UPDATE SKIP LOCKED (so several relays never publish the same batch at once),
-publishes them in one AMQP transaction (tx.commit-ok means RabbitMQ has taken
-responsibility for every message in it: one round trip per batch instead of one
-confirm per message), then marks them published. A crash between the two only
-publishes an order twice, which the worker's idempotent processing shrugs off.
+The orders table is the outbox. A relay claims and marks a batch of unpublished orders
+in one UPDATE over a FOR UPDATE SKIP LOCKED subquery (so several relays never publish the
+same batch at once), publishes them in one AMQP transaction (tx.commit-ok means RabbitMQ
+has taken responsibility for every message in it: one round trip per batch instead of one
+confirm per message), and only then commits the mark; a failed publish rolls it back. A
+crash between the two only publishes an order twice, which the worker's idempotent
+processing shrugs off.
 """
 
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import rabbitmq
@@ -21,6 +22,27 @@ from .extensions import db
 from .models import PENDING, Order, utcnow
 
 LOGGER = logging.getLogger(__name__)
+
+
+_orders = Order.__table__
+CLAIM = (
+    update(_orders)
+    .where(
+        _orders.c.id.in_(
+            select(_orders.c.id)
+            .where(
+                _orders.c.published_at.is_(None),
+                _orders.c.status == PENDING,
+                _orders.c.created_at <= bindparam("cutoff"),
+            )
+            .order_by(_orders.c.id)
+            .limit(bindparam("batch_size"))
+            .with_for_update(skip_locked=True)
+        )
+    )
+    .values(published_at=bindparam("now"), updated_at=bindparam("now"))
+    .returning(_orders.c.id, _orders.c.public_id)
+)
 
 
 class Unroutable(Exception):
@@ -80,27 +102,20 @@ class OutboxRelay(BackgroundLoop):
     def relay_batch(self):
         """Publish one batch of unpublished orders; return how many were published."""
         cutoff = utcnow() - timedelta(seconds=self.min_age)
-        rows = db.session.execute(
-            select(Order.id, Order.public_id)
-            .where(Order.published_at.is_(None), Order.status == PENDING, Order.created_at <= cutoff)
-            .order_by(Order.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        ).all()
+        # Claim and mark in one statement; if publishing fails, the rollback unmarks them.
+        rows = db.session.execute(CLAIM, {"cutoff": cutoff, "now": utcnow(), "batch_size": self.batch_size}).all()
         if not rows:
             db.session.rollback()
             return 0
-        self._publish([public_id for _, public_id in rows])
         if db.engine.dialect.name == "postgresql":
-            # Losing this mark in a database crash only publishes these orders again, which
+            # Losing the mark in a database crash only publishes these orders again, which
             # processing shrugs off, so it need not wait for the disk.
             db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        db.session.execute(
-            update(Order)
-            .where(Order.id.in_([order_id for order_id, _ in rows]))
-            .values(published_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+        try:
+            self._publish([public_id for _, public_id in sorted(rows)])
+        except BaseException:
+            db.session.rollback()
+            raise
         db.session.commit()
         for _, public_id in rows:
             LOGGER.info("order published order_id=%s", public_id)

@@ -6,26 +6,40 @@ rate); after it, the drain time is how long the workers took to move every order
 Pending, counted from wrk's last request.
 """
 
+import dataclasses
 import json
 import time
 
-from . import services
+from . import cpu, reference_app, services
 from .scenario import Scenario, Target
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
-# One item per order, going round the seeded demo products (ids 1-10): with every order on
-# one product, its stock row's lock would be the bottleneck, not the pipeline.
-ROTATING_ORDERS = """
+_HEADER_LINES = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in HEADERS.items())
+
+
+def orders_script(lines=1, hot=False):
+    """A wrk script posting orders of `lines` different products going round the ten demo products
+    (ids 1-10), or, `hot`, every order for product 1 (its stock row's lock is then the bottleneck)."""
+    if hot:
+        body = json.dumps({"items": [{"id": 1, "quantity": 1}]})
+        return f'wrk.method = "POST"\n{_HEADER_LINES}\nwrk.body = {json.dumps(body)}\n'
+    parts = ", ".join('{"id": %d, "quantity": 1}' for _ in range(lines))
+    ids = ", ".join(f"(n + {k}) % 10 + 1" for k in range(lines))
+    return f"""
 wrk.method = "POST"
-%s
+{_HEADER_LINES}
 local n = 0
 request = function()
   n = n + 1
-  return wrk.format(nil, nil, nil, string.format('{"items": [{"id": %%d, "quantity": 1}]}', n %% 10 + 1))
+  return wrk.format(nil, nil, nil, string.format('{{"items": [{parts}]}}', {ids}))
 end
-""" % "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in HEADERS.items())
+"""
+
+
+ROTATING_ORDERS = orders_script()
 DRAIN_LIMIT_S = 60.0
-TARGET = Target(min_rps=1000, max_p99_ms=100, zero_errors=True, max_extras={"drain_s": 5.0})
+REFERENCE = "POST /orders reference (raw psycopg2, confirm on the request path)"
+TARGET = Target(ratio_of=REFERENCE, min_ratio=1.5, max_p99_ms=100, zero_errors=True, max_extras={"drain_s": 5.0})
 
 
 def drain(_ctx):
@@ -44,13 +58,83 @@ def drain(_ctx):
 _placed_before = [0]  # orders counted after the previous run (the warm-up's land in the first run)
 
 
+def drain_reference(_ctx):
+    """The reference's drain: seconds until its consumer has taken every order."""
+    started = time.monotonic()
+    conn = services.connect()
+    try:
+        backlog = pending = reference_app.pending(conn)
+        while pending and time.monotonic() - started < DRAIN_LIMIT_S:
+            time.sleep(0.05)
+            pending = reference_app.pending(conn)
+    finally:
+        conn.close()
+    return {"drain_s": round(time.monotonic() - started, 2), "backlog": backlog}
+
+
+def _shared(groups):
+    """RabbitMQ and Redis: one server each, shared by everything on the machine."""
+    return {**groups, "rabbitmq": cpu.by_name("beam.smp"), "redis": cpu.by_name("redis-server")}
+
+
+def bakery_cpu(ctx):
+    """The bakery's processes: gunicorn (master and workers), every worker service, their backends."""
+    workers = [pid for name, p in ctx.processes.items() if name.startswith("worker") for pid in cpu.tree(p.pid)]
+    return _shared(
+        {
+            "gunicorn": cpu.tree(ctx.processes["app"].pid),
+            "worker": workers,
+            "postgres": cpu.backends(services.dsn(), [services.APP_NAME["app"]]),
+        }
+    )
+
+
+def reference_cpu(ctx):
+    """The reference's processes: its gunicorn, its consumer, their backends."""
+    return _shared(
+        {
+            "gunicorn": cpu.tree(ctx.processes["reference"].pid),
+            "worker": cpu.tree(ctx.processes["reference-consumer"].pid),
+            "postgres": cpu.backends(services.dsn(), [services.APP_NAME["reference"]]),
+        }
+    )
+
+
 def scenarios():
-    """The order pipeline with one worker, then with two (the second keeps running afterwards)."""
-    common = {"server": "app", "path": "/orders", "method": "POST", "lua": ROTATING_ORDERS, "after_run": drain}
-    return [
-        Scenario("POST /orders", needs_worker=1, target=TARGET, **common),
-        Scenario("POST /orders, 2 workers", needs_worker=2, **common),
-    ]
+    """Each order shape on the reference and on the bakery (one worker), in turns; then two workers."""
+    found = []
+    for label, script in (
+        ("", ROTATING_ORDERS),
+        (", 3 products", orders_script(lines=3)),
+        (", one hot product", orders_script(hot=True)),
+    ):
+        common = {"path": "/orders", "method": "POST", "lua": script, "interleave": f"orders{label}"}
+        reference = REFERENCE.replace(" reference", f"{label} reference", 1)
+        found += [
+            Scenario(reference, "reference", after_run=drain_reference, cpu_groups=reference_cpu, **common),
+            Scenario(
+                f"POST /orders{label}",
+                "app",
+                needs_worker=1,
+                after_run=drain,
+                cpu_groups=bakery_cpu,
+                target=dataclasses.replace(TARGET, ratio_of=reference),
+                **common,
+            ),
+        ]
+    found.append(
+        Scenario(
+            "POST /orders, 2 workers",
+            "app",
+            path="/orders",
+            method="POST",
+            lua=ROTATING_ORDERS,
+            needs_worker=2,
+            after_run=drain,
+            cpu_groups=bakery_cpu,
+        )
+    )
+    return found
 
 
 def drain_backlog(count, workers):

@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass
 
 from .catalog import BARE, STATIC
+from .cpu import GROUPS
 from .memory import LIMITS_MB
 from .stats import CLOSED_LOOP, Summary
 
@@ -52,12 +53,9 @@ def evaluate(target, row, by_name):
     """(what the target asks, True/False, or None when it cannot be judged)."""
     checks = []
     if target.ratio_of is not None:
-        checks.append(
-            (
-                f"≥ {target.min_ratio}× {short(target.ratio_of)}",
-                _at_least(ratio(row, by_name.get(target.ratio_of)), target.min_ratio),
-            )
-        )
+        value = ratio(row, by_name.get(target.ratio_of))
+        measured = "" if value is None or target.ratio_of in (BARE, STATIC) else f" (is {value:.2f}×)"
+        checks.append((f"≥ {target.min_ratio}× {short(target.ratio_of)}{measured}", _at_least(value, target.min_ratio)))
     if target.min_rps is not None:
         checks.append((f"≥ {target.min_rps:,.0f} req/s", row.rps >= target.min_rps))
     if target.max_p99_ms is not None:
@@ -108,6 +106,21 @@ def _label(row):
     notes = [row.mode] if row.mode != CLOSED_LOOP else []
     notes += [f"{key} {value:.2f}" for key, value in sorted(row.extras.items())]
     return f"{row.name} ({', '.join(notes)})" if notes else row.name
+
+
+def cpu_table(rows):
+    """CPU ms per order by process group, for the scenarios that counted it."""
+    counted = [row for row in rows if isinstance(row, Summary) and row.cpu_ms]
+    if not counted:
+        return ""
+    lines = [
+        "| CPU ms per order | " + " | ".join(GROUPS) + " | total |",
+        "|---|" + "---:|" * (len(GROUPS) + 1),
+    ]
+    for row in counted:
+        cells = [f"{row.cpu_ms[g]:.2f}" if g in row.cpu_ms else "" for g in (*GROUPS, "total")]
+        lines.append(f"| {row.name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def limit_for(label):

@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import fixed_rate, gunicorn_settings, memory, report, services, wrk
+from . import cpu, fixed_rate, gunicorn_settings, memory, report, services, wrk
 from .scenario import Context
 from .servers import ServerPool, Skip
 from .stats import CLOSED_LOOP, summarise
@@ -87,6 +87,23 @@ def load_function(scenario, url, ctx):
 
 def measure(scenario, pool, ctx, options):
     """Warm up, then --runs timed runs of one scenario; the summary of those runs."""
+    return measure_group([scenario], pool, ctx, options)[0]
+
+
+def measure_group(scenarios, pool, ctx, options):
+    """Warm each scenario up, then --runs rounds in which each runs once in turn; their summaries."""
+    loads = [_prepared(scenario, pool, ctx, options) for scenario in scenarios]
+    runs = [[] for _ in scenarios]
+    for _ in range(options.runs):
+        for scenario, load, done in zip(scenarios, loads, runs, strict=True):
+            done.append(one_run(scenario, load, ctx, options))
+    return [
+        summarise(s.name, r, f"fixed rate {options.rate} req/s" if s.mix is not None else CLOSED_LOOP)
+        for s, r in zip(scenarios, runs, strict=True)
+    ]
+
+
+def _prepared(scenario, pool, ctx, options):
     url = pool.url(scenario.server)
     if scenario.needs_worker:
         pool.start_workers(int(scenario.needs_worker))
@@ -94,14 +111,30 @@ def measure(scenario, pool, ctx, options):
         scenario.prepare(ctx)
     load = load_function(scenario, url, ctx)
     load(options.warmup)
-    runs = []
-    for _ in range(options.runs):
-        result = load(options.duration)
-        if scenario.after_run is not None:
-            result = dataclasses.replace(result, extras={**result.extras, **scenario.after_run(ctx)})
-        runs.append(result)
-    mode = f"fixed rate {options.rate} req/s" if scenario.mix is not None else CLOSED_LOOP
-    return summarise(scenario.name, runs, mode)
+    return load
+
+
+def one_run(scenario, load, ctx, options):
+    """One timed run, its after_run figures and, if the scenario says which processes, CPU ms per order."""
+    before = cpu.snapshot(scenario.cpu_groups(ctx)) if scenario.cpu_groups else None
+    result = load(options.duration)
+    if scenario.after_run is not None:
+        result = dataclasses.replace(result, extras={**result.extras, **scenario.after_run(ctx)})
+    if before is not None:  # after after_run: the worker's share of draining the backlog counts too
+        spent = cpu.spent(before, cpu.snapshot(scenario.cpu_groups(ctx)))
+        result = dataclasses.replace(result, cpu_ms=cpu.per_order_ms(spent, result.requests - result.errors))
+    return result
+
+
+def in_turns(scenarios):
+    """The scenarios as groups to measure together: neighbours sharing an `interleave` key, else alone."""
+    groups = []
+    for scenario in scenarios:
+        if groups and scenario.interleave is not None and groups[-1][-1].interleave == scenario.interleave:
+            groups[-1].append(scenario)
+        else:
+            groups.append([scenario])
+    return groups
 
 
 def _one_line(error, limit=300):
@@ -111,7 +144,7 @@ def _one_line(error, limit=300):
 
 def sample_memory(tracker, pool):
     """Peak RSS of the gunicorn workers of each server and of the worker service, so far."""
-    for name in ("app", "app-no-redis", "bare"):
+    for name in ("app", "app-no-redis", "bare", "reference"):
         if name in pool.processes:
             tracker.sample(f"gunicorn worker ({name})", memory.children(pool.processes[name].pid))
     if "worker" in pool.processes:
@@ -143,16 +176,16 @@ def run_all(scenarios, options, settings):
         services.flush_cache()
         services.purge_queue()
         pool = ServerPool(ROOT, workdir, settings, env)
-        ctx = Context(pool.urls, env, options, workdir)
+        ctx = Context(pool.urls, env, options, workdir, pool.processes)
         try:
-            for scenario in scenarios:
-                print(f"… {scenario.name}", file=sys.stderr, flush=True)
+            for group in in_turns(scenarios):
+                print(f"… {' / '.join(s.name for s in group)}", file=sys.stderr, flush=True)
                 try:
-                    rows.append(measure(scenario, pool, ctx, options))
+                    rows += measure_group(group, pool, ctx, options)
                 except Skip as reason:
-                    rows.append(report.Skipped(scenario.name, f"skipped: {reason}"))
+                    rows += [report.Skipped(s.name, f"skipped: {reason}") for s in group]
                 except Exception as error:  # one broken scenario must not lose the others' figures
-                    rows.append(report.Skipped(scenario.name, f"failed: {_one_line(error)}"))
+                    rows += [report.Skipped(s.name, f"failed: {_one_line(error)}") for s in group]
                 sample_memory(tracker, pool)
         finally:
             pool.close()
@@ -192,6 +225,7 @@ def main(argv=None):
     targets = {s.name: s.target for s in scenarios}
     print("\n" + report.header(meta, options))
     print(report.scenario_table(rows, targets) + "\n")
+    print(report.cpu_table(rows) + "\n")
     print(report.memory_table(peaks))
     print("\n".join(notes))
     options.results_dir.mkdir(parents=True, exist_ok=True)

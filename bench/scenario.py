@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # The servers the runner can start; a scenario names one of them.
-SERVERS = ("static", "bare", "app", "app-no-redis", "frontend")
+SERVERS = ("static", "bare", "app", "app-no-redis", "frontend", "reference")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Context:
     app_env: dict  # DATABASE_URL, REDIS_URL, RABBITMQ_URL, ORDERS_QUEUE the app and worker run with
     options: object  # the parsed command line (duration, runs, rate, ...)
     workdir: Path  # a temporary folder removed at the end
+    processes: dict = field(default_factory=dict)  # process name -> bench.processes.Process started so far
 
 
 @dataclass(frozen=True)
@@ -62,3 +63,8 @@ class Scenario:
     prepare: Callable[[Context], None] | None = None  # before the warm-up
     after_run: Callable[[Context], dict] | None = None  # after each run: extra figures, e.g. drain_s
     mix: Callable[[Context], list] | None = None  # list[Request]: a fixed-rate load instead of wrk
+    # {group: [pids]} whose CPU time (bench/cpu.py) is divided by the orders of each run
+    cpu_groups: Callable[[Context], dict] | None = None
+    # Scenarios with the same key (and next to each other) take turns run by run, so that a
+    # baseline and what is compared with it see the same moments of a noisy machine.
+    interleave: str | None = None

@@ -4,7 +4,7 @@ import os
 import sys
 import urllib.request
 
-from . import gunicorn_settings, nginx, services
+from . import gunicorn_settings, nginx, reference_app, services
 from .processes import Process, free_port
 
 
@@ -24,6 +24,7 @@ class ServerPool:
             "app": self._app,
             "app-no-redis": self._app_no_redis,
             "frontend": self._frontend,
+            "reference": self._reference,
         }
 
     def url(self, name):
@@ -85,6 +86,24 @@ class ServerPool:
     def _bare(self, name, port):
         env = {**os.environ, "BENCH_BODY_FILE": str(self.product_json())}
         self._gunicorn(name, port, "bench.bare_app:create_app()", env)
+
+    def _reference(self, name, port):
+        """The plain reference order service (bench/reference_app.py), its tables and queue, and its consumer."""
+        env = services.reference_env()
+        conn = services.connect()
+        try:
+            reference_app.prepare(conn, env["REFERENCE_QUEUE"], env["REFERENCE_RABBITMQ_URL"], services.RESTOCK)
+        finally:
+            conn.close()
+        app_uri = "bench.reference_app:create_app()"
+        self._spawn(name, gunicorn_settings.command(sys.executable, self.settings, app_uri, port), env, "/health")
+        self.processes["reference-consumer"] = Process(
+            "reference-consumer",
+            [sys.executable, "-m", "bench.reference_app", "consume"],
+            self.workdir / "reference-consumer.log",
+            env=env,
+            cwd=self.root,
+        )
 
     def _static(self, name, port):
         body = self.product_json()

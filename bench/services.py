@@ -30,8 +30,34 @@ def app_env(base=os.environ):
         LOG_LEVEL="WARNING",
         # Slots as roomy as the restocked products: the load measures the shop, not a full calendar.
         BAKERY_SLOT_CAPACITY=str(RESTOCK),
+        # libpq names the connections, so bench/cpu.py can tell the app's PostgreSQL backends apart.
+        PGAPPNAME=APP_NAME["app"],
     )
     return env
+
+
+APP_NAME = {"app": "bench-bakery", "reference": "bench-reference"}
+REFERENCE_QUEUE = ORDERS_QUEUE + "_reference"
+
+
+def reference_env(base=os.environ):
+    """The environment of the plain reference order service and its consumer."""
+    parts = make_url(DATABASE_URL)
+    dsn = f"host={parts.host} port={parts.port or 5432} dbname={parts.database} user={parts.username}"
+    if parts.password:
+        dsn += f" password={parts.password}"
+    return {
+        **base,
+        "REFERENCE_DSN": dsn,
+        "REFERENCE_RABBITMQ_URL": RABBITMQ_URL,
+        "REFERENCE_QUEUE": REFERENCE_QUEUE,
+        "PGAPPNAME": APP_NAME["reference"],
+    }
+
+
+def dsn():
+    """The bench database as a libpq connection string (for bench/cpu.py's look-up of backends)."""
+    return reference_env({})["REFERENCE_DSN"]
 
 
 def connect(url=DATABASE_URL, database=None):

@@ -16,6 +16,7 @@ class RunResult:
     errors: int  # non-2xx/3xx responses plus socket errors and timeouts
     requests: int
     extras: dict = field(default_factory=dict)
+    cpu_ms: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Summary:
     runs: int
     extras: dict = field(default_factory=dict)
     mode: str = CLOSED_LOOP
+    cpu_ms: dict = field(default_factory=dict)  # CPU ms per order by process group (median of the runs)
 
 
 def percentile(sorted_values, fraction):
@@ -44,10 +46,7 @@ def percentile(sorted_values, fraction):
 
 def summarise(name, runs, mode=CLOSED_LOOP):
     """Median req/s and latencies over the runs, min–max req/s, total errors, median extras."""
-    extras = {
-        key: statistics.median(run.extras[key] for run in runs if key in run.extras)
-        for key in {key for run in runs for key in run.extras}
-    }
+    extras = _medians([run.extras for run in runs])
     return Summary(
         name=name,
         rps=statistics.median(run.rps for run in runs),
@@ -59,4 +58,10 @@ def summarise(name, runs, mode=CLOSED_LOOP):
         runs=len(runs),
         extras=extras,
         mode=mode,
+        cpu_ms=_medians([run.cpu_ms for run in runs]),
     )
+
+
+def _medians(dicts):
+    """{key: median of the values under key} over dicts that may lack some keys."""
+    return {key: statistics.median(d[key] for d in dicts if key in d) for key in {key for d in dicts for key in d}}

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from bench import fixed_rate, gunicorn_settings, memory, nginx, report, run, traffic, wrk
+from bench import cpu, fixed_rate, gunicorn_settings, memory, nginx, orders, reference_app, report, run, traffic, wrk
 from bench.catalog import BARE, STATIC
 from bench.scenario import Context, Request, Scenario, Target
 from bench.stats import RunResult, Summary, percentile, summarise
@@ -275,3 +275,66 @@ def test_a_plain_get_needs_no_script(tmp_path):
     ctx = Context({}, {}, run.parse_args(["--quick"]), tmp_path)
     run.load_function(Scenario("GET /products", "app"), "http://127.0.0.1:1", ctx)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cpu_time_is_utime_plus_stime_of_proc_stat(tmp_path):
+    (tmp_path / "42").mkdir()
+    # pid (comm) state ppid … field 14 utime, 15 stime, in clock ticks; a comm may hold spaces and ")".
+    fields = ["S", "7"] + ["0"] * 9 + [str(3 * cpu.TICKS), str(cpu.TICKS)] + ["0"] * 5
+    (tmp_path / "42" / "stat").write_text("42 (gunicorn: worker (x)) " + " ".join(fields))
+    assert cpu.cpu_seconds(42, tmp_path) == 4.0
+    assert cpu.cpu_seconds(43, tmp_path) == 0.0  # gone
+
+
+def test_cpu_per_order_counts_new_processes_from_zero_and_adds_a_total():
+    before = {"gunicorn": {1: 10.0, 2: 5.0}, "postgres": {}}
+    after = {"gunicorn": {1: 10.5, 2: 5.25}, "postgres": {9: 0.25}}
+    spent = cpu.spent(before, after)
+    assert spent == {"gunicorn": 0.75, "postgres": 0.25}
+    assert cpu.per_order_ms(spent, 100) == {"gunicorn": 7.5, "postgres": 2.5, "total": 10.0}
+    assert cpu.per_order_ms(spent, 0) == {}
+
+
+def test_a_run_with_cpu_groups_reports_cpu_ms_per_successful_order(tmp_path, monkeypatch):
+    seconds = iter([1.0, 1.5])  # the process's CPU seconds before and after the run
+    monkeypatch.setattr(cpu, "cpu_seconds", lambda _pid: next(seconds))
+    scenario = Scenario("POST /orders", "app", cpu_groups=lambda _ctx: {"gunicorn": [1]})
+    ctx = Context({}, {}, run.parse_args(["--quick"]), tmp_path)
+    result = run.one_run(scenario, lambda _s: RunResult(100.0, 1.0, 2.0, errors=10, requests=110), ctx, ctx.options)
+    assert result.cpu_ms == {"gunicorn": 5.0, "total": 5.0}  # 0.5 s over 100 answered orders
+
+
+def test_neighbouring_scenarios_with_one_interleave_key_are_measured_in_turns():
+    a, b, c, d = (Scenario(n, "app", interleave=k) for n, k in (("a", "x"), ("b", "x"), ("c", None), ("d", "x")))
+    assert [[s.name for s in group] for group in run.in_turns([a, b, c, d])] == [["a", "b"], ["c"], ["d"]]
+
+
+def test_cpu_table_lists_each_group_and_the_total():
+    row = summary("POST /orders", 100, cpu_ms={"gunicorn": 1.5, "postgres": 0.5, "total": 2.0})
+    table = report.cpu_table([row, summary("GET /products", 100)])
+    assert "| POST /orders | 1.50 |  | 0.50 |  |  | 2.00 |" in table
+    assert "GET /products" not in table
+
+
+def test_ratio_target_text_says_the_measured_ratio_of_a_named_baseline():
+    rows = {"ref": summary("ref", 100)}
+    text, met = report.evaluate(Target(ratio_of="ref", min_ratio=1.5), summary("app", 120), rows)
+    assert text == "≥ 1.5× ref (is 1.20×)" and met is False
+
+
+def test_order_scripts_rotate_products_per_line_or_repeat_one_hot_product():
+    three = orders.orders_script(lines=3)
+    assert three.count('{"id": %d, "quantity": 1}') == 3 and "(n + 2) % 10 + 1" in three
+    assert 'wrk.body = "{\\"items\\": [{\\"id\\": 1, \\"quantity\\": 1}]}"' in orders.orders_script(hot=True)
+
+
+def test_reference_service_refuses_malformed_items():
+    assert reference_app.parse_items({"items": [{"id": 1, "quantity": 2}, {"id": 1, "quantity": 1}]}) == {1: 3}
+    for bad in (
+        None,
+        {},
+        {"items": []},
+        {"items": [{"id": "1", "quantity": 1}]},
+        {"items": [{"id": 1, "quantity": 0}]},
+    ):
+        assert reference_app.parse_items(bad) is None

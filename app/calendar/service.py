@@ -7,9 +7,10 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Date, DateTime, String, bindparam, cast, delete, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -47,30 +48,115 @@ def now():
 
 def load_calendar():
     """The calendar as it stands: the tables (seeded on first use) and the settings."""
-    config = current_app.config
-    week = weekly_hours()
+    return _read_calendar(with_bookings=False)[0]
+
+
+def calendar_and_bookings():
+    """(the calendar, {slot start: orders it holds} for every slot from today on), in one round trip."""
+    return _read_calendar(with_bookings=True)
+
+
+def _read_calendar(with_bookings):
+    # One statement reads every calendar table (and, if asked, the bookings): placing an order
+    # needs all of them, and seven round trips cost more than the rows. The Calendar built from
+    # the rows is kept per process while the rows stay the same (so nothing can be stale).
     today = now().date()
-    closures = db.session.execute(
-        select(Closure.first_day, Closure.last_day, Closure.note)
-        .where(Closure.last_day >= today - timedelta(days=62))
-        .order_by(Closure.first_day)
-    ).all()
-    special = {row.day: (row.opens, row.closes) for row in db.session.execute(select(SpecialHours)).scalars()}
-    days = dict(db.session.execute(select(DayCapacity.day, DayCapacity.capacity).where(DayCapacity.day >= today)).all())
-    slots = dict(
-        db.session.execute(
-            select(SlotCapacity.slot_start, SlotCapacity.capacity).where(
-                SlotCapacity.slot_start >= datetime.combine(today, time.min)
+    params = {"today": today, "since": today - timedelta(days=62), "start": datetime.combine(today, time.min)}
+    rows = db.session.execute(_calendar_rows(with_bookings), params).all()
+    if sum(1 for row in rows if row.kind == "w") < 7:
+        seedweekly_hours()
+        rows = db.session.execute(_calendar_rows(with_bookings), params).all()
+    bookings = {datetime.fromisoformat(row.a): int(row.b) for row in rows if row.kind == "b"}
+    config = current_app.config
+    settings = tuple(config[name] for name in CALENDAR_SETTINGS)
+    key = (today, settings, tuple(tuple(row) for row in rows if row.kind != "b"))
+    kept = current_app.extensions.get(CALENDAR_KEPT)
+    if kept is None or kept[0] != key:
+        kept = (key, _build_calendar(today, key[2]))
+        current_app.extensions[CALENDAR_KEPT] = kept
+    return kept[1], bookings
+
+
+CALENDAR_KEPT = "calendar_kept"
+# The settings a Calendar is built from besides the rows (part of what a kept one must match).
+CALENDAR_SETTINGS = (
+    "BAKERY_TIMEZONE",
+    "BAKERY_SLOT_MINUTES",
+    "BAKERY_SLOT_CAPACITY",
+    "BAKERY_ORDER_CUTOFF",
+    "BAKERY_PICKUP_LEAD_MINUTES",
+    "BAKERY_PICKUP_DAYS_AHEAD",
+)
+
+
+def _text(column):
+    return cast(column, String)
+
+
+@cache
+def _calendar_rows(with_bookings):
+    """(kind, a, b, c) as text: w weekly hours, c closures, s special hours, d/l day/slot capacities,
+    g the default capacity, b bookings. Built once: its cache key is then computed once too."""
+    today, since = bindparam("today", type_=Date), bindparam("since", type_=Date)
+    start = bindparam("start", type_=DateTime)
+    parts = [
+        select(
+            literal("w").label("kind"),
+            _text(WeeklyHours.weekday).label("a"),
+            _text(WeeklyHours.opens).label("b"),
+            _text(WeeklyHours.closes).label("c"),
+        ),
+        select(literal("c"), _text(Closure.first_day), _text(Closure.last_day), Closure.note).where(
+            Closure.last_day >= since
+        ),
+        select(literal("s"), _text(SpecialHours.day), _text(SpecialHours.opens), _text(SpecialHours.closes)),
+        select(literal("d"), _text(DayCapacity.day), _text(DayCapacity.capacity), null()).where(
+            DayCapacity.day >= today
+        ),
+        select(literal("l"), _text(SlotCapacity.slot_start), _text(SlotCapacity.capacity), null()).where(
+            SlotCapacity.slot_start >= start
+        ),
+        select(literal("g"), _text(CalendarSettings.slot_capacity), null(), null()).where(CalendarSettings.id == 1),
+    ]
+    if with_bookings:
+        parts.append(
+            select(literal("b"), _text(SlotBooking.slot_start), _text(SlotBooking.taken), null()).where(
+                SlotBooking.slot_start >= start
             )
-        ).all()
-    )
+        )
+    return union_all(*parts)
+
+
+def _clock(text):
+    return time.fromisoformat(text) if text is not None else None
+
+
+def _build_calendar(today, rows):
+    config = current_app.config
+    week = [None] * 7
+    closures, special, days, slots = [], {}, {}, {}
+    capacity = config["BAKERY_SLOT_CAPACITY"]
+    for kind, a, b, c in rows:
+        if kind == "w":
+            week[int(a)] = (_clock(b), _clock(c)) if b is not None else None
+        elif kind == "c":
+            closures.append(ClosedDays(date.fromisoformat(a), date.fromisoformat(b), c))
+        elif kind == "s":
+            special[date.fromisoformat(a)] = (_clock(b), _clock(c))
+        elif kind == "d":
+            days[date.fromisoformat(a)] = int(b)
+        elif kind == "l":
+            slots[datetime.fromisoformat(a)] = int(b)
+        elif kind == "g" and a is not None:
+            capacity = int(a)
+    closures.sort(key=lambda closure: closure.first)
     return Calendar(
-        week=week,
+        week=tuple(week),
         timezone=config["BAKERY_TIMEZONE"],
-        closures=tuple(ClosedDays(c.first_day, c.last_day, c.note) for c in closures),
+        closures=tuple(closures),
         special=special,
         slot_minutes=config["BAKERY_SLOT_MINUTES"],
-        capacity=default_capacity(),
+        capacity=capacity,
         day_capacity=days,
         slot_capacity=slots,
         cutoff=config["BAKERY_ORDER_CUTOFF"],

@@ -7,7 +7,7 @@ or not at all. The sender (sender.py) delivers the rows afterwards.
 
 from flask import current_app
 
-from ..database import dialect_insert
+from ..database import upsert_text
 from ..extensions import db
 from ..models import NOTIFICATION_PENDING, NOTIFICATION_SKIPPED, Notification, utcnow
 
@@ -33,26 +33,37 @@ def channel_for(email, phone):
     return NONE, None
 
 
+# Hand-written: SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/database.py).
+INSERT_NOTIFICATION = upsert_text(
+    "INSERT INTO notifications (order_id, kind, channel, recipient, status, last_error, attempts, next_attempt_at,"
+    " created_at) VALUES (:order_id, :kind, :channel, :recipient, :status, :last_error, 0, :next_attempt_at_0,"
+    " :created_at_0) ON CONFLICT (order_id, kind) DO NOTHING",
+    Notification.__table__,
+)
+
+
+def will_be_sent(email, phone):
+    """Whether a notification to this customer is one the sender delivers (not recorded as skipped)."""
+    return channel_for(email, phone)[0] in DELIVERED_CHANNELS
+
+
 def record_notification(order_pk, kind, email=None, phone=None):
     """Add the (order, kind) notification to the current transaction; False if it exists already."""
     channel, recipient = channel_for(email, phone)
     delivered = channel in DELIVERED_CHANNELS
     now = utcnow()
-    insert = dialect_insert(db.engine)
     inserted = db.session.execute(
-        insert(Notification)
-        .values(
-            order_id=order_pk,
-            kind=kind,
-            channel=channel,
-            recipient=recipient,
-            status=NOTIFICATION_PENDING if delivered else NOTIFICATION_SKIPPED,
-            last_error=None if delivered else WHY_SKIPPED[channel],
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["order_id", "kind"])
+        INSERT_NOTIFICATION,
+        {
+            "order_id": order_pk,
+            "kind": kind,
+            "channel": channel,
+            "recipient": recipient,
+            "status": NOTIFICATION_PENDING if delivered else NOTIFICATION_SKIPPED,
+            "last_error": None if delivered else WHY_SKIPPED[channel],
+            "next_attempt_at_0": now,
+            "created_at_0": now,
+        },
     ).rowcount
     return inserted == 1
 

@@ -11,12 +11,15 @@ order is Cancelled or Failed, in its own transaction.
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
+from itertools import takewhile
 
 from sqlalchemy import select, update
 
 from ..calendar.formatting import pickup_time
-from ..calendar.service import booked, dialect_insert, load_calendar, now
+from ..calendar.service import booked, calendar_and_bookings, load_calendar, now
 from ..catalog.invalidation import mark_catalog_changed
+from ..database import upsert_text
 from ..exceptions import Conflict, Invalid
 from ..extensions import db
 from ..models import LOW_STOCK, Order, ProductDayQuota, SlotBooking
@@ -65,16 +68,16 @@ def choose_pickup(lines, products, requested=None):
     Invalid for a time that cannot be booked (closed, past, too soon, off the slot grid);
     Conflict when nothing within the booking horizon has room. Both say `next_available`.
     """
-    calendar = load_calendar()
+    calendar, bookings = calendar_and_bookings()
     moment = now()
     lead = lead_minutes(calendar, products)
     if requested is not None:
         problem = calendar.problem(requested, moment, lead)
         if problem:
-            first = first_free(calendar, moment, lead, lines, products)
+            first = first_free(calendar, moment, lead, lines, products, bookings=bookings)
             raise Invalid(problem[1], {"pickup_at": problem[1], "next_available": _iso(calendar, first)})
         return Pickup(requested, False, calendar, lead)
-    first = first_free(calendar, moment, lead, lines, products)
+    first = first_free(calendar, moment, lead, lines, products, bookings=bookings)
     if first is None:
         message = f"No pickup time in the next {calendar.days_ahead} days can take this order"
         raise Conflict(message, {"next_available": None})
@@ -89,13 +92,9 @@ def reserve(order, lines, products, pickup):
     chose is theirs or a Conflict.
     """
     day = pickup.start.date()
-    for product_id in sorted(lines):
-        _take_quota(product_id, day, lines[product_id], products[product_id], pickup, lines, products)
-    candidates = [pickup.start]
-    if pickup.assigned:
-        candidates += [s for s in pickup.calendar.feasible_slots(now(), pickup.lead_minutes, day) if s.date() == day]
-    for start in dict.fromkeys(candidates):
-        if start >= pickup.start and _take_place(start, pickup.calendar.capacity_of(start)):
+    _take_quotas(day, lines, products, pickup)
+    for start in _candidates(pickup, day):
+        if _take_place(start, pickup.calendar.capacity_of(start)):
             if start != pickup.start:
                 db.session.execute(
                     update(Order)
@@ -151,57 +150,86 @@ def quota_taken(product_ids, day):
     )
 
 
-def _take_quota(product_id, day, quantity, product, pickup, lines, products):
-    # Every product gets its row, quota or not: cancelling then always finds what to give back,
-    # even when staff set a quota after the order. The product's stock row is already locked,
-    # so this row adds no wait of its own.
-    db.session.execute(
-        dialect_insert(ProductDayQuota).values(product_id=product_id, day=day, taken=0).on_conflict_do_nothing()
-    )
-    limit = product.daily_quota
-    conditions = [ProductDayQuota.product_id == product_id, ProductDayQuota.day == day]
-    if limit is not None:
-        conditions.append(ProductDayQuota.taken + quantity <= limit)
-    taken = db.session.scalar(
-        update(ProductDayQuota)
-        .where(*conditions)
-        .values(taken=ProductDayQuota.taken + quantity)
-        .returning(ProductDayQuota.taken)
-        .execution_options(synchronize_session=False)
-    )
-    if taken is None:
-        left = max(0, limit - quota_taken([product_id], day).get(product_id, 0))
-        first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products, after_day=day)
-        raise Conflict(
-            f"Only {left} {product.name} left for {pickup_time(pickup.start).split(' at ')[0]}",
-            {
-                "product_id": product_id,
-                "requested": quantity,
-                "left": left,
-                "pickup_at": _iso(pickup.calendar, pickup.start),
-                "next_available": _iso(pickup.calendar, first),
-            },
+def _candidates(pickup, day):
+    """The chosen slot, then (when the bakery chose it) the later ones of the same day that can be booked."""
+    yield pickup.start
+    if pickup.assigned:
+        same_day = takewhile(
+            lambda start: start.date() == day, pickup.calendar.feasible_slots(now(), pickup.lead_minutes, day)
         )
-    if limit is not None and limit - taken <= LOW_STOCK:
-        mark_catalog_changed(db.session)  # "only N left" or sold out for that day
+        yield from (start for start in same_day if start > pickup.start)
+
+
+def _take_quotas(day, lines, products, pickup):
+    # Every product gets its row, quota or not: cancelling then always finds what to give back,
+    # even when staff set a quota after the order. One upsert takes them all, in product id
+    # order (the lock order); a row comes back for every product whose quota had room.
+    ordered = sorted(lines)
+    params = {"day": day}
+    for n, pid in enumerate(ordered):
+        params.update({f"product_id_{n}": pid, f"taken_{n}": lines[pid], f"limit_{n}": products[pid].daily_quota})
+    taken = dict(db.session.execute(_quota_upsert(len(ordered)), params).all())
+    for product_id in sorted(lines):
+        limit = products[product_id].daily_quota
+        if product_id not in taken or (limit is not None and taken[product_id] > limit):
+            _quota_refused(product_id, day, lines[product_id], products[product_id], pickup, lines, products)
+        if limit is not None and limit - taken[product_id] <= LOW_STOCK:
+            mark_catalog_changed(db.session)  # "only N left" or sold out for that day
+
+
+def _quota_refused(product_id, day, quantity, product, pickup, lines, products):
+    limit = product.daily_quota
+    db.session.rollback()  # the quota rows this order took are given back before they are read
+    left = max(0, limit - quota_taken([product_id], day).get(product_id, 0))
+    first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products, after_day=day)
+    raise Conflict(
+        f"Only {left} {product.name} left for {pickup_time(pickup.start).split(' at ')[0]}",
+        {
+            "product_id": product_id,
+            "requested": quantity,
+            "left": left,
+            "pickup_at": _iso(pickup.calendar, pickup.start),
+            "next_available": _iso(pickup.calendar, first),
+        },
+    )
+
+
+@cache
+def _quota_upsert(count):
+    """Take `count` products' quota for a day in one statement; a row comes back for each that had room
+    (a first order for more than the quota makes its row over the limit: the caller refuses it)."""
+    rows = ", ".join(f"(:product_id_{n}, :day, :taken_{n})" for n in range(count))
+    limits = " ".join(f"WHEN :product_id_{n} THEN CAST(:limit_{n} AS INTEGER)" for n in range(count))
+    return upsert_text(
+        f"INSERT INTO product_day_quota (product_id, day, taken) VALUES {rows} "
+        "ON CONFLICT (product_id, day) DO UPDATE SET taken = product_day_quota.taken + excluded.taken "
+        "WHERE product_day_quota.taken + excluded.taken "
+        f"<= COALESCE(CASE excluded.product_id {limits} END, product_day_quota.taken + excluded.taken) "
+        "RETURNING product_id, taken",
+        ProductDayQuota.__table__,
+    )
+
+
+# The slot's first order makes its row; later ones take a place while there is room.
+SLOT_UPSERT = upsert_text(
+    "INSERT INTO slot_bookings (slot_start, taken) VALUES (:slot_start, 1) "
+    "ON CONFLICT (slot_start) DO UPDATE SET taken = slot_bookings.taken + 1 "
+    "WHERE slot_bookings.taken < :capacity RETURNING taken",
+    SlotBooking.__table__,
+)
 
 
 def _take_place(start, capacity):
-    db.session.execute(dialect_insert(SlotBooking).values(slot_start=start, taken=0).on_conflict_do_nothing())
-    return (
-        db.session.scalar(
-            update(SlotBooking)
-            .where(SlotBooking.slot_start == start, SlotBooking.taken + 1 <= capacity)
-            .values(taken=SlotBooking.taken + 1)
-            .returning(SlotBooking.taken)
-            .execution_options(synchronize_session=False)
-        )
-        is not None
-    )
+    if capacity < 1:
+        return False
+    return db.session.execute(SLOT_UPSERT, {"slot_start": start, "capacity": capacity}).scalar() is not None
 
 
-def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None):
-    """The earliest slot that can be booked now and has room (and quota for `lines`), or None."""
+def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None, bookings=None):
+    """The earliest slot that can be booked now and has room (and quota for `lines`), or None.
+
+    `bookings` ({slot start: taken} from today on, read with the calendar) saves reading them here.
+    """
     lines, products = lines or {}, products or {}
     limited = {pid: p.daily_quota for pid, p in products.items() if getattr(p, "daily_quota", None) is not None}
     day, taken, quota_ok = None, {}, True
@@ -209,7 +237,7 @@ def first_free(calendar, moment, lead=None, lines=None, products=None, after_day
     for start in calendar.feasible_slots(moment, lead, first_day):
         if start.date() != day:
             day = start.date()
-            taken = booked(calendar.slots_on(day))
+            taken = bookings if bookings is not None else booked(calendar.slots_on(day))
             quotas = quota_taken(limited, day)
             quota_ok = all(quotas.get(pid, 0) + lines.get(pid, 0) <= limit for pid, limit in limited.items())
         if quota_ok and taken.get(start, 0) < calendar.capacity_of(start):

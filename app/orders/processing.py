@@ -11,14 +11,14 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from ..backoff import Backoff
 from ..database import DATABASE_DOWN
 from ..exceptions import DomainError
 from ..extensions import db
 from ..models import FAILED, PENDING, PROCESSING, Order, utcnow
-from ..notifications.outbox import CONFIRMATION, record_notification, wake_sender
+from ..notifications.outbox import CONFIRMATION, record_notification, wake_sender, will_be_sent
 from .service import change_status
 
 LOGGER = logging.getLogger(__name__)
@@ -102,6 +102,20 @@ def waiting_for_retry(attempts, last_failed_at, now):
     return attempts > 0 and last_failed_at + timedelta(seconds=retry_delay(attempts)) > now
 
 
+_orders = Order.__table__
+# On the table, not the ORM entity, and built once: the worker runs it for every order.
+START_PROCESSING = (
+    update(_orders)
+    .where(_orders.c.public_id == bindparam("order_public_id"), _orders.c.status == PENDING)
+    .values(
+        status=PROCESSING,
+        updated_at=bindparam("now"),
+        published_at=db.func.coalesce(_orders.c.published_at, bindparam("now")),
+    )
+    .returning(_orders.c.id, _orders.c.customer_email, _orders.c.customer_phone)
+)
+
+
 def process_order(public_id):
     """Move the order Pending → Processing and record its confirmation ("order received"), exactly once in effect.
 
@@ -109,13 +123,8 @@ def process_order(public_id):
     (a redelivered or duplicated message). Commits before returning, so the caller may ack.
     """
     # One round trip moves the order and returns what the confirmation needs.
-    moved = db.session.execute(
-        update(Order)
-        .where(Order.public_id == public_id, Order.status == PENDING)
-        .values(status=PROCESSING, updated_at=utcnow(), published_at=db.func.coalesce(Order.published_at, utcnow()))
-        .returning(Order.id, Order.customer_email, Order.customer_phone)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    now = utcnow()
+    moved = db.session.execute(START_PROCESSING, {"order_public_id": public_id, "now": now}).one_or_none()
     if moved is None:
         status = db.session.scalar(select(Order.status).where(Order.public_id == public_id))
         db.session.rollback()
@@ -128,7 +137,8 @@ def process_order(public_id):
     record_notification(moved.id, CONFIRMATION, moved.customer_email, moved.customer_phone)
     db.session.commit()
     LOGGER.info("order processing order_id=%s", public_id)
-    wake_sender()
+    if will_be_sent(moved.customer_email, moved.customer_phone):
+        wake_sender()  # (a pass of the sender is a round trip: only when there is something to send)
     return True
 
 

@@ -5,13 +5,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.invalidation import mark_catalog_changed
-from ..database import dialect_insert
+from ..database import upsert_text
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..hours import local_now
@@ -30,6 +31,7 @@ from ..models import (
     OrderItem,
     Product,
     new_order_code,
+    new_public_id,
     normalise_code,
     utcnow,
 )
@@ -153,12 +155,8 @@ def find_placed_order(key, request_hash=None):
 
 
 def _orderable_products(lines):
-    # Plain rows, not ORM objects: this is the hottest write path, and it only reads.
-    found = db.session.execute(
-        select(Product.id, Product.name, Product.price, Product.active, Product.daily_quota, Product.lead_hours).where(
-            Product.id.in_(lines)
-        )
-    ).all()
+    # Plain rows from the table, not ORM objects: this is the hottest write path, and it only reads.
+    found = db.session.execute(PRODUCTS_FOR_ORDER, {"ids": list(lines)}).all()
     products = {p.id: p for p in found}
     unknown = sorted(set(lines) - set(products))
     if unknown:
@@ -169,17 +167,63 @@ def _orderable_products(lines):
     return products
 
 
+_products = Product.__table__
+PRODUCTS_FOR_ORDER = select(
+    _products.c.id,
+    _products.c.name,
+    _products.c.price,
+    _products.c.active,
+    _products.c.daily_quota,
+    _products.c.lead_hours,
+).where(_products.c.id.in_(bindparam("ids", expanding=True)))
+TAKE_STOCK = (
+    update(_products)
+    .where(
+        _products.c.id == bindparam("product_id"),
+        _products.c.stock >= bindparam("quantity"),
+        _products.c.active.is_(True),
+    )
+    .values(stock=_products.c.stock - bindparam("quantity"), updated_at=bindparam("now"))
+    .returning(_products.c.stock)
+)
+# ON CONFLICT (code) only: a taken code draws another, while a taken idempotency key still
+# raises IntegrityError for place_order to answer with the first order. Hand-written because
+# SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/database.py).
+_ORDER_COLUMNS = (
+    "public_id, code, status, total, idempotency_key, request_fingerprint, customer_name, customer_contact, "
+    "customer_email, customer_phone, pickup_at, note, processing_attempts, created_at, updated_at"
+)
+INSERT_ORDER = upsert_text(
+    f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join(':' + c for c in _ORDER_COLUMNS.split(', '))}) "
+    "ON CONFLICT (code) DO NOTHING RETURNING id, public_id, code",
+    Order.__table__,
+)
+
+
+@cache
+def _insert_order_with_items(count):
+    """PostgreSQL: the order and its `count` items in one statement (SQLite has no INSERT in WITH).
+    A taken code inserts neither, and returns no row."""
+    rows = ", ".join(
+        f"(CAST(:product_id_{n} AS INTEGER), CAST(:product_name_{n} AS VARCHAR), "
+        f"CAST(:unit_price_{n} AS NUMERIC), CAST(:quantity_{n} AS INTEGER))"
+        for n in range(count)
+    )
+    return upsert_text(
+        f"WITH placed AS ({INSERT_ORDER.text}), items AS ("
+        "INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity) "
+        "SELECT placed.id, v.product_id, v.product_name, v.unit_price, v.quantity FROM placed, "
+        f"(VALUES {rows}) AS v (product_id, product_name, unit_price, quantity)) "
+        "SELECT id, public_id, code FROM placed",
+        Order.__table__,
+    )
+
+
 def _reserve_stock(lines, products):
     """Take the stock with conditional updates, in id order so that orders never deadlock."""
     for product_id in sorted(lines):
         quantity = lines[product_id]
-        left = db.session.scalar(
-            update(Product)
-            .where(Product.id == product_id, Product.stock >= quantity, Product.active.is_(True))
-            .values(stock=Product.stock - quantity)
-            .returning(Product.stock)
-            .execution_options(synchronize_session=False)
-        )
+        left = db.session.scalar(TAKE_STOCK, {"product_id": product_id, "quantity": quantity, "now": utcnow()})
         if left is None:
             # The caller rolls back; this product's row was not touched, so this reads its stock.
             in_stock = db.session.scalar(select(Product.stock).where(Product.id == product_id))
@@ -209,15 +253,16 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
         "pickup_at": customer.get("pickup_at"),
         "note": customer.get("note"),
     }
-    # ON CONFLICT (code) only: a taken code draws another, while a taken idempotency key
-    # still raises IntegrityError for place_order to answer with the first order.
-    insert_order = dialect_insert(db.engine)
+    now = utcnow()
+    values.update(status=PENDING, processing_attempts=0, created_at=now, updated_at=now)
+    with_items = db.engine.dialect.name == "postgresql"
+    if with_items:  # the items go in with the order: one round trip for both
+        for n, item in enumerate(items):
+            values.update({f"{name}_{n}": value for name, value in item.items()})
+    statement = _insert_order_with_items(len(items)) if with_items else INSERT_ORDER
     for _attempt in range(CODE_ATTEMPTS):
         row = db.session.execute(
-            insert_order(Order)
-            .values(**values, code=new_order_code())
-            .on_conflict_do_nothing(index_elements=["code"])
-            .returning(Order.id, Order.public_id, Order.code)
+            statement, {**values, "public_id": new_public_id(), "code": new_order_code()}
         ).one_or_none()
         if row is not None:
             break
@@ -225,7 +270,8 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
     else:
         raise RuntimeError(f"No free order code after {CODE_ATTEMPTS} draws")
     order_pk, public_id, code = row
-    db.session.execute(insert(OrderItem), [{"order_id": order_pk, **item} for item in items])
+    if not with_items:
+        db.session.execute(insert(OrderItem.__table__), [{"order_id": order_pk, **item} for item in items])
     return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code, pickup_at=customer.get("pickup_at"))
 
 
