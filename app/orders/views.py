@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
+from ..api_keys.bearer import require_valid_api_key
 from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..errors import ApiError
@@ -48,9 +49,14 @@ def _checkout_page(cart, form, status=200, data=None):
 
 @bp.post("/orders")
 def create():
-    """API clients send JSON; the checkout form posts here too, as a browser form."""
-    if request.is_json or wants_json():
-        return _create_from_json()
+    """API clients send JSON; the checkout form posts here too, as a browser form.
+
+    Rate limited per client address, or per API key for a client that sends one
+    (app/rate_limits.py); a bad or revoked key is a 401 before anything else.
+    """
+    api_key = require_valid_api_key()
+    if api_key is not None or request.is_json or wants_json():
+        return _create_from_json(api_key)
     return _create_from_checkout()
 
 
@@ -63,7 +69,7 @@ def _create_from_checkout():
     return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
 
 
-def _create_from_json():
+def _create_from_json(api_key=None):
     if not request.is_json:
         raise ApiError(415, "Send the order as JSON with Content-Type: application/json")
     payload = request.get_json(silent=True)
@@ -74,6 +80,8 @@ def _create_from_json():
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")
+    if key is not None:
+        key = service.scoped_idempotency_key(key, api_key.id if api_key else None)
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
     order, created = service.place_order(lines, idempotency_key=key, customer=customer)
     body = {
