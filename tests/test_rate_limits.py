@@ -105,9 +105,7 @@ def test_with_no_trusted_proxy_a_forged_forwarded_for_is_ignored(limited_app, pr
     app = limited_app(ORDER_RATE_LIMIT="2/minute", TRUSTED_PROXIES=0)
     client = app.test_client()
     item = [{"id": products["Baguette"], "quantity": 1}]
-    codes = [
-        post_order(client, item, headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code for n in range(1, 4)
-    ]
+    codes = [post_order(client, item, headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code for n in range(1, 4)]
     assert codes == [201, 201, 429]
 
 
@@ -184,9 +182,10 @@ def test_successful_logins_do_not_use_up_the_allowance(ana):
 
 def test_a_limited_login_answers_json_callers_in_json(ana):
     client = ana.test_client()
+    wrong = {"username": "ana", "password": "x"}
     for _ in range(10):
-        client.post("/staff/login", data={"username": "ana", "password": "x"}, headers=JSON, environ_base=CLIENT_A)
-    response = client.post("/staff/login", data={"username": "ana", "password": "x"}, headers=JSON, environ_base=CLIENT_A)
+        client.post("/staff/login", data=wrong, headers=JSON, environ_base=CLIENT_A)
+    response = client.post("/staff/login", data=wrong, headers=JSON, environ_base=CLIENT_A)
     assert response.status_code == 429
     assert response.get_json()["error"].startswith("Too many failed logins")
     assert int(response.headers["Retry-After"]) > 0
