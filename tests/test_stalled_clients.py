@@ -26,8 +26,7 @@ pytestmark = pytest.mark.slow
 
 WORKERS = 2
 STALLED_HEAD = (
-    "POST /orders HTTP/1.1\r\nHost: bakery\r\nContent-Type: application/json\r\n"
-    'Content-Length: 4096\r\n\r\n{"items": ['
+    'POST /orders HTTP/1.1\r\nHost: bakery\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"items": ['
 )
 STALLED_CHUNKED = (
     "POST /orders HTTP/1.1\r\nHost: bakery\r\nContent-Type: application/json\r\n"
