@@ -146,7 +146,7 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),
         # Caps that fit a bakery: items in one order, and orders one contact may have open at once.
         "MAX_ITEMS_PER_ORDER": int(env.get("MAX_ITEMS_PER_ORDER", "50")),
-        "MAX_OPEN_ORDERS_PER_CONTACT": int(env.get("MAX_OPEN_ORDERS_PER_CONTACT", "3")),
+        "MAX_OPEN_ORDERS_PER_CONTACT": int(env.get("MAX_OPEN_ORDERS_PER_CONTACT", "3")),  # 0: no cap
         # Rate limits (Flask-Limiter syntax, ";" between windows); empty = no limit.
         # Orders per client address; an API key's orders count against its own, higher limit.
         "ORDER_RATE_LIMIT": env.get("ORDER_RATE_LIMIT", "10/minute;60/hour").strip(),
@@ -158,7 +158,7 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip(),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "bakery-limits"),
         # Proxies in front of the app whose X-Forwarded-For is believed (0: a direct port, none).
-        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or "0"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
