@@ -97,7 +97,12 @@ def test_the_checkout_form_gets_a_readable_429_page(limited_app, products, monke
     assert response.status_code == 429
     assert "Retry-After" in response.headers
     page = BeautifulSoup(response.data, "html.parser")
-    assert "Too many orders from here" in page.get_text()
+    assert "Too many orders from here" in page.select_one("#checkout-form").get_text()
+    assert page.select_one("[name=name]")["value"] == "Ada"  # what was typed is kept
+    htmx = client.post("/orders", data={"name": "Ada"}, headers={"HX-Request": "true"})
+    assert htmx.status_code == 429  # htmx swaps 429 (base.html): the form fragment, with the message
+    fragment = BeautifulSoup(htmx.data, "html.parser")
+    assert fragment.select_one("html") is None and "Too many orders from here" in fragment.get_text()
     assert order_count(app) == 1
 
 

@@ -1,11 +1,12 @@
 """Checking out, placing orders and following their status."""
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from flask_limiter import RateLimitExceeded
 
 from ..api_keys.bearer import require_valid_api_key
 from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
-from ..errors import ApiError
+from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
 from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
 from . import capacity, service
@@ -67,6 +68,17 @@ def _create_from_checkout():
         return _checkout_page(cart, form, status=422, data={"error": "Please check the form", "details": form.errors})
     cart_service.clear()
     return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
+
+
+@bp.errorhandler(RateLimitExceeded)
+def create_limited(error):
+    """Too many orders: the checkout form again (typed values kept) with the message, at 429;
+    JSON callers get the usual error. Flask-Limiter adds Retry-After either way."""
+    if request.endpoint != "orders.create" or wants_json() or request.is_json:
+        return handle_rate_limited(error)
+    form = checkout_form.typed_form(request.form)
+    form.errors["form"] = error.description  # above the form, not at a field
+    return _checkout_page(cart_service.load_cart(), form, status=429, data={"error": error.description})
 
 
 def _create_from_json(api_key=None):

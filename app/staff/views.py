@@ -6,7 +6,7 @@ from flask import jsonify, request, url_for
 from flask_limiter import RateLimitExceeded
 
 from ..catalog.service import update_product
-from ..errors import status_for
+from ..errors import handle_rate_limited, status_for
 from ..exceptions import DomainError, Invalid
 from ..models import CANCELLED, COMPLETED, PROCESSING, READY
 from ..negotiation import redirect_after_write, respond, respond_after_write, see_other, wants_json, wants_redirect
@@ -47,6 +47,8 @@ def login():
 @bp.errorhandler(RateLimitExceeded)
 def login_limited(error):
     """The login form again at 429 with the limit's message (Flask-Limiter adds Retry-After)."""
+    if request.endpoint != "staff.login":
+        return handle_rate_limited(error)
     username = request.form.get("username", "")
     LOGGER.warning("staff login rate limited username=%s", username[:80])
     return _login_refused(error.description, 429, safe_next(request.values.get("next")), username)
