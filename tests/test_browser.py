@@ -400,6 +400,8 @@ def test_staff_create_a_product_that_customers_find_free_from_milk(app, chromium
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chromium, live_server, width):
+    from playwright.sync_api import expect
+
     from app.staff.service import create_staff
 
     if not AXE.exists():
