@@ -23,18 +23,19 @@ RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt \
     && /opt/venv/bin/pip install --no-cache-dir --no-index --find-links /wheels -r requirements.txt
 
-# --- frontend: nginx as an unprivileged user (uid 101), listening on 3000 ---------------
+# --- frontend: nginx as an unprivileged user (uid 101), listening on 3000 and 5000 ------
 FROM nginxinc/nginx-unprivileged:1.27-alpine AS frontend
 # The nginx image renders /etc/nginx/templates/*.template into /etc/nginx/conf.d/ at
 # start, substituting only these variables (nginx's own $host etc. stay as they are).
-ENV BACKEND_ADDR=backend:5000 \
+ENV BACKEND_ADDR=backend:8000 \
     FRONTEND_PORT=3000 \
+    API_PORT=5000 \
     STATIC_ROOT=/srv/bakery \
     UPLOAD_ROOT=/srv/uploads
 COPY deploy/nginx/bakery.conf.template /etc/nginx/templates/default.conf.template
 COPY app/static /srv/bakery/static
 COPY --from=assets /build/static/vendor /srv/bakery/static/vendor
-EXPOSE 3000
+EXPOSE 3000 5000
 
 # --- app: backend (default command) and worker (`python -m worker`) ----------------------
 FROM python:3.11-slim-bookworm AS app
@@ -56,7 +57,8 @@ COPY deploy/backend-entrypoint.sh ./deploy/backend-entrypoint.sh
 COPY --from=assets /build/static/vendor ./app/static/vendor
 RUN mkdir instance /srv/uploads && chown bakery:bakery instance /srv/uploads
 USER 10001:10001
-EXPOSE 5000
+# gunicorn's port: 5000 by default (gunicorn.conf.py); Compose binds it to 8000, unpublished, behind nginx.
+EXPOSE 5000 8000
 # No HEALTHCHECK here: the worker shares this image and serves no HTTP; the backend's
 # healthcheck (GET /health) is in docker-compose.yml.
 CMD ["deploy/backend-entrypoint.sh"]

@@ -27,7 +27,8 @@ def _env(name, default):
     return os.environ.get(name, "").strip() or default
 
 
-# 0.0.0.0 so the frontend container can reach it; only the backend's port is published.
+# 0.0.0.0 so the frontend container can reach it. Compose sets 0.0.0.0:8000 and publishes
+# only nginx's ports: sync workers need a buffering proxy in front of them.
 bind = _env("GUNICORN_BIND", "0.0.0.0:5000")
 worker_class = _env("GUNICORN_WORKER_CLASS", "sync")
 # Capped: every process keeps its own PostgreSQL pool (DB_POOL_SIZE + DB_MAX_OVERFLOW),

@@ -16,6 +16,7 @@ from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
 from .notifications.sender import create_notification_sender
 from .queue import create_order_queue
+from .rate_limits import init_rate_limits
 from .security import register_csrf
 from .templating import register_template_globals
 from .uploads import apply_upload_limit
@@ -31,6 +32,7 @@ def create_app(overrides=None):
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
+    init_rate_limits(app)  # wraps views, so after the blueprints
     register_template_globals(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -65,6 +67,7 @@ def register_blueprints(app):
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
     from .staff import (  # noqa: F401  (their routes join the staff blueprint)
+        api_keys,
         board_views,
         calendar,
         catalogue,

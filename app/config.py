@@ -144,6 +144,21 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "MAX_ITEM_QUANTITY": int(env.get("MAX_ITEM_QUANTITY", "50")),
         "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),
+        # Caps that fit a bakery: items in one order, and orders one contact may have open at once.
+        "MAX_ITEMS_PER_ORDER": int(env.get("MAX_ITEMS_PER_ORDER", "50")),
+        "MAX_OPEN_ORDERS_PER_CONTACT": int(env.get("MAX_OPEN_ORDERS_PER_CONTACT", "3")),  # 0: no cap
+        # Rate limits (Flask-Limiter syntax, ";" between windows); empty = no limit.
+        # Orders per client address; an API key's orders count against its own, higher limit.
+        "ORDER_RATE_LIMIT": env.get("ORDER_RATE_LIMIT", "10/minute;60/hour").strip(),
+        "API_KEY_RATE_LIMIT": env.get("API_KEY_RATE_LIMIT", "120/minute;2000/hour").strip(),
+        # Failed staff logins per username from one address, and per address whatever the username.
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10/15 minutes").strip(),
+        "LOGIN_CLIENT_RATE_LIMIT": env.get("LOGIN_CLIENT_RATE_LIMIT", "30/15 minutes").strip(),
+        # Empty: the app's Redis when there is one (else in-process memory); a limits storage URI otherwise.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip(),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "bakery-limits"),
+        # Proxies in front of the app whose X-Forwarded-For is believed (0: a direct port, none).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or "0"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
@@ -177,4 +192,19 @@ def load_config(instance_path, env=os.environ, overrides=None):
         raise ValueError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (TLS from the start), not both")
     if config["CACHE_TYPE"] == "RedisCache":
         config["CACHE_REDIS_URL"] = redis_url_with_timeouts(config["CACHE_REDIS_URL"])
+    config.update(rate_limit_settings(config))
     return config
+
+
+def rate_limit_settings(config):
+    """Flask-Limiter's own settings: counts in the app's Redis (own prefix) or in memory; fail open."""
+    storage = config["RATELIMIT_STORAGE_URI"]
+    if not storage:
+        storage = config["CACHE_REDIS_URL"] if config["CACHE_TYPE"] == "RedisCache" else "memory://"
+    return {
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_STORAGE_OPTIONS": dict(REDIS_TIMEOUTS) if storage.startswith("redis") else {},
+        # A limiter whose storage is down lets requests through (and logs): it must never stop orders.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+    }

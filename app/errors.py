@@ -3,6 +3,7 @@
 import logging
 
 from flask import jsonify, render_template
+from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .database import DATABASE_DOWN
@@ -25,14 +26,15 @@ def status_for(error):
 class ApiError(Exception):
     """A 4xx that only the web has (401, 415, a header too long): raised by views, never services."""
 
-    def __init__(self, status, message, details=None):
+    def __init__(self, status, message, details=None, headers=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.details = details
+        self.headers = headers
 
 
-def error_response(status, message, details=None):
+def error_response(status, message, details=None, headers=None):
     """Build the JSON or HTML answer for an error."""
     if wants_json():
         body = {"error": message}
@@ -41,11 +43,16 @@ def error_response(status, message, details=None):
         response = jsonify(body)
     else:
         response = render_template("error.html", status=status, message=message, details=details)
-    return response, status
+    return response, status, headers or {}
 
 
 def handle_api_error(error):
-    return error_response(error.status, error.message, error.details)
+    return error_response(error.status, error.message, error.details, error.headers)
+
+
+def handle_rate_limited(error):
+    """429 with the limit's own message; Flask-Limiter adds Retry-After to the answer."""
+    return error_response(429, error.description)
 
 
 def handle_domain_error(error):
@@ -71,6 +78,7 @@ def handle_unexpected(error):
 def register_errorhandlers(app):
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
     for error in DATABASE_DOWN:  # the same tuple the worker waits on
         app.register_error_handler(error, handle_database_unavailable)

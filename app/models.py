@@ -213,7 +213,8 @@ class Order(db.Model):
     code: Mapped[str] = mapped_column(String(8), unique=True, default=new_order_code)
     status: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
     total: Mapped[Decimal] = mapped_column(Numeric(10, 2))
-    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # As sent, or `api:<api key id>:<key>` for an API client (room for the prefix).
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     # A hash of the normalised items, to tell a retry from a different order under the same key.
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     customer_name: Mapped[str | None] = mapped_column(String(120))
@@ -348,6 +349,19 @@ class StaffUser(db.Model):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(db.Model):
+    """A trusted API client (a kiosk, a partner shop): only a hash of its token is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
 
 
 # The calendar: staff keep it in these tables; BAKERY_HOURS and BAKERY_SLOT_CAPACITY only seed it.

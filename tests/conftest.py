@@ -47,6 +47,12 @@ def settings(tmp_path_factory):
         "ORDER_RETRY_BASE_SECONDS": 0.05,
         "ORDER_RETRY_MAX_SECONDS": 1.0,
         "UPLOAD_FOLDER": str(instance / "uploads"),
+        # Tests place many orders and log in often from one address: the rate limits are off
+        # here and proved on their own in tests/test_rate_limits.py.
+        "ORDER_RATE_LIMIT": "",
+        "API_KEY_RATE_LIMIT": "",
+        "LOGIN_RATE_LIMIT": "",
+        "LOGIN_CLIENT_RATE_LIMIT": "",
     }
     if ON_SERVICES:
         ensure_postgres_database(PG_URL)

@@ -66,6 +66,7 @@ TABLES = (
     "products",
     "categories",
     "staff_users",
+    "api_keys",
     "weekly_hours",
     "closures",
     "special_hours",

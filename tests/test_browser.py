@@ -400,6 +400,8 @@ def test_staff_create_a_product_that_customers_find_free_from_milk(app, chromium
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chromium, live_server, width):
+    from playwright.sync_api import expect
+
     from app.staff.service import create_staff
 
     if not AXE.exists():
@@ -420,9 +422,14 @@ def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chr
         "/staff/products/1/edit",
         "/staff/categories",
         "/staff/calendar",
+        "/staff/api-keys",
     ):
         page.goto(live_server + path)
         found[path] = axe_violations(page)
+    page.get_by_label("Who will use the new key").fill("Kiosk")
+    page.get_by_role("button", name="Create key").click()
+    expect(page.locator("#new-api-key-token")).to_have_value(re.compile(r"^bk_"))
+    found["api key just created"] = axe_violations(page)
     page.goto(live_server + "/staff/products/new")
     page.get_by_role("button", name="Create product").click()
     page.wait_for_timeout(300)

@@ -9,7 +9,6 @@ import json
 import os
 import re
 import runpy
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from bench.processes import free_port
 from tests.compose_tools import (
     ROOT,
     compose_config,
@@ -71,13 +71,23 @@ def healthcheck_command(service):
     return " ".join(test) if isinstance(test, list) else test
 
 
-def test_the_seven_services_and_only_frontend_backend_and_the_mail_ui_published(services):
+def test_the_seven_services_and_only_nginx_and_the_mail_ui_published(services):
     assert set(services) == SERVICES
-    assert published(services["frontend"]) == {3000: 3000}
-    assert published(services["backend"]) == {5000: 5000}
+    # The shop and the API are both nginx, which buffers requests; gunicorn is never published.
+    assert published(services["frontend"]) == {3000: 3000, 5000: 5000}
     assert published(services["mailpit"]) == {8025: 8025}  # the catcher's web UI; its SMTP port stays inside
-    for name in SERVICES - {"frontend", "backend", "mailpit"}:
+    for name in SERVICES - {"frontend", "mailpit"}:
         assert not services[name].get("ports"), f"{name} should not be reachable from outside"
+    assert environment(services["frontend"])["API_PORT"] == "5000"
+    assert environment(services["backend"])["GUNICORN_BIND"] == "0.0.0.0:8000"
+    assert [str(port) for port in services["backend"]["expose"]] == ["8000"]
+
+
+def test_the_backend_believes_one_proxy_and_has_the_rate_limits_on(services):
+    env = environment(services["backend"])
+    assert env["TRUSTED_PROXIES"] == "1"
+    assert env["ORDER_RATE_LIMIT"] == "10/minute;60/hour"
+    assert env["LOGIN_RATE_LIMIT"] and env["LOGIN_CLIENT_RATE_LIMIT"] and env["API_KEY_RATE_LIMIT"]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +96,7 @@ def test_the_seven_services_and_only_frontend_backend_and_the_mail_ui_published(
         ("db", "pg_isready"),
         ("redis", "redis-cli ping"),
         ("rabbitmq", "rabbitmq-diagnostics"),
-        ("backend", "http://127.0.0.1:5000/health"),
+        ("backend", "http://127.0.0.1:8000/health"),
         ("frontend", "http://127.0.0.1:3000/"),
         ("mailpit", "readyz"),
     ],
@@ -145,7 +155,7 @@ def test_app_containers_reach_the_services_by_name(services):
         app_env["DB_PASSWORD"],
         app_env["DB_NAME"],
     )
-    assert environment(services["frontend"])["BACKEND_ADDR"] == "backend:5000"
+    assert environment(services["frontend"])["BACKEND_ADDR"] == "backend:8000"
 
 
 def test_every_variable_of_env_example_reaches_the_app(services):
@@ -258,8 +268,9 @@ def test_nginx_accepts_the_frontend_config(tmp_path):
     server_conf.write_text(
         render_nginx_template(
             {
-                "BACKEND_ADDR": "127.0.0.1:5000",
+                "BACKEND_ADDR": "127.0.0.1:8000",
                 "FRONTEND_PORT": "3000",
+                "API_PORT": "5000",
                 "STATIC_ROOT": ROOT / "app",
                 "UPLOAD_ROOT": tmp_path / "uploads",
             }
@@ -281,13 +292,17 @@ def test_nginx_serves_stored_pictures_from_the_volume_with_a_year_of_cache(tmp_p
     (uploads / "products").mkdir(parents=True)
     (uploads / "products" / f"{'a' * 20}-400.webp").write_bytes(b"RIFF....WEBP")
     (uploads / "secret.txt").write_text("not for the web")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port, api_port = free_port(), free_port()
     server_conf = tmp_path / "bakery.conf"
     server_conf.write_text(
         render_nginx_template(
-            {"BACKEND_ADDR": "127.0.0.1:9", "FRONTEND_PORT": port, "STATIC_ROOT": ROOT / "app", "UPLOAD_ROOT": uploads}
+            {
+                "BACKEND_ADDR": "127.0.0.1:9",
+                "FRONTEND_PORT": port,
+                "API_PORT": api_port,
+                "STATIC_ROOT": ROOT / "app",
+                "UPLOAD_ROOT": uploads,
+            }
         )
     )
     (tmp_path / "nginx.conf").write_text(native_nginx_conf(tmp_path, server_conf))

@@ -9,7 +9,7 @@ while two workers run are processed once each.
 
 Its own database, cache keys and queue: bakery_compose_test, prefix compose-native: in
 Redis db 12, compose_test_orders_native (names no other suite uses, so resetting is safe).
-Ports are picked free (the compose file's 3000 and 5000 are checked in test_compose.py).
+Ports are picked free (the compose file's 3000 and 5000, both nginx, are checked in test_compose.py).
 """
 
 import json
@@ -61,6 +61,7 @@ TEST_ENV = {  # the test's .env: the local services' credentials, its own names
     "CACHE_KEY_PREFIX": CACHE_PREFIX,
     "ORDERS_QUEUE": QUEUE,
     "GUNICORN_WORKERS": "2",
+    "ORDER_RATE_LIMIT": "",  # it places 12 orders from one address (the limit: tests/test_rate_limits.py)
 }
 JSON_ACCEPT = {"Accept": "application/json"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -191,16 +192,18 @@ def test_the_bakery_runs_as_compose_would_run_it(tmp_path, processes):
     app_dir, frontend_root = build_images(tmp_path)
     reset_services()
 
-    # backend: its compose command (migrate, seed, exec gunicorn), on a free port.
-    backend_port, frontend_port = free_port(), free_port()
-    backend_url, frontend_url = f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{frontend_port}"
+    # backend: its compose command (migrate, seed, exec gunicorn), on a free port. Clients
+    # reach it only through nginx: the shop's port and the API's (the compose file's 3000, 5000).
+    backend_port, frontend_port, api_port = free_port(), free_port(), free_port()
+    direct_url, frontend_url = f"http://127.0.0.1:{backend_port}", f"http://127.0.0.1:{frontend_port}"
+    backend_url = f"http://127.0.0.1:{api_port}"  # the API, as :5000 is in Compose
     processes.start(
         "backend",
         services["backend"]["command"],
         container_env(services["backend"], GUNICORN_BIND=f"127.0.0.1:{backend_port}"),
         app_dir,
     )
-    wait_until(lambda: http(f"{backend_url}/health")[0] == 200, 60, "backend /health", processes, "backend")
+    wait_until(lambda: http(f"{direct_url}/health")[0] == 200, 60, "backend /health", processes, "backend")
 
     # two workers, as `docker compose up --scale worker=2` starts them once the backend is healthy.
     for index in (1, 2):
@@ -225,6 +228,7 @@ def test_the_bakery_runs_as_compose_would_run_it(tmp_path, processes):
                 **env,
                 "BACKEND_ADDR": f"127.0.0.1:{backend_port}",
                 "FRONTEND_PORT": frontend_port,
+                "API_PORT": api_port,
                 "STATIC_ROOT": static_root,
             },
             frontend_root / "etc/nginx/templates/default.conf.template",
@@ -238,6 +242,7 @@ def test_the_bakery_runs_as_compose_would_run_it(tmp_path, processes):
         tmp_path,
     )
     wait_until(lambda: http(f"{frontend_url}/nginx-health")[0] == 200, 20, "nginx", processes, "frontend")
+    wait_until(lambda: http(f"{backend_url}/health")[0] == 200, 20, "nginx's API port", processes, "frontend")
 
     check_health_and_catalogue(backend_url, frontend_url)
     check_storefront_and_static_files(frontend_url, static_root)

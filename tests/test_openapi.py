@@ -74,3 +74,26 @@ def test_free_from_answers_match_the_spec(client, products):
     refused = client.get("/products?free_from=chocolate", headers=JSON)
     assert refused.status_code == 422
     assert_matches(refused.get_json(), "/products", "get", 422)
+
+
+def test_a_bad_api_key_and_a_rate_limited_order_match_the_spec(make_app, products):
+    import uuid
+
+    spec = load_spec()
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        **spec["components"]["securitySchemes"]["bearerAuth"],
+        "type": "http",
+        "scheme": "bearer",
+    }
+    assert {"bearerAuth": []} in spec["paths"]["/orders"]["post"]["security"]
+    # 2: the bad key's 401 counts against the address too (guessing keys is limited like ordering).
+    app = make_app(ORDER_RATE_LIMIT="2/minute", RATELIMIT_KEY_PREFIX=f"test-openapi-{uuid.uuid4().hex}")
+    client = app.test_client()
+    refused = post_order(client, [{"id": 1, "quantity": 1}], {"Authorization": "Bearer bk_nope"})
+    assert refused.status_code == 401
+    assert_matches(refused.get_json(), "/orders", "post", 401)
+    item = [{"id": products["Baguette"], "quantity": 1}]
+    assert post_order(client, item).status_code == 201
+    limited = post_order(client, item)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 0
+    assert_matches(limited.get_json(), "/orders", "post", 429)

@@ -117,36 +117,6 @@ def test_login_with_an_unknown_user_says_the_same(client, staff):
     assert "don't match" in soup_of(response).select_one("#login-error").get_text()
 
 
-@pytest.mark.slow
-def test_too_many_failed_logins_lock_the_username_even_for_the_right_password(client, staff):
-    from app.staff.throttle import MAX_FAILURES
-
-    for _ in range(MAX_FAILURES):
-        assert (
-            client.post("/staff/login", data={"username": "ana", "password": "guess"}, headers=BROWSER).status_code
-            == 422
-        )
-    locked = client.post("/staff/login", data=staff, headers=BROWSER)
-    assert locked.status_code == 429
-    assert "Too many failed logins" in soup_of(locked).select_one("#login-error").get_text()
-    assert client.get("/staff/orders", headers=BROWSER).status_code == 303
-    # Another username is not affected.
-    assert client.post("/staff/login", data={"username": "bob", "password": "x"}, headers=BROWSER).status_code == 422
-
-
-@pytest.mark.slow
-def test_a_successful_login_clears_the_failure_count(client, staff):
-    from app.staff.throttle import MAX_FAILURES
-
-    for _ in range(MAX_FAILURES - 1):
-        client.post("/staff/login", data={"username": "ana", "password": "guess"}, headers=BROWSER)
-    assert client.post("/staff/login", data=staff, headers=BROWSER).status_code == 303
-    client.post("/staff/logout", headers=BROWSER)
-    for _ in range(MAX_FAILURES - 1):
-        client.post("/staff/login", data={"username": "ana", "password": "guess"}, headers=BROWSER)
-    assert client.post("/staff/login", data=staff, headers=BROWSER).status_code == 303
-
-
 def test_login_goes_to_next_and_keeps_the_staff_id_in_a_fresh_session(client, staff, app):
     with client.session_transaction() as session:
         session["planted"] = "by someone else"

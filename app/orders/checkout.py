@@ -117,7 +117,11 @@ def submit(form, cart):
         checked.order, _created = place_order(cart.order_lines(), idempotency_key=key, customer=customer)
     except DomainError as refused:
         details = refused.details or {}
-        if "pickup_at" in details and "product_id" not in details:
+        if "contact" in details:
+            checked.errors["contact"] = refused.message  # too many open orders for this contact
+        elif "items" in details:
+            checked.errors["cart"] = refused.message  # more items than one order may hold
+        elif "pickup_at" in details and "product_id" not in details:
             # The slot filled up while the customer was typing, or the cart needs more notice.
             full = isinstance(refused, Conflict)
             checked.errors["pickup_time"] = (

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..catalog.invalidation import mark_catalog_changed
@@ -38,7 +38,7 @@ from ..models import (
 from ..notifications.outbox import CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER, record_notification, wake_sender
 from ..notifications.outbox import READY as READY_NOTICE
 from . import capacity
-from .validation import fingerprint
+from .validation import fingerprint, order_size_problem
 
 LOGGER = logging.getLogger(__name__)
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
@@ -57,6 +57,7 @@ TRANSITIONS = {
 # Back to Ready from these is a correction, not news: the customer is not told "ready" twice.
 REOPENS_FROM = {COMPLETED, NO_SHOW}
 RELEASES_STOCK = {CANCELLED, FAILED}
+OPEN_STATUSES = (PENDING, PROCESSING, READY)  # counted against MAX_OPEN_ORDERS_PER_CONTACT
 # What the customer hears about a move (the confirmation is recorded by processing.process_order).
 NOTICE_FOR = {
     READY: READY_NOTICE,
@@ -64,6 +65,7 @@ NOTICE_FOR = {
     (CANCELLED, "customer"): CANCELLED_BY_CUSTOMER,
 }
 CUSTOMER_CANCELS_FROM = (PENDING, PROCESSING)
+RESERVED_KEY_PREFIXES = ("api:", "checkout:")
 CODE_ATTEMPTS = 5  # a fresh code after a collision; five collisions in a row mean something else is wrong
 
 
@@ -99,6 +101,20 @@ def get_order_by_code(code):
     return order
 
 
+def scoped_idempotency_key(key, api_key_id=None):
+    """The key as stored: an API client's keys are its own (`api:<id>:<key>`), so two clients
+    choosing the same key make two orders. Keys without an API key stay as sent; the prefixes
+    the shop uses itself (`api:`, `checkout:`) are refused there, so no one can borrow them."""
+    if api_key_id is not None:
+        return f"api:{api_key_id}:{key}"
+    if key.startswith(RESERVED_KEY_PREFIXES):
+        raise Invalid(
+            f"An Idempotency-Key may not start with {' or '.join(RESERVED_KEY_PREFIXES)}",
+            {"Idempotency-Key": "reserved prefix"},
+        )
+    return key
+
+
 def place_order(lines, idempotency_key=None, customer=None):
     """Reserve stock and record the order in one transaction; return (PlacedOrder, created).
 
@@ -111,8 +127,9 @@ def place_order(lines, idempotency_key=None, customer=None):
         if existing:
             return existing, False
 
-    products = _orderable_products(lines)
     customer = dict(customer or {})
+    _check_caps(lines, customer)
+    products = _orderable_products(lines)
     pickup = capacity.choose_pickup(lines, products, customer.get("pickup_at"))
     customer["pickup_at"] = pickup.start
     try:
@@ -136,6 +153,32 @@ def place_order(lines, idempotency_key=None, customer=None):
     LOGGER.info("order placed order_id=%s total=%s lines=%d", order.public_id, order.total, len(lines))
     current_app.extensions["order_queue"].publish(order.public_id)
     return order, True
+
+
+def _check_caps(lines, customer):
+    """The bakery's caps: items in one order (Invalid), open orders per contact (Conflict)."""
+    config = current_app.config
+    problem = order_size_problem(lines, config["MAX_ITEMS_PER_ORDER"])
+    if problem:
+        raise Invalid(problem, {"items": problem})
+    limit = config["MAX_OPEN_ORDERS_PER_CONTACT"]
+    email, phone = customer.get("email"), customer.get("phone")
+    if not limit or not (email or phone):
+        return
+    same_contact = []
+    if email:
+        same_contact.append(func.lower(Order.customer_email) == email.lower())
+    if phone:
+        same_contact.append(Order.customer_phone == phone)
+    open_orders = db.session.scalar(
+        select(func.count()).select_from(Order).where(Order.status.in_(OPEN_STATUSES), or_(*same_contact))
+    )
+    if open_orders >= limit:
+        raise Conflict(
+            f"There are already {open_orders} open orders for this contact. "
+            "Please collect or cancel one before ordering again, or call the bakery.",
+            {"contact": "too many open orders", "open_orders": open_orders, "limit": limit},
+        )
 
 
 def find_placed_order(key, request_hash=None):

@@ -57,6 +57,14 @@ def parse_order_items(payload, max_quantity, max_lines):
     return merged
 
 
+def order_size_problem(lines, max_items):
+    """What is wrong with the size of an order as a whole, or None: a bakery order, not the whole shop."""
+    total = sum(lines.values())
+    if total > max_items:
+        return f"An order can hold at most {max_items} items (this one has {total}). For more, please call the bakery."
+    return None
+
+
 def fingerprint(lines):
     """A stable hash of the normalised lines, to recognise a retry of the same order."""
     canonical = json.dumps(sorted(lines.items()))

@@ -1,10 +1,12 @@
 """Checking out, placing orders and following their status."""
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from flask_limiter import RateLimitExceeded
 
+from ..api_keys.bearer import require_valid_api_key
 from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
-from ..errors import ApiError
+from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
 from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
 from . import capacity, service
@@ -48,9 +50,14 @@ def _checkout_page(cart, form, status=200, data=None):
 
 @bp.post("/orders")
 def create():
-    """API clients send JSON; the checkout form posts here too, as a browser form."""
-    if request.is_json or wants_json():
-        return _create_from_json()
+    """API clients send JSON; the checkout form posts here too, as a browser form.
+
+    Rate limited per client address, or per API key for a client that sends one
+    (app/rate_limits.py); a bad or revoked key is a 401 before anything else.
+    """
+    api_key = require_valid_api_key()
+    if api_key is not None or request.is_json or wants_json():
+        return _create_from_json(api_key)
     return _create_from_checkout()
 
 
@@ -63,7 +70,18 @@ def _create_from_checkout():
     return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
 
 
-def _create_from_json():
+@bp.errorhandler(RateLimitExceeded)
+def create_limited(error):
+    """Too many orders: the checkout form again (typed values kept) with the message, at 429;
+    JSON callers get the usual error. Flask-Limiter adds Retry-After either way."""
+    if request.endpoint != "orders.create" or wants_json() or request.is_json:
+        return handle_rate_limited(error)
+    form = checkout_form.typed_form(request.form)
+    form.errors["form"] = error.description  # above the form, not at a field
+    return _checkout_page(cart_service.load_cart(), form, status=429, data={"error": error.description})
+
+
+def _create_from_json(api_key=None):
     if not request.is_json:
         raise ApiError(415, "Send the order as JSON with Content-Type: application/json")
     payload = request.get_json(silent=True)
@@ -74,6 +92,8 @@ def _create_from_json():
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")
+    if key is not None:
+        key = service.scoped_idempotency_key(key, api_key.id if api_key else None)
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
     order, created = service.place_order(lines, idempotency_key=key, customer=customer)
     body = {

@@ -3,16 +3,17 @@
 import logging
 
 from flask import request, url_for
+from flask_limiter import RateLimitExceeded
 
 from ..catalog.service import update_product
+from ..errors import handle_rate_limited
 from ..negotiation import redirect_after_write, respond, respond_after_write, see_other
-from . import service, throttle
+from . import service
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
 from .blueprint import bp, product_json, submitted
 
 LOGGER = logging.getLogger(__name__)
 BAD_LOGIN = "That username and password don't match. Check them and try again."
-LOCKED = "Too many failed logins for this username. Wait 15 minutes, then try again."
 
 
 @bp.get("/")
@@ -28,18 +29,24 @@ def login():
             return see_other(next_url)
         return respond({}, "staff/login.html", block="login_form", next_url=next_url, username="")
     username = request.form.get("username", "")
-    if throttle.is_locked(username):
-        LOGGER.warning("staff login locked username=%s", username[:80])
-        return _login_refused(LOCKED, 429, next_url, username)
     user = service.authenticate(username, request.form.get("password", ""))
     if user is None:
-        throttle.record_failure(username)
+        # A refusal (422) counts against the login limits in app/rate_limits.py.
         LOGGER.info("staff login refused username=%s", username[:80])
         return _login_refused(BAD_LOGIN, 422, next_url, username)
-    throttle.forget(username)
     log_in(user)
     LOGGER.info("staff login username=%s", user.username)
     return redirect_after_write(next_url)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def login_limited(error):
+    """The login form again at 429 with the limit's message (Flask-Limiter adds Retry-After)."""
+    if request.endpoint != "staff.login":
+        return handle_rate_limited(error)
+    username = request.form.get("username", "")
+    LOGGER.warning("staff login rate limited username=%s", username[:80])
+    return _login_refused(error.description, 429, safe_next(request.values.get("next")), username)
 
 
 def _login_refused(message, status, next_url, username):

@@ -1,0 +1,100 @@
+"""Abuse limits (Flask-Limiter): orders per client or per API key, failed staff logins.
+
+Counts live in the app's Redis under their own prefix (in memory on the embedded default),
+so every process agrees. If that storage is down the limiter lets requests through and
+logs it (RATELIMIT_SWALLOW_ERRORS): a broken limiter must never stop the shop taking orders.
+Each limit reads its setting when it is checked; an empty setting switches it off.
+"""
+
+from flask import current_app, request
+from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .api_keys.bearer import current_api_key
+
+
+def client_address():
+    """The client as the limiter sees it: the peer address, or X-Forwarded-For from trusted proxies."""
+    return request.remote_addr or "unknown"
+
+
+def _setting(name):
+    return lambda: current_app.config[name]
+
+
+def _off(name):
+    return lambda: not current_app.config[name]
+
+
+def _failed_login(response):
+    # Only refused logins count: staff who log in fine never use up the counter's allowance.
+    return response.status_code == 422
+
+
+def _username_and_client():
+    return f"{(request.form.get('username') or '').strip().lower()[:80]}@{client_address()}"
+
+
+def _api_key_id():
+    key = current_api_key()
+    return f"api-key:{key.id}" if key else ""
+
+
+def _order_limits(limiter):
+    """Per address for everyone without an API key; per key, with its own limit, for those with one."""
+    return [
+        limiter.limit(
+            _setting("ORDER_RATE_LIMIT"),
+            exempt_when=lambda: not current_app.config["ORDER_RATE_LIMIT"] or current_api_key() is not None,
+            error_message="Too many orders from here in a short time. Please wait a little, or call the bakery.",
+        ),
+        limiter.limit(
+            _setting("API_KEY_RATE_LIMIT"),
+            key_func=_api_key_id,
+            exempt_when=lambda: not current_app.config["API_KEY_RATE_LIMIT"] or current_api_key() is None,
+            error_message="This API key has placed too many orders in a short time. Please wait a little.",
+        ),
+    ]
+
+
+def _login_limits(limiter):
+    """Per username and address (a flood from one address cannot lock that person out at another),
+    and per address whatever the username (no trying 40 names from one place)."""
+    return [
+        limiter.limit(
+            _setting("LOGIN_RATE_LIMIT"),
+            key_func=_username_and_client,
+            methods=["POST"],
+            deduct_when=_failed_login,
+            exempt_when=_off("LOGIN_RATE_LIMIT"),
+            error_message="Too many failed logins for this username. Wait a while, then try again.",
+        ),
+        limiter.limit(
+            _setting("LOGIN_CLIENT_RATE_LIMIT"),
+            methods=["POST"],
+            deduct_when=_failed_login,
+            exempt_when=_off("LOGIN_CLIENT_RATE_LIMIT"),
+            error_message="Too many failed logins from here. Wait a while, then try again.",
+        ),
+    ]
+
+
+# Which endpoint gets which limits (the checkout form posts to orders.create too).
+LIMITED_ENDPOINTS = {"orders.create": _order_limits, "staff.login": _login_limits}
+
+
+def init_rate_limits(app):
+    """Believe X-Forwarded-For only from TRUSTED_PROXIES proxies; give each limited view its limits.
+
+    One Limiter per app (its storage and settings are the app's), bound after the blueprints.
+    """
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
+    limiter = Limiter(key_func=client_address, app=app)
+    for endpoint, limits in LIMITED_ENDPOINTS.items():
+        view = app.view_functions[endpoint]
+        for limit in limits(limiter):
+            view = limit(view)
+        app.view_functions[endpoint] = view
+    app.extensions["rate_limiter"] = limiter
