@@ -15,8 +15,10 @@ from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
 from .notifications.sender import create_notification_sender
+from .private_files import keep_private
 from .queue import create_order_queue
 from .security import register_csrf
+from .staff.auth import init_login
 from .templating import register_template_globals
 from .uploads import apply_upload_limit
 
@@ -27,6 +29,7 @@ def create_app(overrides=None):
     app.json = BakeryJSONProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, overrides=overrides))
+    keep_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
     configure_logging(app)
     register_extensions(app)
     register_converters(app)
@@ -53,6 +56,7 @@ def register_extensions(app):
     watch_product_changes()
     app.before_request(apply_upload_limit)  # before the CSRF check, which reads the body
     register_csrf(app)
+    init_login(app)
     app.extensions["order_queue"] = create_order_queue(app)
     app.extensions["notification_sender"] = create_notification_sender(app)
 
@@ -64,7 +68,7 @@ def register_blueprints(app):
     from .health import bp as health_bp
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
-    from .staff import calendar, catalogue, views  # noqa: F401  (their routes join the staff blueprint)
+    from .staff import account_views, calendar, catalogue, views  # noqa: F401  (their routes join the staff blueprint)
     from .staff.blueprint import bp as staff_bp
     from .uploads import bp as uploads_bp
 

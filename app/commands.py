@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from . import rabbitmq
 from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
-from .models import ORDER_STATUSES
+from .models import ORDER_STATUSES, STAFF_ROLES
 from .orders.service import change_status
 from .seed_data import load_demo
 from .staff.service import create_staff
@@ -95,9 +95,17 @@ def dead_letters_command(requeue):
     confirmation_prompt=True,
     help="asked for when left out (better: it stays out of the shell history)",
 )
+@click.option(
+    "--role",
+    type=click.Choice(STAFF_ROLES),
+    help="owner or staff; the first account is always an owner, later ones staff unless said",
+)
 @with_appcontext
-def create_staff_command(username, password):
-    """Add a staff user who can log in at /staff/login; an existing USERNAME is refused."""
+def create_staff_command(username, password, role):
+    """Add a staff user who can log in at /staff/login; an existing USERNAME is refused.
+
+    The password needs at least 12 characters and must not be easy to guess.
+    """
     with refusals_as_click_errors():
-        user = create_staff(username, password)
-    click.echo(f"Staff user {user.username} created; they can log in at /staff/login.")
+        user = create_staff(username, password, role)
+    click.echo(f"Staff user {user.username} ({user.role}) created; they can log in at /staff/login.")

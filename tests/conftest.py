@@ -47,6 +47,7 @@ def settings(tmp_path_factory):
         "ORDER_RETRY_BASE_SECONDS": 0.05,
         "ORDER_RETRY_MAX_SECONDS": 1.0,
         "UPLOAD_FOLDER": str(instance / "uploads"),
+        "PASSWORD_HASH_CHEAP": True,  # argon2id at its smallest cost; tests/test_accounts.py checks the real one
     }
     if ON_SERVICES:
         ensure_postgres_database(PG_URL)

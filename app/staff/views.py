@@ -4,6 +4,7 @@ import logging
 
 from flask import jsonify, request, url_for
 
+from .. import audit
 from ..catalog.service import update_product
 from ..errors import status_for
 from ..exceptions import DomainError, Invalid
@@ -83,7 +84,7 @@ def order_status(order_id):
         if new_status not in STAFF_MOVES:
             raise Invalid("Choose what the order should become: Processing, Ready, Completed or Cancelled")
         reason = service.cancel_reason(form.get("reason")) if new_status == CANCELLED else None
-        order = change_status(order_id, new_status, reason=reason)
+        order = change_status(order_id, new_status, reason=reason, actor=current_staff())
     except DomainError as refused:
         if wants_json():
             raise
@@ -101,7 +102,11 @@ def _board(error=None, status=200):
         if error
         else {column: [o.to_dict() for o in getattr(board, column)] for column in ("todo", "ready", "done")}
     )
-    return respond(data, "staff/orders.html", status=status, block="board", board=board, error=error)
+    # Who moved each card and why, for the audit trail on the card: one query for the board.
+    trails = audit.histories("order", [o.public_id for o in (*board.todo, *board.ready, *board.done)])
+    return respond(
+        data, "staff/orders.html", status=status, block="board", board=board, error=error, audit_trails=trails
+    )
 
 
 @bp.get("/products")
@@ -136,7 +141,7 @@ def product_update(product_id):
             errors=errors,
             values=form,
         )
-    product = update_product(product_id, **changes)
+    product = update_product(product_id, actor=current_staff(), **changes)
     LOGGER.info(
         "staff changed product product_id=%s fields=%s by=%s",
         product.id,
