@@ -44,8 +44,9 @@ def create_staff(username, password, role=None, by=None):
     if role is not None:
         _role_or_refuse(role)
     _password_or_refuse(password, username)
+    taken = f"There is already a staff user called {username}"
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
-        raise Conflict(f"There is already a staff user called {username}", {"username": "taken"})
+        raise Conflict(taken, {"username": taken})
     first = db.session.scalar(select(func.count()).select_from(StaffUser)) == 0
     user = StaffUser(
         username=username, password_hash=passwords.hash_password(password), role=OWNER if first else role or STAFF
@@ -58,7 +59,7 @@ def create_staff(username, password, role=None, by=None):
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise Conflict(f"There is already a staff user called {username}", {"username": "taken"}) from error
+        raise Conflict(taken, {"username": taken}) from error
     LOGGER.info("staff user created username=%s role=%s", username, user.role)
     return user
 
