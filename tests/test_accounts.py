@@ -10,7 +10,6 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 from werkzeug.security import generate_password_hash
 
-from app import create_app
 from app.extensions import db
 from app.models import StaffSession, StaffUser
 from app.staff.service import create_staff
@@ -384,7 +383,8 @@ def test_odd_input_on_the_account_forms_is_a_4xx(app, helper, data):
 
 
 def test_the_migration_makes_existing_accounts_owners(make_app, tmp_path):
-    app = create_app({**make_app().config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"})
+    old = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}", "SQLALCHEMY_ENGINE_OPTIONS": {}}
+    app = make_app(**old)
     with app.app_context():
         upgrade(revision="b7e5a1c9d3f2-1")  # the schema just before roles existed
         db.session.execute(
