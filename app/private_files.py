@@ -11,9 +11,9 @@ def keep_private(instance_path, database_uri):
     os.makedirs(instance_path, exist_ok=True)
     os.chmod(instance_path, 0o700)
     path = sqlite_file(database_uri)
-    if path is None:
+    # A folder that does not exist stays so: SQLite then fails to open it, as it should.
+    if path is None or not path.parent.is_dir():
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Made here before SQLite opens it, so it never exists readable by others; SQLite gives
     # its journal and WAL files the database file's mode.
     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))

@@ -410,6 +410,8 @@ def test_the_database_file_and_instance_folder_are_not_readable_by_others(make_a
     app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
     assert stat.S_IMODE(os.stat(database).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(app.instance_path).st_mode) == 0o700
-    fresh = tmp_path / "new" / "bakery.db"
+    fresh = tmp_path / "bakery-new.db"
     make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{fresh}")
     assert stat.S_IMODE(os.stat(fresh).st_mode) == 0o600
+    make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'missing' / 'bakery.db'}")
+    assert not (tmp_path / "missing").exists()  # no folder made where none was
