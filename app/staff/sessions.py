@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from ..extensions import db
 from ..models import StaffSession, utcnow
@@ -84,7 +84,3 @@ def end_all(user_id, keep=None):
         query = query.where(StaffSession.token_hash != _digest(keep))
     db.session.execute(query)
 
-
-def count(user_id):
-    """How many live-looking sessions the user has (the accounts page shows it)."""
-    return len(db.session.scalars(select(StaffSession.token_hash).where(StaffSession.staff_id == user_id)).all())

@@ -64,6 +64,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_staff_sessions_staff_id'))
     op.drop_table('staff_sessions')
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
-        batch_op.drop_constraint('role_known', type_='check')
+        batch_op.drop_constraint(op.f('ck_staff_users_role_known'), type_='check')
         batch_op.drop_column('active')
         batch_op.drop_column('role')
