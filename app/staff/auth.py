@@ -23,7 +23,11 @@ def _load_user(token):
 
 
 def init_login(app):
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template, which reads the
+    # session while the shop renders HTML it shares between visitors (app/shared_html.py).
+    # The proxy instead loads the user only when a template asks (the staff pages do).
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
 
 
 def log_in(user):

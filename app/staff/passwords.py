@@ -9,7 +9,6 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from werkzeug.security import check_password_hash
-from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200  # argon2 takes any length; this keeps the estimator (and a typo'd paste) bounded
@@ -65,6 +64,10 @@ def password_problem(password, username="", context=()):
         return f"The password needs at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Please keep the password under {MAX_LENGTH} characters."
+    # Imported here: its dictionaries take a moment to load, and only setting a password needs them
+    # (not the web workers' or the order worker's start-up).
+    from zxcvbn import zxcvbn
+
     verdict = zxcvbn(password, user_inputs=[word for word in (username, *context) if word])
     if verdict["score"] >= MIN_SCORE:
         return None
