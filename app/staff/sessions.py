@@ -83,4 +83,3 @@ def end_all(user_id, keep=None):
     if keep:
         query = query.where(StaffSession.token_hash != _digest(keep))
     db.session.execute(query)
-
