@@ -21,7 +21,7 @@ run: $(BIN)/.installed-run assets db ## Start the bakery on the embedded default
 		&& printf '%s\n' "" "The bakery is up:" \
 		"  shop         http://localhost:$(PORT)/" \
 		"  staff        http://localhost:$(PORT)/staff/login" \
-		"  first staff user, in another terminal (asks for a password of at least 6 characters):" \
+		"  first staff user (an owner), in another terminal (asks for a password of at least 12 characters):" \
 		"               make staff user=ana" \
 		"           or  $(BIN)/flask --app wsgi create-staff ana" \
 		"Ctrl-C stops the bakery." "") &
@@ -61,7 +61,7 @@ ifndef user
 $(error Say who: make staff user=ana)
 endif
 endif
-staff: db ## Add a staff user for /staff/login: make staff user=ana (asks for a password, at least 6 characters)
+staff: db ## Add a staff user for /staff/login: make staff user=ana (asks for a password: at least 12 characters, not easy to guess)
 	$(BIN)/flask create-staff "$(user)"
 
 lint: install ## ruff: lint and check the formatting (as CI does)

@@ -15,9 +15,11 @@ from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
 from .notifications.sender import create_notification_sender
+from .private_files import keep_private
 from .queue import create_order_queue
 from .rate_limits import init_rate_limits
 from .security import register_csrf
+from .staff.auth import init_login
 from .templating import register_template_globals
 from .uploads import apply_upload_limit
 
@@ -28,6 +30,7 @@ def create_app(overrides=None):
     app.json = BakeryJSONProvider(app)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, overrides=overrides))
+    keep_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
     configure_logging(app)
     register_extensions(app)
     register_converters(app)
@@ -55,6 +58,7 @@ def register_extensions(app):
     watch_product_changes()
     app.before_request(apply_upload_limit)  # before the CSRF check, which reads the body
     register_csrf(app)
+    init_login(app)
     app.extensions["order_queue"] = create_order_queue(app)
     app.extensions["notification_sender"] = create_notification_sender(app)
 
@@ -67,6 +71,7 @@ def register_blueprints(app):
     from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
     from .staff import (  # noqa: F401  (their routes join the staff blueprint)
+        account_views,
         api_keys,
         board_views,
         calendar,

@@ -11,7 +11,7 @@ from . import rabbitmq
 from .calendar.service import now as bakery_now
 from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
-from .models import ORDER_STATUSES
+from .models import ORDER_STATUSES, STAFF_ROLES
 from .orders.days import parse_board_day
 from .orders.no_show import mark_no_shows
 from .orders.service import change_status
@@ -99,12 +99,20 @@ def dead_letters_command(requeue):
     confirmation_prompt=True,
     help="asked for when left out (better: it stays out of the shell history)",
 )
+@click.option(
+    "--role",
+    type=click.Choice(STAFF_ROLES),
+    help="owner or staff; the first account is always an owner, later ones staff unless said",
+)
 @with_appcontext
-def create_staff_command(username, password):
-    """Add a staff user who can log in at /staff/login; an existing USERNAME is refused."""
+def create_staff_command(username, password, role):
+    """Add a staff user who can log in at /staff/login; an existing USERNAME is refused.
+
+    The password needs at least 12 characters and must not be easy to guess.
+    """
     with refusals_as_click_errors():
-        user = create_staff(username, password)
-    click.echo(f"Staff user {user.username} created; they can log in at /staff/login.")
+        user = create_staff(username, password, role)
+    click.echo(f"Staff user {user.username} ({user.role}) created; they can log in at /staff/login.")
 
 
 @click.command("mark-no-shows")

@@ -162,6 +162,9 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # A staff session ends after this many minutes without a request, and this many hours after login.
+        "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES") or "60"),
+        "STAFF_SESSION_HOURS": int(env.get("STAFF_SESSION_HOURS") or "12"),
         "BAKERY_NAME": env.get("BAKERY_NAME", "Crumb & Co. Bakery"),
         "BAKERY_ADDRESS": env.get("BAKERY_ADDRESS", "12 Mill Lane, 10115 Berlin"),
         "BAKERY_PHONE": env.get("BAKERY_PHONE", "+49 30 1234 5678"),

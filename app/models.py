@@ -1,10 +1,12 @@
-"""The tables: categories, products and their allergens, orders with their items, notifications, staff users,
+"""The tables: categories, products and their allergens, orders with their items, notifications, staff users
+(their sessions and the audit log of what they did),
 and the calendar with its capacity (opening hours, closures, slot bookings, daily quotas)."""
 
 import secrets
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -340,15 +342,73 @@ class Notification(db.Model):
     order: Mapped[Order] = relationship(back_populates="notifications")
 
 
-class StaffUser(db.Model):
-    """Someone who works at the bakery and may see orders and change products."""
+OWNER, STAFF = "owner", "staff"
+STAFF_ROLES = (OWNER, STAFF)
+
+
+class StaffUser(UserMixin, db.Model):
+    """Someone who works at the bakery: staff see orders and change products; owners also run the accounts.
+
+    Flask-Login's `get_id()` is the token of the session the user was loaded from (set by
+    app/staff/sessions.py), not the user id: the session row is what logout deletes.
+    """
 
     __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'staff')", name="role_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default=STAFF, server_default=STAFF)
+    # A disabled account cannot log in and its sessions are gone; its audit entries stay.
+    active: Mapped[bool] = mapped_column(default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    session_token = None  # the token of the session this object was loaded for (not stored)
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_owner(self):
+        return self.role == OWNER
+
+    def get_id(self):
+        return self.session_token
+
+
+class StaffSession(db.Model):
+    """One logged-in browser: the cookie holds a random token, this row its SHA-256.
+
+    Deleting the row ends that session at once, whatever copies of the cookie exist.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    staff: Mapped[StaffUser] = relationship(lazy="joined")
+
+
+class AuditEntry(db.Model):
+    """Who did what to which object, and when; written in the same transaction as the change."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The username is kept as it was: the entry must still say who after the account is gone.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
+    staff_username: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
 
 
 class ApiKey(db.Model):

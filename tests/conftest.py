@@ -53,6 +53,7 @@ def settings(tmp_path_factory):
         "API_KEY_RATE_LIMIT": "",
         "LOGIN_RATE_LIMIT": "",
         "LOGIN_CLIENT_RATE_LIMIT": "",
+        "PASSWORD_HASH_CHEAP": True,  # argon2id at its smallest cost; tests/test_accounts.py checks the real one
     }
     if ON_SERVICES:
         ensure_postgres_database(PG_URL)

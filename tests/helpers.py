@@ -57,6 +57,8 @@ def later_pickup(client, days_ahead=2):
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
 # The app's tables, children before parents: tests empty or drop them in this order.
 TABLES = (
+    "audit_log",
+    "staff_sessions",
     "notifications",
     "order_items",
     "orders",

@@ -1,5 +1,6 @@
 """The staff area: logging in, the order board and editing products."""
 
+import hashlib
 import json
 from datetime import datetime, time, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -10,7 +11,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.hours import local_now
-from app.models import Order, Product, StaffUser
+from app.models import Order, Product, StaffSession, StaffUser
 from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, wait_for_status
 
@@ -117,15 +118,17 @@ def test_login_with_an_unknown_user_says_the_same(client, staff):
     assert "don't match" in soup_of(response).select_one("#login-error").get_text()
 
 
-def test_login_goes_to_next_and_keeps_the_staff_id_in_a_fresh_session(client, staff, app):
+def test_login_goes_to_next_and_keeps_a_server_side_session_token_in_a_fresh_session(client, staff, app):
     with client.session_transaction() as session:
         session["planted"] = "by someone else"
     response = client.post("/staff/login", data={**staff, "next": "/staff/products"}, headers=BROWSER)
     assert response.status_code == 303 and response.headers["Location"] == "/staff/products"
     with client.session_transaction() as session:
         assert "planted" not in session
-        with app.app_context():
-            assert session["staff_id"] == db.session.scalar(select(StaffUser.id).where(StaffUser.username == "ana"))
+        token = session["_user_id"]  # Flask-Login's key: the session's token, not the user id
+    with app.app_context():
+        row = db.session.get(StaffSession, hashlib.sha256(token.encode()).hexdigest())
+        assert row.staff_id == db.session.scalar(select(StaffUser.id).where(StaffUser.username == "ana"))
 
 
 def test_login_never_redirects_off_site(client, staff):
@@ -366,20 +369,20 @@ def test_an_invalid_edit_from_a_browser_re_renders_the_page_at_422(staff_client,
 def test_create_staff_command_adds_a_user_who_can_log_in(runner, client):
     result = runner.invoke(args=["create-staff", "Ana", "--password", "secret-bread"])
     assert result.exit_code == 0, result.output
-    assert "Staff user ana created" in result.output
+    assert "Staff user ana (owner) created" in result.output
     response = client.post("/staff/login", data={"username": "ana", "password": "secret-bread"}, headers=BROWSER)
     assert response.status_code == 303
 
 
 def test_create_staff_command_prompts_for_the_password_twice(runner, app):
-    result = runner.invoke(args=["create-staff", "ben"], input="crusty-loaf\ncrusty-loaf\n")
+    result = runner.invoke(args=["create-staff", "ben"], input="crusty-rye-loaf\ncrusty-rye-loaf\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(select(StaffUser).where(StaffUser.username == "ben"))
 
 
 def test_create_staff_command_refuses_a_duplicate(runner, staff):
-    result = runner.invoke(args=["create-staff", "ana", "--password", "another-one"])
+    result = runner.invoke(args=["create-staff", "ana", "--password", "another-one-please"])
     assert result.exit_code == 1
     assert "already a staff user called ana" in result.output
 

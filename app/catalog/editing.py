@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
 from ..allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
@@ -41,32 +42,66 @@ def get_any_product(product_id):
     return product
 
 
-def create_product(submitted, picture=None, upload_folder=None):
-    """A new product from the submitted fields (a form or a JSON object); Invalid with details otherwise."""
+def create_product(submitted, picture=None, upload_folder=None, actor=None):
+    """A new product from the submitted fields (a form or a JSON object); Invalid with details otherwise.
+
+    `actor` (the staff user) gets an audit entry written with the product.
+    """
     product = Product(active=True, image="")
     _apply(product, submitted, picture, upload_folder)
     db.session.add(product)
-    _commit(product)
+    created = (lambda: audit.record(actor, "product.create", "product", product.id, product.name)) if actor else None
+    _commit(product, created)
     LOGGER.info("product created product_id=%s name=%s", product.id, product.name)
     return product
 
 
-def edit_product(product_id, submitted, picture=None, upload_folder=None):
-    """Replace a product's fields with the submitted ones; the picture stays unless a new one comes."""
+def edit_product(product_id, submitted, picture=None, upload_folder=None, actor=None):
+    """Replace a product's fields with the submitted ones; the picture stays unless a new one comes.
+
+    `actor` (the staff user) gets an audit entry of what changed, written with the change.
+    """
     product = get_any_product(product_id)
+    before = audited_fields(product)
     _apply(product, submitted, picture, upload_folder)
+    if actor is not None:
+        changed = audit.describe_changes(before, audited_fields(product))
+        if changed:
+            audit.record(actor, "product.update", "product", product.id, changed)
     _commit(product)
     LOGGER.info("product edited product_id=%s", product.id)
     return product
 
 
-def retire_product(product_id):
+def retire_product(product_id, actor=None):
     """Take a product off the shop for good; its past orders keep their own name and price."""
     product = get_any_product(product_id)
+    if actor is not None and product.active:
+        audit.record(actor, "product.retire", "product", product.id, "on sale yes → no")
     product.active = False
     db.session.commit()
     LOGGER.info("product retired product_id=%s", product.id)
     return product
+
+
+def audited_fields(product):
+    """What the audit log compares before and after an edit, as people read it."""
+    category = db.session.get(Category, product.category_id) if product.category_id else None
+    return {
+        "name": product.name,
+        "description": product.description,
+        "category": category.name if category else None,
+        "price": product.price,
+        "stock": product.stock,
+        "on_sale": product.active,
+        "picture": Path(product.image).name if product.image else None,
+        "daily_quota": product.daily_quota,
+        "lead_hours": product.lead_hours,
+        "allergens": product.allergens,
+        "may_contain": product.may_contain,
+        "vegan": product.vegan,
+        "vegetarian": product.vegetarian,
+    }
 
 
 def _apply(product, submitted, picture, upload_folder):
@@ -180,9 +215,15 @@ def parse_product(submitted, product=None):
     return values, errors
 
 
-def _commit(product):
-    """Commit; a name taken between our check and the insert is the same field message."""
+def _commit(product, audit_entry=None):
+    """Commit; a name taken between our check and the insert is the same field message.
+
+    `audit_entry` is called once the product has its id (after a flush), to add its audit entry.
+    """
     try:
+        if audit_entry:
+            db.session.flush()
+            audit_entry()
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from .. import audit
 from ..allergens import ALLERGENS, in_order, unknown_codes
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
@@ -112,15 +113,23 @@ def catalogue_stamp():
         return tuple(connection.exec_driver_sql(STAMP_QUERY).all())
 
 
-def update_product(product_id, **changes):
-    """Change a product's fields (staff edits); the catalogue cache forgets it on commit."""
+def update_product(product_id, actor=None, **changes):
+    """Change a product's fields (staff edits); the catalogue cache forgets it on commit.
+
+    With `actor` (the staff user) the change is in the audit log, in the same transaction.
+    """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise Invalid("Unknown product fields", {"fields": sorted(unknown)})
     product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None:
         raise NotFound("No product with that id")
+    before = audit.snapshot(product, changes)
     for field, value in changes.items():
         setattr(product, field, value)
+    if actor is not None:
+        changed = audit.describe_changes(before, audit.snapshot(product, changes))
+        if changed:
+            audit.record(actor, "product.update", "product", product.id, changed.replace("active", "on sale"))
     db.session.commit()
     return product

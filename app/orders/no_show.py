@@ -20,14 +20,14 @@ LOGGER = logging.getLogger(__name__)
 NO_SHOW_FROM = (PROCESSING, READY)
 
 
-def mark_no_show(public_id, today, only_from=NO_SHOW_FROM):
+def mark_no_show(public_id, today, only_from=NO_SHOW_FROM, actor=None):
     """Mark one order a no-show; Conflict before its pickup day or from any status but Ready/Processing
     (narrowed further by `only_from`: the status staff saw on the board)."""
     order = get_order(public_id)
     if order_day(order) > today:
         db.session.rollback()
         raise Conflict(f"Order {order.code} is for {order_day(order):%a %d %b}: it can't be a no-show before its day")
-    return change_status(public_id, NO_SHOW, only_from=tuple(s for s in NO_SHOW_FROM if s in only_from))
+    return change_status(public_id, NO_SHOW, only_from=tuple(s for s in NO_SHOW_FROM if s in only_from), actor=actor)
 
 
 def mark_no_shows(today, day=None):

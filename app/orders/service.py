@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
 from ..catalog.invalidation import mark_catalog_changed
 from ..database import upsert_text
 from ..exceptions import Conflict, Invalid, NotFound
@@ -318,14 +319,15 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
     return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code, pickup_at=customer.get("pickup_at"))
 
 
-def change_status(public_id, new_status, reason=None, by="bakery", only_from=None):
+def change_status(public_id, new_status, reason=None, by="bakery", only_from=None, actor=None):
     """Move an order to `new_status` if its lifecycle allows it; Conflict otherwise.
 
     Cancelling (or failing) an order gives its stock, its slot and its daily quota back in the
     same transaction, and a move the customer should hear about records their notification in
     it too. `by` says who cancels ("bakery" or "customer"; `reason` is the bakery's);
     `only_from` narrows the statuses the order may be in (a customer may cancel only while it
-    is being prepared).
+    is being prepared). `actor`, the staff user who made the move, gets an audit entry in
+    the same transaction.
     """
     order = get_order(public_id)
     current = order.status
@@ -358,6 +360,9 @@ def change_status(public_id, new_status, reason=None, by="bakery", only_from=Non
             if restored - item.quantity <= LOW_STOCK:
                 mark_catalog_changed(db.session)
         capacity.release(order)
+    if actor is not None:
+        move = f"{current} → {new_status}" + (f": {reason}" if reason else "")
+        audit.record(actor, "order.status", "order", order.public_id, move)
     notice = None if current in REOPENS_FROM else NOTICE_FOR.get((new_status, by)) or NOTICE_FOR.get(new_status)
     if notice:
         record_notification(order.id, notice, order.customer_email, order.customer_phone)

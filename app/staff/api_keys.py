@@ -7,7 +7,7 @@ from flask import url_for
 from ..api_keys import service as api_keys
 from ..exceptions import Invalid
 from ..negotiation import respond, respond_after_write, wants_json
-from .auth import current_staff, staff_required
+from .auth import current_staff, owner_required
 from .blueprint import bp, submitted
 
 LOGGER = logging.getLogger(__name__)
@@ -28,13 +28,13 @@ def key_json(key, token=None):
 
 
 @bp.get("/api-keys")
-@staff_required  # owner-only
+@owner_required
 def api_keys_page():
     return _page()
 
 
 @bp.post("/api-keys")
-@staff_required  # owner-only
+@owner_required
 def api_key_create():
     """A new key; its token is in this answer only (answered directly, not redirected: it is never stored)."""
     name = submitted().get("name", "")
@@ -49,7 +49,7 @@ def api_key_create():
 
 
 @bp.post("/api-keys/<id:key_id>/revoke")
-@staff_required  # owner-only
+@owner_required
 def api_key_revoke(key_id):
     key = api_keys.revoke(key_id)
     LOGGER.info("staff revoked api key api_key_id=%s by=%s", key.id, current_staff().username)

@@ -1,31 +1,54 @@
-"""Who is logged in as staff, and the decorator that keeps everyone else out."""
+"""Who is logged in as staff (Flask-Login over server-side sessions), and the decorators that keep others out."""
 
 import functools
 
-from flask import g, render_template, request, session, url_for
+from flask import render_template, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from ..errors import ApiError
+from ..extensions import db
 from ..negotiation import hx_redirect, is_htmx, safe_local_path, see_other, wants_json
-from .service import get_staff
+from . import sessions
 
-SESSION_KEY = "staff_id"
+login_manager = LoginManager()
+# Flask-Login keeps the session token in the signed cookie; "strong" would also end the session
+# when the address or browser string changes, which a phone on the move does all the time.
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(token):
+    """Flask-Login's id is the session token: a session the server ended loads nobody."""
+    return sessions.load(token)
+
+
+def init_login(app):
+    # Flask-Login's own context processor loads the user for every template, which reads the
+    # session while the shop renders HTML it shares between visitors (app/shared_html.py).
+    # The proxy instead loads the user only when a template asks (the staff pages do).
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
 
 
 def log_in(user):
-    """Start a fresh session for `user`: clearing first means a planted session id is worthless."""
+    """Start a fresh session for `user`: clearing first means a planted session is worthless."""
     session.clear()
-    session[SESSION_KEY] = user.id
+    sessions.start(user)
+    login_user(user)
 
 
 def log_out():
+    """End this session on the server too: a copy of the cookie is worthless from now on."""
+    if current_user.is_authenticated:
+        sessions.end(current_user.session_token)
+        db.session.commit()
+    logout_user()
     session.clear()
 
 
 def current_staff():
-    """The logged-in staff user, or None; looked up once per request."""
-    if "staff" not in g:
-        g.staff = get_staff(session.get(SESSION_KEY))
-    return g.staff
+    """The logged-in staff user, or None."""
+    return current_user if current_user.is_authenticated else None
 
 
 def safe_next(target):
@@ -48,6 +71,19 @@ def staff_required(view):
             return hx_redirect(login, render_template("staff/login_needed.html", login_url=login), status=401)
         target = request.full_path.rstrip("?") if request.method == "GET" else request.referrer
         return see_other(url_for("staff.login", next=safe_next(_path_of(target))))
+
+    return wrapped
+
+
+def owner_required(view):
+    """Like staff_required, and then a 403 (a page, or `{"error"}` for JSON) for anyone but an owner."""
+
+    @staff_required
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_staff().is_owner:
+            raise ApiError(403, "Only an owner of the bakery can do this. Ask an owner if you need it done.")
+        return view(*args, **kwargs)
 
     return wrapped
 

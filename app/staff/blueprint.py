@@ -2,11 +2,13 @@
 
 from flask import Blueprint, request
 
+from ..audit import local_moment
 from .auth import current_staff
 from .service import pickup_day
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 bp.add_app_template_filter(pickup_day, "staff_pickup")
+bp.add_app_template_filter(local_moment, "audit_time")
 
 
 @bp.context_processor

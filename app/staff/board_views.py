@@ -4,6 +4,7 @@ import logging
 
 from flask import current_app, jsonify, request, session, url_for
 
+from .. import audit
 from ..calendar.service import now as bakery_now
 from ..errors import status_for
 from ..exceptions import DomainError, Invalid, NotFound
@@ -70,9 +71,9 @@ def order_status(order_id):
 def _move(order_id, new_status, seen, reason):
     """The move itself: a no-show has its own rule (not before the pickup day), the rest is the lifecycle's."""
     if new_status == NO_SHOW:
-        return mark_no_show(order_id, bakery_now().date(), only_from=seen or ORDER_STATUSES)
+        return mark_no_show(order_id, bakery_now().date(), only_from=seen or ORDER_STATUSES, actor=current_staff())
     reason = service.cancel_reason(reason) if new_status == CANCELLED else None
-    return change_status(order_id, new_status, reason=reason, only_from=seen)
+    return change_status(order_id, new_status, reason=reason, only_from=seen, actor=current_staff())
 
 
 def _day_shown(form, order_id):
@@ -108,12 +109,15 @@ def _board(day, error=None, status=200, **context):
             **{column: [o.to_dict() for o in getattr(shown, column)] for column in ("todo", "ready", "done")},
         }
     )
+    # Who moved each card and why, for the audit trail on the card: one query for the board.
+    trails = audit.histories("order", [o.public_id for o in (*shown.todo, *shown.ready, *shown.done)])
     return respond(
         data,
         "staff/orders.html",
         status=status,
         block="board",
         board=shown,
+        audit_trails=trails,
         error=error,
         new_count=0,
         page_title=_title(0),

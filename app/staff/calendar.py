@@ -1,4 +1,4 @@
-"""The staff pages that keep the calendar: weekly hours, closed days, special hours and slot capacity."""
+"""The owner's pages that keep the calendar: weekly hours, closed days, special hours and slot capacity."""
 
 import logging
 from datetime import date, time
@@ -8,7 +8,7 @@ from flask import request, url_for
 from ..calendar import service as calendar
 from ..exceptions import Invalid, NotFound
 from ..negotiation import respond, respond_after_write, wants_json
-from .auth import current_staff, staff_required
+from .auth import current_staff, owner_required
 from .blueprint import bp, submitted
 
 LOGGER = logging.getLogger(__name__)
@@ -24,13 +24,13 @@ CHANGES = {
 
 
 @bp.get("/calendar")
-@staff_required
+@owner_required
 def calendar_page():
     return _page(saved=request.args.get("saved"))
 
 
 @bp.post("/calendar/<any(hours, closures, special, capacity, overrides):section>")
-@staff_required
+@owner_required
 def calendar_change(section):
     """Save one of the page's forms; 422 with a message at each field that is wrong."""
     form = submitted()
@@ -45,21 +45,21 @@ def calendar_change(section):
 
 
 @bp.post("/calendar/closures/<id:closure_id>/delete")
-@staff_required
+@owner_required
 def closure_delete(closure_id):
     calendar.delete_closure(closure_id)
     return _saved("closures")
 
 
 @bp.post("/calendar/special/<day>/delete")
-@staff_required
+@owner_required
 def special_delete(day):
     calendar.delete_special_hours(_day(day))
     return _saved("special")
 
 
 @bp.post("/calendar/overrides/<day>/delete")
-@staff_required
+@owner_required
 def override_delete(day):
     at = submitted().get("time") or None
     try:

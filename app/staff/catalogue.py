@@ -4,6 +4,7 @@ import logging
 
 from flask import current_app, request, url_for
 
+from .. import audit
 from ..catalog import categories as shelves
 from ..catalog import editing
 from ..errors import status_for
@@ -26,7 +27,7 @@ def product_new():
     if request.method == "GET":
         return _product_form(None, _defaults())
     try:
-        product = editing.create_product(submitted(), *_upload())
+        product = editing.create_product(submitted(), *_upload(), actor=current_staff())
     except Invalid as refused:
         return _refused_form(None, refused)
     LOGGER.info("staff created product product_id=%s by=%s", product.id, current_staff().username)
@@ -42,7 +43,7 @@ def product_edit(product_id):
     if request.method == "GET":
         return _product_form(product, _current(product))
     try:
-        product = editing.edit_product(product_id, submitted(), *_upload())
+        product = editing.edit_product(product_id, submitted(), *_upload(), actor=current_staff())
     except Invalid as refused:
         return _refused_form(product, refused)
     LOGGER.info("staff edited product product_id=%s by=%s", product.id, current_staff().username)
@@ -53,7 +54,7 @@ def product_edit(product_id):
 @staff_required
 def product_retire(product_id):
     """Take a product off the shop; it stays in the list (and in past orders) and can go back on sale."""
-    product = editing.retire_product(product_id)
+    product = editing.retire_product(product_id, actor=current_staff())
     LOGGER.info("staff retired product product_id=%s by=%s", product.id, current_staff().username)
     return redirect_after_write(_saved_location(product), product_json(product), status=200)
 
@@ -81,6 +82,7 @@ def _product_form(product, values, errors=None, status=200, stored_picture=None)
         errors=errors or {},
         categories=shelves.list_categories(),
         stored_picture=stored_picture,
+        history=audit.history("product", product.id) if product else [],
     )
 
 

@@ -100,7 +100,7 @@ def product_update(product_id):
             errors=errors,
             values=form,
         )
-    product = update_product(product_id, **changes)
+    product = update_product(product_id, actor=current_staff(), **changes)
     LOGGER.info(
         "staff changed product product_id=%s fields=%s by=%s",
         product.id,
