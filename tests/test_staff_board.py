@@ -461,9 +461,9 @@ def test_the_badge_and_title_count_orders_that_arrived_since_the_board_was_last_
 def test_each_staff_member_has_their_own_count(app, staff_client, products):
     staff_client.get("/staff/orders", headers=BROWSER)
     with app.app_context():
-        create_staff("ben", "crusty-loaf")
+        create_staff("ben", "crusty-rye-loaf")
     other = app.test_client()
-    other.post("/staff/login", data={"username": "ben", "password": "crusty-loaf"})
+    other.post("/staff/login", data={"username": "ben", "password": "crusty-rye-loaf"})
     other.get("/staff/orders", headers=BROWSER)
     place(staff_client, [{"id": products["Baguette"], "quantity": 1}])
     staff_client.get("/staff/orders", headers=BROWSER)
