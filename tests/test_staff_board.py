@@ -483,6 +483,12 @@ def test_each_staff_member_has_their_own_count(app, staff_client, products):
         "/staff/products/new",
         "/staff/categories",
         "/staff/calendar",
+        "/staff/bake-list",
+        "/staff/pick-list",
+        "/staff/reports",
+        "/staff/accounts",
+        "/staff/account",
+        "/staff/api-keys",
     ],
 )
 def test_staff_pages_have_the_back_office_header_and_footer(staff_client, path):
