@@ -15,6 +15,7 @@ from app import create_app
 from app.extensions import cache, db
 from app.models import Product
 from app.seed_data import load_demo
+from app.staff.service import create_staff
 from tests.helpers import BACKEND, ON_SERVICES, PG_URL, TABLES, ensure_postgres_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -149,6 +150,15 @@ def app(make_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def staff_client(app, client):
+    """`client`, logged in as the staff member (and owner) "ana"."""
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    assert client.post("/staff/login", data={"username": "ana", "password": "secret-bread"}).status_code == 303
+    return client
 
 
 @pytest.fixture

@@ -2,23 +2,13 @@
 
 import io
 
-import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Category, StaffUser
-from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, wait_for_status
-
-
-@pytest.fixture
-def staff_client(app, client):
-    with app.app_context():
-        create_staff("ana", "secret-bread")
-    assert client.post("/staff/login", data={"username": "ana", "password": "secret-bread"}).status_code == 303
-    return client
 
 
 def soup_of(response):

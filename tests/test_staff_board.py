@@ -23,14 +23,6 @@ def fixed_clock(monkeypatch):
     monkeypatch.setattr("app.calendar.service.local_now", lambda _tz: clock["now"])
 
 
-@pytest.fixture
-def staff_client(app, client):
-    with app.app_context():
-        create_staff("ana", "secret-bread")
-    assert client.post("/staff/login", data={"username": "ana", "password": "secret-bread"}).status_code == 303
-    return client
-
-
 def soup_of(response):
     return BeautifulSoup(response.data, "html.parser")
 

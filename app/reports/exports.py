@@ -24,6 +24,8 @@ LINE_COLUMNS = (
     "unit_price",
     "line_total",
 )
+# What `_common` reads from every row.
+_COMMON_COLUMNS = (Order.pickup_at, Order.created_at, Order.code, Order.public_id, Order.status)
 _IN_PICKUP_ORDER = (Order.pickup_at.is_(None), Order.pickup_at, Order.created_at, Order.id)
 
 
@@ -50,11 +52,7 @@ def order_rows(first, last):
     )
     rows = db.session.execute(
         select(
-            Order.pickup_at,
-            Order.created_at,
-            Order.code,
-            Order.public_id,
-            Order.status,
+            *_COMMON_COLUMNS,
             Order.customer_name,
             Order.total,
             func.coalesce(counts.c.item_count, 0).label("item_count"),
@@ -73,11 +71,7 @@ def line_rows(first, last):
     """One row per order line of the range (every status; the status says which were paid), as LINE_COLUMNS."""
     rows = db.session.execute(
         select(
-            Order.pickup_at,
-            Order.created_at,
-            Order.code,
-            Order.public_id,
-            Order.status,
+            *_COMMON_COLUMNS,
             OrderItem.product_id,
             OrderItem.product_name,
             OrderItem.quantity,

@@ -1,4 +1,4 @@
-"""The staff blueprint and what its two view modules (views.py, catalogue.py) share."""
+"""The staff blueprint and what its view modules (views, catalogue, board, lists, reports, accounts…) share."""
 
 from flask import Blueprint, request
 
