@@ -358,6 +358,10 @@ def test_search_finds_an_order_by_each_field(staff_client, known_orders):
     assert found(staff_client, q="wagner") == [mia]
     assert found(staff_client, q="MIA@EXAMPLE") == [mia]
     assert found(staff_client, q="1234567") == [tom]
+    # A phone number is found however it is written: spaces, dashes, a trunk 0 or 0049.
+    for written in ("030 1234567", "030-123 45 67", "0049 30 1234567", "(030) 123-4567", "+4930/1234567"):
+        assert found(staff_client, q=written) == [tom], written
+    assert found(staff_client, q="030 7654321") == []
     assert found(staff_client, q=code.lower()) == [tom]
     assert found(staff_client, q=code.replace("0", "O").replace("1", "I")) == [tom]
     assert found(staff_client, q=mia) == [mia]

@@ -1,5 +1,6 @@
 """Finding an order: by code, name, email or phone, or order id; by status and days; newest first, a page at a time."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -22,6 +23,9 @@ STATUS_CHOICES = {
     **{status.lower(): (status, (status,)) for status in ORDER_STATUSES},
 }
 LIKE_ESCAPE = "\\"
+# A search that looks like a phone number: digits and the marks people write between them.
+PHONE_LIKE = re.compile(r"\+?[\d ()./-]{5,}")
+PHONE_MARKS = " ()./-+"
 
 
 @dataclass(frozen=True)
@@ -108,14 +112,41 @@ def _matches(text):
     """Orders whose code, name, contact, email, phone or order id match `text` (case does not matter)."""
     pattern = _contains(text.lower())
     code = text.upper().replace("-", "").replace(" ", "").translate(str.maketrans("OIL", "011"))
+    phone = _phone_matches(text)
     return or_(
         Order.code.like(_contains(code), escape=LIKE_ESCAPE),
         Order.public_id == text,
+        *([phone] if phone is not None else []),
         *(
             func.lower(column).like(pattern, escape=LIKE_ESCAPE)
             for column in (Order.customer_name, Order.customer_contact, Order.customer_email, Order.customer_phone)
         ),
     )
+
+
+def _phone_matches(text):
+    """Orders whose phone or contact holds the same digits, however either was written.
+
+    "030 1234567" finds "+49 30 1234567": marks are dropped on both sides, and so are the
+    query's leading zeros (a trunk 0 or an international 00), so the number is found inside
+    the stored one whatever prefix that has.
+    """
+    digits = re.sub(r"\D", "", text).lstrip("0")
+    if not PHONE_LIKE.fullmatch(text) or len(digits) < 5:
+        return None
+    pattern = _contains(digits)
+    return or_(
+        *(
+            _digits_only(column).like(pattern, escape=LIKE_ESCAPE)
+            for column in (Order.customer_phone, Order.customer_contact)
+        )
+    )
+
+
+def _digits_only(column):
+    for mark in PHONE_MARKS:
+        column = func.replace(column, mark, "")
+    return column
 
 
 def search_orders(criteria):
