@@ -7,7 +7,7 @@ export FLASK_APP := wsgi
 PIP := $(BIN)/pip install --disable-pip-version-check
 .DEFAULT_GOAL := help
 
-.PHONY: help run install assets db staff lint format test test-services test-all bench clean
+.PHONY: help run install assets db staff lint audit-deps format test test-services test-all bench clean
 
 help: ## List the targets (this text)
 	@echo "make <target>, for example: make run, make run PORT=8000, make test, make staff user=ana"
@@ -64,9 +64,14 @@ endif
 staff: db ## Add a staff user for /staff/login: make staff user=ana (asks for a password: at least 12 characters, not easy to guess)
 	$(BIN)/flask create-staff "$(user)"
 
-lint: install ## ruff: lint and check the formatting (as CI does)
+lint: install ## ruff (lint and formatting) and bandit (security lint of app/ and worker/), as CI does
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive app worker wsgi.py gunicorn.conf.py
+
+audit-deps: install ## Known vulnerabilities in the pinned dependencies (pip-audit; needs PyPI's or OSV's advisory data reachable)
+	$(PIP) --quiet pip-audit
+	$(BIN)/pip-audit --requirement requirements.txt --requirement requirements-dev.txt
 
 format: install ## ruff: fix what can be fixed and format the tree
 	$(BIN)/ruff check --fix .

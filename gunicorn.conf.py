@@ -39,8 +39,8 @@ threads = int(_env("GUNICORN_THREADS", 1))  # more than 1 turns sync into gthrea
 timeout = int(_env("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 20
 keepalive = 5
-# The heartbeat file on tmpfs: on a container's overlay filesystem it can stall workers.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The heartbeat file on tmpfs, as gunicorn advises: on a container's overlay filesystem it can stall workers.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # nosec B108
 accesslog = "-"
 errorlog = "-"
 loglevel = _env("LOG_LEVEL", "info").lower()

@@ -15,7 +15,7 @@ from .hours import DEFAULT_HOURS, parse_opening_hours
 def database_url(env=os.environ, instance_path="instance"):
     """PostgreSQL from DATABASE_URL or DB_HOST & co.; otherwise a SQLite file under instance/."""
     if env.get("DATABASE_URL"):
-        return env["DATABASE_URL"]
+        return with_installed_driver(env["DATABASE_URL"])
     if env.get("DB_HOST"):
         user = quote(env.get("DB_USER", "postgres"), safe="")
         password = env.get("DB_PASSWORD")
@@ -24,6 +24,15 @@ def database_url(env=os.environ, instance_path="instance"):
         name = env.get("DB_NAME", "bakery")
         return f"postgresql+psycopg2://{credentials}@{env['DB_HOST']}:{port}/{name}"
     return f"sqlite:///{Path(instance_path).resolve() / 'bakery.db'}"
+
+
+def with_installed_driver(url):
+    """`postgres://` and `postgresql://` (as hosting platforms write them) use psycopg2, the driver we
+    install: SQLAlchemy 2.1 would otherwise pick psycopg 3 and fail to import it."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in ("postgres", "postgresql"):
+        return f"postgresql+psycopg2://{rest}"
+    return url
 
 
 def engine_options(url, pool_size=5, max_overflow=5):

@@ -8,6 +8,8 @@ import psycopg2
 import pytest
 from sqlalchemy.engine import make_url
 
+from app.config import with_installed_driver
+
 BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
 ON_SERVICES = BACKEND == "services"
 # Needs the real services: marked `services`, which conftest.py skips unless BAKERY_TEST_BACKEND=services.
@@ -54,7 +56,7 @@ def later_pickup(client, days_ahead=2):
     raise AssertionError("no free pickup slot in the coming week")
 
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test")
+PG_URL = with_installed_driver(os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bakery_test"))
 # The app's tables, children before parents: tests empty or drop them in this order.
 TABLES = (
     "audit_log",

@@ -1,7 +1,9 @@
 """Many customers at once, on PostgreSQL: no overselling, no deadlocks, stock conserved."""
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -10,6 +12,13 @@ from tests.helpers import post_order, services_only
 
 pytestmark = services_only
 POOL = {"pool_size": 50, "max_overflow": 0, "pool_timeout": 30}
+
+
+@pytest.fixture(autouse=True)
+def morning(monkeypatch):
+    """A Wednesday at 10:00: the day's slots have room for every order here (run near closing
+    time, only the last slot would be left, and orders beyond its capacity are rightly refused)."""
+    monkeypatch.setattr("app.calendar.service.local_now", lambda _tz: datetime(2026, 11, 25, 10, 0))
 
 
 def place_in_parallel(app, orders, idempotency_keys=None):

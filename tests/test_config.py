@@ -1,9 +1,10 @@
 """Settings are read once, in load_config; overrides come before what is derived from them."""
 
 import flask
+import pytest
 
 from app import create_app
-from app.config import load_config
+from app.config import load_config, with_installed_driver
 
 POSTGRES = "postgresql+psycopg2://bakery@db.invalid:5432/bakery"
 
@@ -29,6 +30,19 @@ def test_without_a_key_one_is_kept_in_the_instance_folder(tmp_path):
     first = load_config(tmp_path, env={})["SECRET_KEY"]
     assert (tmp_path / "secret_key").read_text().strip() == first
     assert load_config(tmp_path, env={})["SECRET_KEY"] == first
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["postgres://bakery@db.invalid:5432/bakery", "postgresql://bakery@db.invalid:5432/bakery", POSTGRES],
+)
+def test_a_postgres_url_as_hosts_write_it_uses_the_installed_driver(tmp_path, written):
+    config = load_config(tmp_path, env={"DATABASE_URL": written, "SECRET_KEY": "k"})
+    assert config["SQLALCHEMY_DATABASE_URI"] == POSTGRES
+
+
+def test_other_database_urls_are_left_as_written():
+    assert with_installed_driver("sqlite:///bakery.db") == "sqlite:///bakery.db"
 
 
 def test_pool_sizes_and_log_level_come_from_the_environment(tmp_path):

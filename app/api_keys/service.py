@@ -9,7 +9,8 @@ from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import ApiKey, utcnow
 
-TOKEN_PREFIX = "bk_"  # recognisable in a config file or a leaked log
+# Not a secret: recognisable in a config file or a leaked log
+TOKEN_PREFIX = "bk_"  # nosec B105
 MAX_NAME = 80
 
 

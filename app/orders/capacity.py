@@ -201,7 +201,8 @@ def _quota_upsert(count):
     rows = ", ".join(f"(:product_id_{n}, :day, :taken_{n})" for n in range(count))
     limits = " ".join(f"WHEN :product_id_{n} THEN CAST(:limit_{n} AS INTEGER)" for n in range(count))
     return upsert_text(
-        f"INSERT INTO product_day_quota (product_id, day, taken) VALUES {rows} "
+        # Placeholders only
+        f"INSERT INTO product_day_quota (product_id, day, taken) VALUES {rows} "  # nosec B608
         "ON CONFLICT (product_id, day) DO UPDATE SET taken = product_day_quota.taken + excluded.taken "
         "WHERE product_day_quota.taken + excluded.taken "
         f"<= COALESCE(CASE excluded.product_id {limits} END, product_day_quota.taken + excluded.taken) "

@@ -238,7 +238,8 @@ _ORDER_COLUMNS = (
     "customer_email, customer_phone, pickup_at, note, processing_attempts, created_at, updated_at"
 )
 INSERT_ORDER = upsert_text(
-    f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join(':' + c for c in _ORDER_COLUMNS.split(', '))}) "
+    # Column names only
+    f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES ({', '.join(':' + c for c in _ORDER_COLUMNS.split(', '))}) "  # nosec B608
     "ON CONFLICT (code) DO NOTHING RETURNING id, public_id, code",
     Order.__table__,
 )
@@ -254,7 +255,8 @@ def _insert_order_with_items(count):
         for n in range(count)
     )
     return upsert_text(
-        f"WITH placed AS ({INSERT_ORDER.text}), items AS ("
+        # Placeholders only
+        f"WITH placed AS ({INSERT_ORDER.text}), items AS ("  # nosec B608
         "INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity) "
         "SELECT placed.id, v.product_id, v.product_name, v.unit_price, v.quantity FROM placed, "
         f"(VALUES {rows}) AS v (product_id, product_name, unit_price, quantity)) "
