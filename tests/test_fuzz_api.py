@@ -31,6 +31,10 @@ STAFF_PASSWORD = "fuzzing-rye-sourdough-7"
 CONFIG = f"""
 seed = {SEED}
 
+# Nothing kept between runs (no .schemathesis/ in the tree): each run is the fixed budget.
+[cache]
+enabled = false
+
 [generation]
 max-examples = {EXAMPLES}
 
