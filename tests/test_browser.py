@@ -7,14 +7,12 @@ Screenshots of every page at phone and desktop width land in test-artifacts/.
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from bench.processes import free_port, wait_http
-from tests.helpers import ON_SERVICES
+from tests.live_server import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,72 +49,14 @@ def chromium():
         browser.close()
 
 
-def _server_env(settings):
-    """The test settings as the environment variables the app reads."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DB_HOST", "REDIS_URL", "RABBITMQ_URL")}
-    env.update(
-        DATABASE_URL=settings["SQLALCHEMY_DATABASE_URI"],
-        SECRET_KEY="browser-test-secret",
-        ORDERS_QUEUE=settings.get("ORDERS_QUEUE", "orders"),
-        LOG_LEVEL="WARNING",
-        UPLOAD_FOLDER=settings["UPLOAD_FOLDER"],
-        # The journeys place many orders and log in often from one address; on the services
-        # the limiter's counts in Redis outlive each server. The limits have their own tests.
-        ORDER_RATE_LIMIT="",
-        API_KEY_RATE_LIMIT="",
-        LOGIN_RATE_LIMIT="",
-        LOGIN_CLIENT_RATE_LIMIT="",
-    )
-    if ON_SERVICES:
-        env.update(
-            REDIS_URL=settings["CACHE_REDIS_URL"],
-            CACHE_KEY_PREFIX=settings["CACHE_KEY_PREFIX"],
-            RABBITMQ_URL=settings["RABBITMQ_URL"],
-        )
-    return env
-
-
 @pytest.fixture
 def live_server(settings, products, tmp_path):
     """gunicorn serving the app on a free port over the test database with the demo products."""
-    port = free_port()
-    env = _server_env(settings)
-    processes = []
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 (closed in the finally below)
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "4",
-        "wsgi:app",
-    ]
-    processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-    if ON_SERVICES:
-        # On the real services orders go through the broker: a worker must take them.
-        processes.append(
-            subprocess.Popen([sys.executable, "-m", "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        )
     try:
-        try:
-            wait_http(f"http://127.0.0.1:{port}/products", 30, processes[0])
-        except RuntimeError as error:
-            log.flush()
-            pytest.fail(f"{error}; server log:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
+        with serve(settings, tmp_path / "server.log") as base_url:
+            yield base_url
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def snap(page, name):

@@ -1,5 +1,7 @@
 """The OpenAPI document is valid and describes what the API really answers."""
 
+import re
+
 import pytest
 from jsonschema import Draft202012Validator, ValidationError
 from openapi_spec_validator import validate
@@ -97,3 +99,72 @@ def test_a_bad_api_key_and_a_rate_limited_order_match_the_spec(make_app, product
     limited = post_order(client, item)
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 0
     assert_matches(limited.get_json(), "/orders", "post", 429)
+
+
+def test_a_quantity_of_14_point_0_is_refused_as_the_document_says(client, products):
+    """JSON Schema's `integer` admits 14.0; the document says in words that this API does not, and it does not."""
+    quantity = load_spec()["components"]["schemas"]["OrderRequest"]["properties"]["items"]["items"]["properties"][
+        "quantity"
+    ]
+    assert quantity["type"] == "integer" and "14.0" in quantity["description"]
+    body = '{"items": [{"id": %d, "quantity": 14.0}]}' % products["Baguette"]
+    refused = client.post("/orders", data=body, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 422
+    assert refused.get_json()["details"] == {"items[0].quantity": "must be a positive whole number"}
+    assert_matches(refused.get_json(), "/orders", "post", 422)
+
+
+def test_a_replayed_order_carries_the_documented_header(client, products):
+    headers = {"Idempotency-Key": "fuzz-replay-1"}
+    first = post_order(client, [{"id": products["Baguette"], "quantity": 1}], headers)
+    again = post_order(client, [{"id": products["Baguette"], "quantity": 1}], headers)
+    assert first.status_code == again.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert again.get_json()["order_id"] == first.get_json()["order_id"]
+    documented = load_spec()["paths"]["/orders"]["post"]["responses"]["201"]["headers"]["Idempotent-Replayed"]
+    assert again.headers["Idempotent-Replayed"] == documented["schema"]["const"]
+
+
+def test_the_catalogue_etag_gives_the_documented_304(client, products):
+    responses = load_spec()["paths"]["/products"]["get"]["responses"]
+    first = client.get("/products", headers=JSON)
+    assert re.fullmatch(responses["200"]["headers"]["ETag"]["schema"]["pattern"], first.headers["ETag"])
+    again = client.get("/products", headers={**JSON, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b"" and "304" in responses
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_order_ids_match_the_documented_pattern(client, products):
+    pattern = load_spec()["components"]["parameters"]["OrderId"]["schema"]["pattern"]
+    order_id = post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"]
+    assert re.fullmatch(pattern, order_id)
+
+
+def test_the_cart_and_the_staff_json_match_the_spec(staff_client, products):
+    client = staff_client
+    client.post("/cart/items", data={"product_id": products["Baguette"], "quantity": "2"})
+    assert_matches(client.get("/cart", headers=JSON).get_json(), "/cart", "get", 200)
+    assert_matches(client.get("/checkout", headers=JSON).get_json(), "/checkout", "get", 200)
+    post_order(client, [{"id": products["Baguette"], "quantity": 1}])
+    for path in (
+        "/staff/orders",
+        "/staff/orders/new",
+        "/staff/orders/search",
+        "/staff/products",
+        "/staff/bake-list",
+        "/staff/pick-list",
+        "/staff/reports",
+        "/staff/calendar",
+        "/staff/categories",
+        "/staff/api-keys",
+        "/staff/accounts",
+        "/staff/account",
+    ):
+        response = client.get(path, headers=JSON)
+        assert response.status_code == 200, path
+        assert_matches(response.get_json(), path, "get", 200)
+
+
+def test_staff_json_without_a_login_is_the_documented_401(client):
+    refused = client.get("/staff/orders", headers=JSON)
+    assert refused.status_code == 401
+    assert_matches(refused.get_json(), "/staff/orders", "get", 401)
