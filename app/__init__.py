@@ -19,6 +19,7 @@ from .private_files import keep_private
 from .queue import create_order_queue
 from .rate_limits import init_rate_limits
 from .security import register_csrf
+from .security_headers import init_security_headers
 from .staff.auth import init_login
 from .templating import register_template_globals
 from .uploads import apply_upload_limit
@@ -38,6 +39,7 @@ def create_app(overrides=None):
     init_rate_limits(app)  # wraps views, so after the blueprints
     register_template_globals(app)
     register_errorhandlers(app)
+    init_security_headers(app)
     register_commands(app)
     return app
 

@@ -170,7 +170,10 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or "0"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # Served over HTTPS (Compose's default): HSTS on every answer, cookies marked Secure.
+        # HTTPS=0 for plain local HTTP. SESSION_COOKIE_SECURE=1 is the older name for the cookie half.
+        "HTTPS": _flag(env.get("HTTPS")),
+        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),
         # A staff session ends after this many minutes without a request, and this many hours after login.
         "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES") or "60"),
         "STAFF_SESSION_HOURS": int(env.get("STAFF_SESSION_HOURS") or "12"),
@@ -196,6 +199,9 @@ def load_config(instance_path, env=os.environ, overrides=None):
         **(overrides or {}),
     }
     config["SECRET_KEY"] = secret_key(config["SECRET_KEY"], instance_path)
+    # The CSRF token lives in the session cookie, so these are all the cookies there are.
+    config["SESSION_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"] or config["HTTPS"]
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
         engine_options(config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_MAX_OVERFLOW"]),
