@@ -128,7 +128,7 @@ class RabbitMQQueue:
     def __init__(self, app):
         self.url = app.config["RABBITMQ_URL"]
         self.queue = app.config["ORDERS_QUEUE"]
-        self.relay = OutboxRelay(app)
+        self.relay = OutboxRelay(app, busy_linger=app.config["OUTBOX_BUSY_LINGER_SECONDS"])
 
     def start(self):
         """Start the relay thread (lazily, so it starts in each forked web worker)."""

@@ -147,3 +147,12 @@ def count_orders(status=None):
         count = cur.fetchone()[0]
     conn.close()
     return count
+
+
+def count_relay_batches():
+    """Outbox relay passes that published the bench's orders: a pass marks its batch with one published_at."""
+    with connect(DATABASE_URL) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(DISTINCT published_at) FROM orders")
+        count = cur.fetchone()[0]
+    conn.close()
+    return count
