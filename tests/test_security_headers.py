@@ -225,9 +225,9 @@ def watch_for_violations(context):
     problems = []
     page.on(
         "console",
-        lambda message: problems.append(message.text)
-        if re.search("CSP violation|Content Security Policy", message.text)
-        else None,
+        lambda message: (
+            problems.append(message.text) if re.search("CSP violation|Content Security Policy", message.text) else None
+        ),
     )
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
     return page, problems
