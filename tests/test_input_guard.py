@@ -1,0 +1,223 @@
+"""Input that cannot crash: NUL bytes, deep JSON, chunked bodies over the limit, odd integers,
+unsupported methods and a checkout token from another session: each a clear 4xx, never a 500."""
+
+import io
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Order, Product
+from tests.helpers import BROWSER, HTMX, JSON, post_order
+
+NUL = "The request contains a NUL character"
+UNICODE_DIGITS = ["²", "①", "٣", "３", "1_0", "٣٣"]
+HUGE = [str(2**63), str(2**64), "9" * 40]
+
+
+def soup_of(response):
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def checkout_data(client, product_id, **fields):
+    """Add one product to the cart, open the checkout and fill it in as a browser would."""
+    client.post("/cart/items", data={"product_id": product_id, "quantity": 1}, headers=BROWSER)
+    form = soup_of(client.get("/checkout", headers=BROWSER)).select_one("#checkout-form")
+    data = {
+        field["name"]: field.get("value", "")
+        for field in form.select("input[name]:not([disabled])")
+        if field.get("type") != "radio" or field.has_attr("checked")
+    }
+    data |= {select["name"]: select.select_one("option[selected]")["value"] for select in form.select("select[name]")}
+    return data | {"name": "Ada", "contact": "ada@example.com", "note": ""} | fields
+
+
+def chunked(client, path, body, headers, content_type="application/json"):
+    """POST `body` as a server hands the app a chunked request: no Content-Length, the stream de-chunked."""
+    return client.post(
+        path,
+        input_stream=io.BytesIO(body),
+        headers={"Content-Type": content_type, "Transfer-Encoding": "chunked", **headers},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+# --- NUL characters -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, query",
+    [
+        ("/products", {"free_from": "milk\x00"}),
+        ("/products", {"free\x00from": "milk"}),
+        ("/pickup-slots", {"date": "2026-12-01\x00"}),
+        ("/staff/login", {"next": "/staff/orders\x00"}),
+        ("/staff/orders/search", {"q": "a\x00b"}),
+        ("/staff/bake-list", {"date": "2026-11-26\x00"}),
+        ("/staff/reports", {"from": "2026-11-01\x00"}),
+    ],
+)
+@pytest.mark.parametrize("headers", [JSON, BROWSER])
+def test_a_nul_in_the_query_string_is_a_400(staff_client, products, path, query, headers):
+    response = staff_client.get(path, query_string=query, headers=headers)
+    assert response.status_code == 400
+    if headers is JSON:
+        assert response.get_json()["error"].startswith(NUL)
+    else:
+        assert NUL in soup_of(response).select_one(".error-page .error-message").get_text()
+
+
+def test_a_nul_in_the_path_is_a_400(client, products):
+    assert client.get("/orders/abcdefgh%00ijk", headers=JSON).status_code == 400
+
+
+@pytest.mark.parametrize("field", ["name", "contact", "note", "order_token", "pickup_time"])
+@pytest.mark.parametrize("headers", [BROWSER, HTMX])
+def test_a_nul_in_a_checkout_field_is_a_400_and_places_no_order(app, client, products, field, headers):
+    data = checkout_data(client, products["Baguette"])
+    data[field] = (data[field] or "abcdefghijklmnopq") + "\x00"
+    response = client.post("/orders", data=data, headers=headers)
+    assert response.status_code == 400
+    assert NUL in soup_of(response).select_one(".error-message").get_text()
+    assert count(app, Order) == 0
+    assert client.get("/cart", headers=JSON).get_json()["count"] == 1  # the cart is kept for the next try
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"items": [{"id": 1, "quantity": 1}], "customer": {"name": "Ada\x00"}},
+        {"items": [{"id": 1, "quantity": 1}], "customer": {"name": "Ada", "email": "a\x00@example.com"}},
+        {"items": [{"id": 1, "quantity": 1}], "note": "ring\x00"},
+        {"items": [{"id": 1, "quantity": 1}], "pickup_at": "2030-01-02T10:00\x00"},
+        {"items": [{"id": 1, "quantity": 1, "note\x00": "x"}]},
+        {"items\x00": []},
+    ],
+)
+def test_a_nul_in_a_json_string_or_key_is_a_400_and_places_no_order(app, client, products, body):
+    response = client.post("/orders", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith(NUL)
+    assert count(app, Order) == 0
+
+
+def test_half_a_surrogate_pair_in_json_is_a_400(app, client, products):
+    body = '{"items": [{"id": 1, "quantity": 1}], "customer": {"name": "Ada \\ud800"}}'
+    response = client.post("/orders", data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "not valid Unicode" in response.get_json()["error"]
+    assert count(app, Order) == 0
+
+
+@pytest.mark.parametrize("headers", [BROWSER, JSON])
+def test_a_nul_in_a_staff_form_field_is_a_400_and_changes_nothing(app, staff_client, products, headers):
+    baguette = products["Baguette"]
+    for path, data in [
+        ("/staff/products/new", {"name": "Bun\x00", "price": "1.00", "stock": "3"}),
+        (f"/staff/products/{baguette}", {"stock": "3\x00"}),
+        (f"/staff/products/{baguette}/edit", {"description": "Soft\x00"}),
+        ("/staff/categories", {"name": "Bad\x00name"}),
+        ("/staff/calendar/capacity", {"capacity": "8\x00"}),
+    ]:
+        response = staff_client.post(path, data=data, headers=headers)
+        assert response.status_code == 400, path
+    assert count(app, Product) == len(products)
+    assert staff_client.get(f"/products/{baguette}", headers=JSON).get_json()["available"]
+
+
+def test_a_nul_in_an_uploaded_file_name_is_a_400(app, staff_client, products):
+    data = {"name": "Spelt Bun", "price": "2.40", "stock": "3", "picture": (io.BytesIO(b"x"), "bun\x00.png")}
+    response = staff_client.post("/staff/products/new", data=data, headers=BROWSER)
+    assert response.status_code == 400
+    assert count(app, Product) == len(products)
+
+
+# --- deep JSON ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [33, 100, 1_000, 100_000])
+@pytest.mark.parametrize("path", ["/orders", "/staff/products/new", "/staff/accounts"])
+def test_json_nested_too_deeply_is_a_400(app, staff_client, products, depth, path):
+    body = '{"items": ' + "[" * depth + "]" * depth + "}"
+    response = staff_client.post(path, data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.get_json()["error"]
+    assert count(app, Order) == 0
+
+
+def test_json_nested_within_the_limit_is_read_as_usual(client, products):
+    body = {"items": [{"id": products["Baguette"], "quantity": 1}], "customer": {"name": "Ada"}}
+    nested = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]  # 29 lists: 31 levels with the object and key
+    assert post_order(client, body["items"]).status_code == 201
+    response = client.post(
+        "/orders", data=json.dumps({**body, "extra": {"x": nested}}), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 201
+
+
+# --- bodies over the limit, chunked or not ----------------------------------------------------
+
+LIMIT = 1024 * 1024
+
+
+def test_a_chunked_json_body_over_the_limit_is_a_413(app, client, products):
+    response = chunked(client, "/orders", b" " * LIMIT + b"{}", JSON)
+    assert response.status_code == 413
+    assert response.get_json()["error"]
+    assert count(app, Order) == 0
+
+
+def test_a_chunked_json_body_within_the_limit_is_an_order(client, products):
+    body = json.dumps({"items": [{"id": products["Baguette"], "quantity": 1}]}).encode()
+    response = chunked(client, "/orders", body + b" " * (LIMIT - len(body)), JSON)
+    assert response.status_code == 201
+    assert response.get_json()["status"] == "Pending"
+
+
+def test_a_chunked_form_over_the_limit_is_a_413(client, products):
+    body = f"product_id={products['Baguette']}&quantity=1&next=".encode() + b"x" * LIMIT
+    response = chunked(client, "/cart/items", body, BROWSER, "application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert client.get("/cart", headers=JSON).get_json()["count"] == 0
+
+
+def test_a_chunked_form_within_the_limit_is_read(client, products):
+    body = f"product_id={products['Baguette']}&quantity=2".encode()
+    response = chunked(client, "/cart/items", body, JSON, "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert response.get_json()["count"] == 2
+
+
+def test_a_body_over_the_limit_with_content_length_is_a_413(client, products):
+    response = client.post("/orders", data=b"{" + b" " * LIMIT + b"}", headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_the_product_form_keeps_its_larger_limit_chunked_too(app, staff_client, products):
+    """Pictures may be up to 5 MB: a 2 MB chunked product form reaches the form's checks."""
+    boundary = "bakery-boundary"
+    parts = [("name", "Spelt Bun"), ("price", "2.40"), ("stock", "3"), ("description", "d" * 10)]
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in parts)
+    picture = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="picture"; filename="bun.png"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    )
+    payload = body.encode() + picture.encode() + b"\x00" * (2 * LIMIT) + f"\r\n--{boundary}--\r\n".encode()
+    response = chunked(
+        staff_client, "/staff/products/new", payload, BROWSER, f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 422  # not a 413: the picture is refused at its field
+    assert soup_of(response).select_one("#picture-error")
+    too_big = payload + b"x" * (8 * LIMIT)
+    response = chunked(
+        staff_client, "/staff/products/new", too_big, BROWSER, f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 413
+    assert count(app, Product) == len(products)
