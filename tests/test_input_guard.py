@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, Product
+from app.models import MAX_ID, Order, Product
 from tests.helpers import BROWSER, HTMX, JSON, post_order
 
 NUL = "The request contains a NUL character"
@@ -221,3 +221,105 @@ def test_the_product_form_keeps_its_larger_limit_chunked_too(app, staff_client, 
     )
     assert response.status_code == 413
     assert count(app, Product) == len(products)
+
+
+# --- integers: huge, negative, unicode digits -------------------------------------------------
+
+
+@pytest.mark.parametrize("digits", UNICODE_DIGITS)
+@pytest.mark.parametrize("path", ["/products/{}", "/staff/products/{}/edit", "/orders/{}"])
+def test_unicode_digits_in_a_path_id_are_a_404(staff_client, products, digits, path):
+    response = staff_client.get(path.format(digits), headers=JSON)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("digits", ["٣", "３", "٣٣"])
+@pytest.mark.parametrize("path", ["/cart/items/{}", "/cart/items/{}/delete", "/staff/products/{}"])
+def test_unicode_digits_in_a_posted_path_id_are_a_404(staff_client, products, digits, path):
+    staff_client.post("/cart/items", data={"product_id": 3, "quantity": 1}, headers=JSON)
+    response = staff_client.post(path.format(digits), data={"quantity": "2", "stock": "4"}, headers=JSON)
+    assert response.status_code == 404
+    assert staff_client.get("/cart", headers=JSON).get_json()["count"] == 1
+
+
+@pytest.mark.parametrize("value", UNICODE_DIGITS + HUGE + ["-1", "1.0", "1e3", " ", "+2"])
+def test_cart_product_id_and_quantity_take_plain_digits_only(client, products, value):
+    response = client.post("/cart/items", data={"product_id": value, "quantity": "1"}, headers=JSON)
+    assert response.status_code in (400, 404)
+    assert response.get_json()["error"]
+    response = client.post("/cart/items", data={"product_id": products["Baguette"], "quantity": value}, headers=JSON)
+    assert response.status_code == 422
+    assert "quantity" in response.get_json()["details"]
+    assert client.get("/cart", headers=JSON).get_json()["count"] == 0
+
+
+@pytest.mark.parametrize("value", UNICODE_DIGITS + HUGE + ["-1", "0"])
+def test_changing_a_cart_quantity_takes_plain_digits_only(client, products, value):
+    baguette = products["Baguette"]
+    client.post("/cart/items", data={"product_id": baguette, "quantity": "2"}, headers=JSON)
+    response = client.post(f"/cart/items/{baguette}", data={"quantity": value}, headers=JSON)
+    assert response.status_code == 422
+    assert client.get("/cart", headers=JSON).get_json()["count"] == 2
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64, -(2**63) - 1, 10**30])
+@pytest.mark.parametrize("field", ["id", "quantity"])
+def test_order_items_with_integers_beyond_64_bits_are_a_422(app, client, products, value, field):
+    item = {"id": products["Baguette"], "quantity": 1} | {field: value}
+    response = post_order(client, [item])
+    assert response.status_code == 422
+    assert f"items[0].{field}" in response.get_json()["details"]
+    assert count(app, Order) == 0
+
+
+@pytest.mark.parametrize("value", ["٣", "３", "3", 3.0, "1e2"])
+def test_order_quantities_must_be_json_integers(client, products, value):
+    response = post_order(client, [{"id": products["Baguette"], "quantity": value}])
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("value", UNICODE_DIGITS + HUGE + ["-1"])
+@pytest.mark.parametrize("field", ["stock", "daily_quota", "lead_hours"])
+def test_staff_product_form_numbers_take_plain_digits_only(app, staff_client, products, field, value):
+    data = {"name": "Spelt Bun", "price": "2.40", "stock": "3", field: value}
+    response = staff_client.post("/staff/products/new", data=data, headers=JSON)
+    assert response.status_code == 422
+    assert field in response.get_json()["details"]
+    assert count(app, Product) == len(products)
+
+
+@pytest.mark.parametrize("price", ["٣.٥٠", "３.50", "²", "9" * 30, "1e3", "3.50\n1"])
+def test_staff_prices_take_plain_digits_only(app, staff_client, products, price):
+    baguette = products["Baguette"]
+    response = staff_client.post(f"/staff/products/{baguette}", data={"price": price}, headers=JSON)
+    assert response.status_code == 422
+    assert "price" in response.get_json()["details"]
+    response = staff_client.post(
+        "/staff/products/new", data={"name": "Bun", "price": price, "stock": "1"}, headers=JSON
+    )
+    assert response.status_code == 422
+    assert "price" in response.get_json()["details"]
+
+
+@pytest.mark.parametrize("value", UNICODE_DIGITS + HUGE + ["-1"])
+def test_staff_slot_capacities_take_plain_digits_only(staff_client, value):
+    response = staff_client.post("/staff/calendar/capacity", data={"capacity": value}, headers=JSON)
+    assert response.status_code == 422
+    assert "capacity" in response.get_json()["details"]
+    response = staff_client.post(
+        "/staff/calendar/overrides", data={"day": "2030-01-02", "capacity": value}, headers=JSON
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("page", UNICODE_DIGITS + HUGE + ["-1", "0"])
+def test_the_order_search_page_number_takes_plain_digits_only(staff_client, page):
+    response = staff_client.get("/staff/orders/search", query_string={"page": page}, headers=JSON)
+    assert response.status_code == 422
+    assert "page" in response.get_json()["details"]
+
+
+@pytest.mark.parametrize("staff_id", [MAX_ID + 1, 2**63, 2**64])
+def test_staff_account_ids_beyond_the_id_range_are_a_404(staff_client, staff_id):
+    response = staff_client.post(f"/staff/accounts/{staff_id}/active", json={"active": "0"})
+    assert response.status_code == 404
