@@ -323,3 +323,51 @@ def test_the_order_search_page_number_takes_plain_digits_only(staff_client, page
 def test_staff_account_ids_beyond_the_id_range_are_a_404(staff_client, staff_id):
     response = staff_client.post(f"/staff/accounts/{staff_id}/active", json={"active": "0"})
     assert response.status_code == 404
+
+
+# --- methods a route does not take --------------------------------------------------------------
+
+
+@pytest.fixture
+def csrf_client(make_app):
+    """A client of an app that checks CSRF tokens, as production does."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    return app.test_client()
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize(
+    "path, allowed",
+    [
+        ("/products", {"GET", "HEAD", "OPTIONS"}),
+        ("/cart", {"GET", "HEAD", "OPTIONS"}),
+        ("/orders", {"POST", "OPTIONS"}),
+        ("/staff/login", {"GET", "HEAD", "POST", "OPTIONS"}),
+        ("/cart/items/1", {"POST", "OPTIONS"}),
+    ],
+)
+@pytest.mark.parametrize("headers", [JSON, BROWSER])
+def test_an_unsupported_method_is_a_405_with_allow_even_with_csrf_on(csrf_client, method, path, allowed, headers):
+    response = csrf_client.open(path, method=method, data={"x": "1"}, headers=headers)
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+    if headers is JSON:
+        assert response.get_json()["error"]
+    else:
+        assert soup_of(response).select_one(".error-page .error-message")
+
+
+def test_get_on_a_post_only_route_is_a_405_with_allow(client):
+    response = client.get("/orders", headers=JSON)
+    assert response.status_code == 405
+    assert {m.strip() for m in response.headers["Allow"].split(",")} == {"POST", "OPTIONS"}
+
+
+def test_a_form_post_to_an_unknown_url_is_a_404_even_with_csrf_on(csrf_client):
+    assert csrf_client.post("/no-such-page", data={"x": "1"}, headers=BROWSER).status_code == 404
+
+
+def test_a_form_post_to_a_real_route_still_needs_the_token(csrf_client, products):
+    response = csrf_client.post("/cart/items", data={"product_id": "1", "quantity": "1"}, headers=BROWSER)
+    assert response.status_code == 400
+    assert "reload the page" in soup_of(response).select_one(".error-message").get_text()
