@@ -371,3 +371,34 @@ def test_a_form_post_to_a_real_route_still_needs_the_token(csrf_client, products
     response = csrf_client.post("/cart/items", data={"product_id": "1", "quantity": "1"}, headers=BROWSER)
     assert response.status_code == 400
     assert "reload the page" in soup_of(response).select_one(".error-message").get_text()
+
+
+# --- the checkout token belongs to the session that got the form ---------------------------------
+
+
+def test_a_checkout_token_from_another_session_does_not_lead_to_that_order(app, products):
+    ada, mallory = app.test_client(), app.test_client()
+    data = checkout_data(ada, products["Baguette"], name="Ada Lovelace", note="ring twice")
+    placed = ada.post("/orders", data=data, headers=BROWSER)
+    assert placed.status_code == 303
+    order_page = placed.headers["Location"]
+
+    # Ada's token, posted from another browser (with an empty cart, or a cart of its own).
+    stolen = data | {"name": "Mallory", "contact": "m@example.com", "note": ""}
+    for headers in (BROWSER, HTMX):
+        replayed = mallory.post("/orders", data=stolen, headers=headers)
+        assert replayed.status_code == 422
+        assert order_page not in (replayed.headers.get("Location"), replayed.headers.get("HX-Redirect"))
+        assert "Ada Lovelace" not in replayed.get_data(as_text=True) and "ring twice" not in replayed.get_data(
+            as_text=True
+        )
+        assert "empty" in soup_of(replayed).select_one("#checkout-form .form-alert").get_text()
+    mallory.post("/cart/items", data={"product_id": products["Butter Croissant"], "quantity": 1}, headers=BROWSER)
+    own = mallory.post("/orders", data=stolen, headers=BROWSER)
+    assert own.status_code == 303 and own.headers["Location"] != order_page
+    assert count(app, Order) == 2
+
+    # Ada's own double click still finds her order.
+    again = ada.post("/orders", data=data, headers=BROWSER)
+    assert again.status_code == 303 and again.headers["Location"] == order_page
+    assert count(app, Order) == 2
