@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MAX_ID, Order, Product
+from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order
 
 NUL = "The request contains a NUL character"
@@ -137,6 +138,45 @@ def test_a_nul_in_an_uploaded_file_name_is_a_400(app, staff_client, products):
     response = staff_client.post("/staff/products/new", data=data, headers=BROWSER)
     assert response.status_code == 400
     assert count(app, Product) == len(products)
+
+
+# --- staff login ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ana(app):
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+
+
+@pytest.mark.parametrize("username", ["ana\x00", "\x00"])
+@pytest.mark.parametrize("headers", [BROWSER, HTMX, JSON])
+def test_a_login_with_a_nul_in_the_username_is_a_readable_400(client, ana, username, headers):
+    response = client.post("/staff/login", data={"username": username, "password": "secret-bread"}, headers=headers)
+    assert response.status_code == 400
+    if headers is JSON:
+        assert response.get_json()["error"].startswith(NUL)
+    else:
+        assert NUL in soup_of(response).select_one(".error-message").get_text()
+    assert client.get("/staff/orders", headers=JSON).status_code == 401
+
+
+@pytest.mark.parametrize("username", ["a" * 10_000, "ana" + " " * 10_000, "ana\t", "ana\u2028", "ä" * 81])
+def test_a_login_with_an_absurd_username_is_the_form_again_with_the_message(client, ana, username):
+    response = client.post("/staff/login", data={"username": username, "password": "secret-bread"}, headers=BROWSER)
+    assert response.status_code == 422 or (response.status_code == 303 and username.strip() == "ana")
+    if response.status_code == 422:
+        soup = soup_of(response)
+        assert "don't match" in soup.select_one("#login-error").get_text()
+        assert len(soup.select_one("input[name=username]")["value"]) <= 80
+    json_answer = client.post("/staff/login", json={"username": username, "password": "x"}, headers=JSON)
+    assert json_answer.status_code in (415, 422)
+
+
+def test_a_login_with_a_10000_character_username_answers_json(client, ana):
+    response = client.post("/staff/login", data={"username": "a" * 10_000, "password": "secret-bread"}, headers=JSON)
+    assert response.status_code == 422
+    assert "don't match" in response.get_json()["error"]
 
 
 # --- deep JSON ------------------------------------------------------------------------------
