@@ -75,8 +75,20 @@ def test_a_nul_in_the_query_string_is_a_400(staff_client, products, path, query,
         assert NUL in soup_of(response).select_one(".error-page .error-message").get_text()
 
 
-def test_a_nul_in_the_path_is_a_400(client, products):
-    assert client.get("/orders/abcdefgh%00ijk", headers=JSON).status_code == 400
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/orders/abcdefgh%00ijk"),
+        ("GET", "/products/1%00"),
+        ("GET", "/uploads/products/%00.webp"),
+        ("POST", "/staff/calendar/special/2030-01-02%00/delete"),
+        ("POST", "/staff/calendar/overrides/2030-01-02%00/delete"),
+    ],
+)
+def test_a_nul_in_the_path_names_no_page(staff_client, products, method, path):
+    response = staff_client.open(path, method=method, headers=JSON)
+    assert response.status_code == 404
+    assert response.get_json()["error"]
 
 
 @pytest.mark.parametrize("field", ["name", "contact", "note", "order_token", "pickup_time"])
