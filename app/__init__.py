@@ -18,6 +18,7 @@ from .notifications.sender import create_notification_sender
 from .private_files import keep_private
 from .queue import create_order_queue
 from .rate_limits import init_rate_limits
+from .request_guard import register_request_guard
 from .security import register_csrf
 from .security_headers import init_security_headers
 from .staff.auth import init_login
@@ -59,6 +60,7 @@ def register_extensions(app):
     )
     watch_product_changes()
     app.before_request(apply_upload_limit)  # before the CSRF check, which reads the body
+    register_request_guard(app)  # after the upload limit (it reads the body), before the CSRF check
     register_csrf(app)
     init_login(app)
     app.extensions["order_queue"] = create_order_queue(app)

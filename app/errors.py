@@ -60,7 +60,9 @@ def handle_domain_error(error):
 
 
 def handle_http_exception(error):
-    return error_response(error.code, error.description or error.name)
+    """Werkzeug's own errors, keeping the headers they carry (a 405's Allow)."""
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return error_response(error.code, error.description or error.name, headers=headers)
 
 
 def handle_database_unavailable(error):

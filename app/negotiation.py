@@ -1,7 +1,7 @@
 """One place that decides whether a caller gets JSON, an HTMX fragment, a full page or a redirect."""
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, jsonify, make_response, redirect, render_template, request
 
@@ -9,6 +9,12 @@ VARY = "Accept, HX-Request"
 # Printable ASCII only: a tab, CR, LF or NUL in a redirect target is how "/\t/evil.example"
 # slips past a "starts with one slash" check (browsers drop the tab and see "//evil.example").
 LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
+# The path once percent-decoded: the same, and no "//", no "\" and no "." or ".." segment
+# anywhere, which a browser, a proxy or a later decoding step could turn into another host.
+DECODED_PATH = re.compile(r"(?!.*//)(?!.*(?:^|/)\.\.?(?:/|$))/[\x21-\x5b\x5d-\x7e]*")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a link
+MAX_TARGET = 2048
+DECODE_ROUNDS = 5  # "%25252f" is "/" after three; a target still changing after five is refused
 
 
 def is_htmx():
@@ -73,12 +79,34 @@ def see_other(location):
 
 
 def safe_local_path(target, default):
-    """`target` if it is a path on this site, else `default`: the one guard against open redirects."""
-    if isinstance(target, str) and LOCAL_PATH.fullmatch(target):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return default
+    """`target` (unchanged) if it is a path on this site, else `default`: the one guard against open redirects.
+
+    The target must be printable ASCII starting with a single "/". Its path is then
+    percent-decoded until it no longer changes (at most DECODE_ROUNDS times) and must still
+    be a plain path: no "//", backslash, dot segment, control character, space or non-ASCII.
+    The query and fragment are data, not a place: once decoded they may hold spaces or
+    letters like "ü" (a search for "Müller"), but no control characters.
+    """
+    if not isinstance(target, str) or len(target) > MAX_TARGET or not LOCAL_PATH.fullmatch(target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    end = min((at for at in (target.find("?"), target.find("#")) if at >= 0), default=len(target))
+    path, rest = _fully_decoded(target[:end]), _fully_decoded(target[end:])
+    if path is None or rest is None or not DECODED_PATH.fullmatch(path) or CONTROL.search(rest):
+        return default
+    return target
+
+
+def _fully_decoded(text):
+    """`text` percent-decoded until stable, or None if it keeps changing after DECODE_ROUNDS."""
+    for _ in range(DECODE_ROUNDS + 1):
+        decoded = unquote(text, errors="replace")
+        if decoded == text:
+            return text
+        text = decoded
+    return None
 
 
 def html_page(html, status=200, headers=None):

@@ -26,7 +26,7 @@ WIDTHS = (200, 400, 800, 1200)  # thumbnails, cards, the product page, and 2x of
 ASPECT = (4, 3)  # every card shows a 4:3 picture; cropping here keeps the grid even
 QUALITY = 82
 URL_PREFIX = "/uploads/products/"
-STORED_NAME = re.compile(r"(?P<digest>[0-9a-f]{20})-(?P<width>\d+)\.webp")
+STORED_NAME = re.compile(r"(?P<digest>[0-9a-f]{20})-(?P<width>[0-9]+)\.webp")
 FIELD = "picture"
 
 

@@ -22,6 +22,11 @@ def protect_forms():
     A JSON body (Content-Type: application/json) cannot be sent cross-site by an HTML form:
     a browser would first send a CORS preflight, which this app never grants. So the JSON API
     stays usable from curl and kiosks without a token, and every other write needs one.
+
+    A request the router could not match (no such URL, or a method the URL does not take) is
+    left alone, so that its 404 or 405 (with Allow) is the answer rather than a CSRF 400.
     """
+    if request.endpoint is None:
+        return
     if current_app.config.get("WTF_CSRF_ENABLED", True) and not request.is_json:
         csrf.protect()

@@ -146,7 +146,7 @@ def test_the_day_switcher_links_the_days_around_and_works_with_and_without_htmx(
     assert fragment.find("title", recursive=False).get_text() == "Orders – Crumb & Co. Bakery"
 
 
-@pytest.mark.parametrize("bad", ["tomorrow", "2026-02-30", "2026-1-5", "2026-12-01%00", "9" * 300])
+@pytest.mark.parametrize("bad", ["tomorrow", "2026-02-30", "2026-1-5", "2026-12-01%01", "9" * 300])
 def test_a_bad_date_is_shown_at_the_date_field(staff_client, bad):
     response = staff_client.get(f"/staff/orders?date={bad}", headers=BROWSER)
     assert response.status_code == 422
@@ -413,7 +413,7 @@ def test_the_history_pages_through_every_finished_order(staff_client, app, produ
         ({"to": "soon"}, "to"),
         ({"from": "2026-11-25", "to": "2026-11-24"}, "to"),
         ({"q": "x" * 101}, "q"),
-        ({"q": "a\x00b"}, "q"),
+        ({"q": "a\x01b"}, "q"),
         ({"status": "eaten"}, "status"),
         ({"page": "0"}, "page"),
         ({"page": "99999999999999999999"}, "page"),

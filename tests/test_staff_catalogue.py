@@ -262,26 +262,21 @@ FIELD_ERRORS = [
     ("name", "", "Give the product a name"),
     ("name", "x" * 121, "at most 120 characters"),
     ("name", "bAgUeTtE", "already a product called"),
-    ("name", "Bun\x00", "control characters"),
     ("name", "Bun\x1b[31m", "control characters"),
     ("description", "d" * 1001, "at most 1000 characters"),
-    ("description", "Soft\x00", "control characters"),
     ("price", "-1", "zero or more"),
     ("price", "3.505", "at most two decimals"),
     ("price", "abc", "A price like"),
     ("price", "", "A price like"),
     ("price", "9" * 40, "A price like"),
-    ("price", "1\x00", "A price like"),
     ("stock", "²", "whole number"),
     ("stock", "-1", "whole number"),
     ("stock", "1.5", "whole number"),
     ("stock", "100001", "whole number"),
     ("stock", "9" * 40, "whole number"),
-    ("stock", "3\x00", "whole number"),
     ("category", "", "Choose a category"),
     ("category", "424242", "Choose a category"),
     ("category", "9" * 40, "Choose a category"),
-    ("category", "1\x00", "Choose a category"),
 ]
 
 
@@ -311,7 +306,6 @@ def test_each_invalid_field_is_refused_at_the_field_with_the_value_kept(
         ({"dietary": ["vegan"]}, "dietary", "vegetarian too"),
         ({"dietary": ["vegan", "vegetarian"], "allergens": ["gluten", "eggs"]}, "dietary", "can't contain eggs"),
         ({"allergens": ["gluten", "chocolate"]}, "allergens", "Not one of the choices"),
-        ({"allergens": ["milk\x00"]}, "allergens", "Not one of the choices"),
         ({"may_contain": ["x" * 5000]}, "may_contain", "Not one of the choices"),
         ({"dietary": ["keto"]}, "dietary", "Not one of the choices"),
     ],
@@ -624,7 +618,6 @@ def test_staff_add_a_category_with_csrf_on_and_it_goes_last(csrf_client, product
         ("   ", "Give the category a name"),
         ("x" * 61, "at most 60 characters"),
         ("breads", "already a category called"),
-        ("Bad\x00name", "control characters"),
     ],
 )
 def test_a_bad_category_name_is_refused_at_the_field_with_the_value_kept(staff_client, app, products, name, message):

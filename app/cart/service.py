@@ -1,5 +1,6 @@
 """The cart: (product id, quantity) pairs in the signed session, checked against the catalogue."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +14,9 @@ from ..models import Product
 from ..orders.validation import quantity_problem
 
 SESSION_KEY = "cart"
+# ASCII digits only: int() also reads "٣" and a full-width "３" (and "1_000"), which nobody
+# types into a quantity box; 100 digits is far past any quantity and still cheap to read.
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,100}")
 
 
 class CartError(Invalid):
@@ -122,10 +126,10 @@ def _stock_problem(product, quantity):
 
 def _checked_quantity(product, raw, already=0):
     """The whole quantity the cart would hold for `product`, or CartError saying why not."""
-    try:
-        quantity = int(str(raw).strip())
-    except ValueError:
-        raise CartError(product, "Enter a whole number, like 2.") from None
+    text = str(raw).strip()
+    if not WHOLE_NUMBER.fullmatch(text):
+        raise CartError(product, "Enter a whole number, like 2.")
+    quantity = int(text)
     problem = quantity_problem(quantity, current_app.config["MAX_ITEM_QUANTITY"])
     if problem is None:
         problem = quantity_problem(quantity + already, current_app.config["MAX_ITEM_QUANTITY"])
@@ -142,10 +146,10 @@ def _checked_quantity(product, raw, already=0):
 
 
 def _product_id(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise Malformed("Choose a product to add") from None
+    text = str(raw).strip() if raw is not None else ""
+    if not WHOLE_NUMBER.fullmatch(text):
+        raise Malformed("Choose a product to add")
+    return int(text)
 
 
 def add_item(raw_product_id, raw_quantity):

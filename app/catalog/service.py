@@ -14,7 +14,7 @@ from ..models import Product, ProductDayQuota, is_id
 from .categories import list_categories
 
 EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
-PRICE = re.compile(r"^\d{1,8}(\.\d{1,2})?$")  # fits Numeric(10, 2)
+PRICE = re.compile(r"[0-9]{1,8}(\.[0-9]{1,2})?")  # fits Numeric(10, 2); ASCII digits only ("٣" is not one)
 PRICE_RULE = "A price like 3.50: zero or more, at most two decimals."
 STAMP_QUERY = "SELECT id, updated_at FROM products ORDER BY id"
 UNCATEGORISED = "More bakes"
@@ -31,7 +31,7 @@ class Shelf:
 def parse_price(text):
     """A price as typed by staff ("3.5", "3,50") as Decimal; ValueError(PRICE_RULE) otherwise."""
     price = str(text or "").strip().replace(",", ".")
-    if not PRICE.match(price):
+    if not PRICE.fullmatch(price):
         raise ValueError(PRICE_RULE)
     return Decimal(price).quantize(Decimal("0.01"))
 

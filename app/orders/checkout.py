@@ -1,8 +1,12 @@
 """The checkout form: who collects the order and when, checked before the order is placed."""
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from flask import current_app
 
 from ..calendar import service as calendar_service
 from ..exceptions import Conflict, DomainError
@@ -91,18 +95,27 @@ def _products(cart):
     return {line.product.id: line.product for line in cart.lines}
 
 
-def submit(form, cart):
+def checkout_key(token, holder):
+    """The idempotency key of the order a checkout form's token places, bound to `holder`:
+    the session the form was given to. The same token from another session is another key,
+    so a copied token never leads to somebody else's order (name, contact, note)."""
+    message = f"{holder}:{token}".encode()
+    return "checkout:" + hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+
+
+def submit(form, cart, holder):
     """Check the form and the cart and place the order; the result has `order` or `errors`.
 
     The token makes a double-clicked submit one order: the second request finds the first
-    order by its idempotency key, even when the first has already emptied the cart.
+    order by its idempotency key, even when the first has already emptied the cart. The key
+    is bound to `holder`, a random id of the session that was given the form.
     """
     token = form.get("order_token", "")
     checked = CheckoutForm(
         {name: form.get(name, "").strip() for name in FIELDS},
         token if 16 <= len(token) <= 64 else secrets.token_urlsafe(16),
     )
-    key = f"checkout:{checked.token}"
+    key = checkout_key(checked.token, holder)
     checked.order = find_placed_order(key)
     if checked.order:
         return checked

@@ -1,6 +1,8 @@
 """Checking out, placing orders and following their status."""
 
-from flask import Blueprint, current_app, redirect, request, url_for
+import secrets
+
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_limiter import RateLimitExceeded
 
 from ..api_keys.bearer import require_valid_api_key
@@ -15,6 +17,7 @@ from .customer import parse_api_customer
 from .validation import parse_order_items
 
 bp = Blueprint("orders", __name__)
+CHECKOUT_HOLDER = "checkout_holder"  # the session's key for the id its checkout tokens are bound to
 
 
 @bp.get("/checkout")
@@ -23,6 +26,7 @@ def checkout():
     if not cart.lines:
         return redirect(url_for("cart.show"), 303)
     form = checkout_form.new_form(cart)
+    _checkout_holder()  # before the form goes out: a double click then sends the same id twice
     return _checkout_page(cart, form)
 
 
@@ -32,6 +36,7 @@ def checkout_times():
     cart = cart_service.load_cart()
     if not cart.lines:
         return redirect(url_for("cart.show"), 303)
+    _checkout_holder()
     return _checkout_page(cart, checkout_form.typed_form(request.form))
 
 
@@ -63,11 +68,16 @@ def create():
 
 def _create_from_checkout():
     cart = cart_service.load_cart()
-    form = checkout_form.submit(request.form, cart)
+    form = checkout_form.submit(request.form, cart, _checkout_holder())
     if form.errors:
         return _checkout_page(cart, form, status=422, data={"error": "Please check the form", "details": form.errors})
     cart_service.clear()
     return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
+
+
+def _checkout_holder():
+    """A random id of this session, made once: the checkout form's one-time tokens are bound to it."""
+    return session.setdefault(CHECKOUT_HOLDER, secrets.token_urlsafe(16))
 
 
 @bp.errorhandler(RateLimitExceeded)

@@ -19,6 +19,7 @@ from ..models import OWNER, STAFF, STAFF_ROLES, StaffUser, is_id
 from . import passwords, sessions
 
 LOGGER = logging.getLogger(__name__)
+MAX_USERNAME = 80  # the column's length
 USERNAME = re.compile(r"^[a-z0-9._-]{2,80}$")
 ROLE_NAMES = {OWNER: "Owner", STAFF: "Staff"}
 
@@ -68,7 +69,9 @@ def authenticate(username, password):
     """The active account with these credentials, or None; an old hash is replaced by argon2id on the way."""
     username = (username or "").strip().lower() if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
-    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username)) if username else None
+    # No account has a name longer than the column or with a control character: not worth a query.
+    plausible = 0 < len(username) <= MAX_USERNAME and username.isprintable()
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username)) if plausible else None
     if user is None:
         passwords.verify_nobody(password)
         return None

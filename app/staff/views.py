@@ -9,6 +9,7 @@ from ..catalog.service import update_product
 from ..errors import handle_rate_limited
 from ..negotiation import redirect_after_write, respond, respond_after_write, see_other
 from . import service
+from .accounts import MAX_USERNAME
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
 from .blueprint import bp, product_json, submitted
 
@@ -57,7 +58,7 @@ def _login_refused(message, status, next_url, username):
         status=status,
         block="login_form",
         next_url=next_url,
-        username=username,
+        username=username[:MAX_USERNAME],  # the field takes no more; a 10,000-character name is not kept
         error=message,
     )
 
