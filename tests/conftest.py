@@ -27,12 +27,15 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `services` skip on the embedded default."""
-    if ON_SERVICES:
-        return
-    skip = pytest.mark.skip(reason="needs the real services (BAKERY_TEST_BACKEND=services)")
+    """Tests marked `services` skip on the embedded default; tests marked `once` run only there."""
+    marker, reason = (
+        ("once", "checked on the embedded default: it does not depend on the backend")
+        if ON_SERVICES
+        else ("services", "needs the real services (BAKERY_TEST_BACKEND=services)")
+    )
+    skip = pytest.mark.skip(reason=reason)
     for item in items:
-        if item.get_closest_marker("services"):
+        if item.get_closest_marker(marker):
             item.add_marker(skip)
 
 

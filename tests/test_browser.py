@@ -1,6 +1,8 @@
 """A customer's whole journey in headless Chromium, with JavaScript (htmx) and without.
 
-The app runs in gunicorn on a free port, on the same backend as the rest of the suite.
+The app runs in gunicorn on a free port, on the same backend as the rest of the suite. The
+journeys through the order pipeline run on both backends; what only looks at pages (their
+accessibility, the staff forms, the printed lists) is marked `once` and runs on the embedded default.
 Screenshots of every page at phone and desktop width land in test-artifacts/.
 """
 
@@ -200,6 +202,7 @@ def test_customer_buys_without_javascript(chromium, live_server):
     context.close()
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_customer_filters_free_from_milk_and_sees_allergens_up_to_the_order(chromium, live_server, javascript):
     from playwright.sync_api import expect
@@ -255,6 +258,7 @@ def axe_violations(page):
     ]
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("width", [360, 1280])
 def test_shop_pages_have_no_serious_accessibility_violations(chromium, live_server, width):
     if not AXE.exists():
@@ -293,6 +297,7 @@ def log_in_as_staff(page, base):
     page.wait_for_url(re.compile(r"/staff/orders"))
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_staff_create_a_product_that_customers_find_free_from_milk(app, chromium, live_server, tmp_path, javascript):
     from playwright.sync_api import expect
@@ -348,6 +353,7 @@ def test_staff_create_a_product_that_customers_find_free_from_milk(app, chromium
     customer.close()
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("width", [360, 1280])
 def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chromium, live_server, width):
     from playwright.sync_api import expect
@@ -462,6 +468,7 @@ def test_customer_picks_a_pickup_slot_and_a_full_one_cannot_be_chosen(chromium, 
     context.close()
 
 
+@pytest.mark.once
 def test_an_invalid_checkout_without_javascript_focuses_the_alert(chromium, live_server):
     from playwright.sync_api import expect
 
@@ -475,6 +482,7 @@ def test_an_invalid_checkout_without_javascript_focuses_the_alert(chromium, live
     context.close()
 
 
+@pytest.mark.once
 def test_staff_set_hours_a_holiday_and_a_slot_capacity_in_the_browser(chromium, live_server, app):
     from playwright.sync_api import expect
 
@@ -656,6 +664,7 @@ def _place_for_a_later_day(page, base):
     return day
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_staff_print_the_bake_list_and_pack_from_the_pick_list(app, chromium, live_server, tmp_path, javascript):
     from playwright.sync_api import expect
@@ -709,6 +718,7 @@ def test_staff_print_the_bake_list_and_pack_from_the_pick_list(app, chromium, li
     context.close()
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("width", [360, 1280])
 def test_staff_lists_and_reports_have_no_serious_accessibility_violations(app, chromium, live_server, width):
     from app.staff.service import create_staff

@@ -254,6 +254,7 @@ def styled(page, selector):
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.once
 def test_shop_and_back_office_run_under_the_csp_without_one_violation(app, chromium, live_server):  # noqa: F811
     from playwright.sync_api import expect
 
