@@ -324,7 +324,7 @@ def test_order_items_with_integers_beyond_64_bits_are_a_422(app, client, product
     assert count(app, Order) == 0
 
 
-@pytest.mark.parametrize("value", ["٣", "３", "3", 3.0, "1e2"])
+@pytest.mark.parametrize("value", ["٣", "３", "3", 3.5, 1e300, "1e2"])
 def test_order_quantities_must_be_json_integers(client, products, value):
     response = post_order(client, [{"id": products["Baguette"], "quantity": value}])
     assert response.status_code == 422

@@ -12,6 +12,14 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def json_whole_number(value):
+    """A JSON number that is a whole number as an int (14.0 is 14, as JSON and JSON Schema's
+    `integer` count it); anything else unchanged, for the checks to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def quantity_problem(quantity, max_quantity):
     """What is wrong with a quantity (the API's and the cart's rule), or None."""
     if not _is_int(quantity) or quantity < 1:
@@ -40,7 +48,7 @@ def parse_order_items(payload, max_quantity, max_lines):
         if not isinstance(item, dict):
             errors[field] = 'must be an object with "id" and "quantity"'
             continue
-        product_id, quantity = item.get("id"), item.get("quantity")
+        product_id, quantity = json_whole_number(item.get("id")), json_whole_number(item.get("quantity"))
         if not is_id(product_id):
             errors[f"{field}.id"] = f"must be a product id: a whole number from 1 to {MAX_ID}"
         problem = quantity_problem(quantity, max_quantity)
