@@ -12,11 +12,11 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
-from app.extensions import cache, db
+from app.extensions import db
 from app.models import Product
 from app.seed_data import load_demo
 from app.staff.service import create_staff
-from tests.helpers import BACKEND, ON_SERVICES, PG_URL, TABLES, ensure_postgres_database
+from tests.helpers import BACKEND, ON_SERVICES, PG_URL, TABLES, clean_database, ensure_postgres_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -124,25 +124,13 @@ def make_app(schema):
         apps.append(app)
         return app
 
-    _clean_database(create_app(schema))
+    clean_database(create_app(schema))
     yield factory
     for app in apps:
         app.extensions["order_queue"].stop()
         app.extensions["notification_sender"].stop()
         with app.app_context():
             db.engine.dispose()
-
-
-def _clean_database(app):
-    with app.app_context():
-        with db.engine.begin() as conn:
-            if ON_SERVICES:
-                conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in TABLES:
-                    conn.execute(text(f"DELETE FROM {table}"))
-        cache.clear()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ import time
 
 import psycopg2
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.config import with_installed_driver
+from app.extensions import cache, db
 
 BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
 ON_SERVICES = BACKEND == "services"
@@ -97,3 +99,16 @@ def ensure_postgres_database(url):
         if cur.fetchone() is None:
             cur.execute(f'CREATE DATABASE "{url.database}"')
     conn.close()
+
+
+def clean_database(app):
+    """Every table emptied (ids restarted on PostgreSQL) and the cache cleared."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if ON_SERVICES:
+                conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in TABLES:
+                    conn.execute(text(f"DELETE FROM {table}"))
+        cache.clear()
+        db.engine.dispose()

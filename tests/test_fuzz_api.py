@@ -11,13 +11,12 @@ import re
 
 import pytest
 import requests
-from sqlalchemy import text
 
 from app import create_app
-from app.extensions import cache, db
+from app.extensions import db
 from app.seed_data import load_demo
 from app.staff.service import create_staff
-from tests.helpers import ON_SERVICES, TABLES
+from tests.helpers import clean_database
 from tests.live_server import serve
 
 schemathesis = pytest.importorskip("schemathesis", reason="pip install -r requirements-dev.txt")
@@ -72,14 +71,8 @@ checks.allow_header_conformance.enabled = false
 def fuzz_server(schema, tmp_path_factory):
     """gunicorn on a clean test database with the demo products and one staff owner."""
     app = create_app(schema)
+    clean_database(app)
     with app.app_context():
-        with db.engine.begin() as conn:
-            if ON_SERVICES:
-                conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in TABLES:
-                    conn.execute(text(f"DELETE FROM {table}"))
-        cache.clear()
         load_demo()
         create_staff("fuzzer", STAFF_PASSWORD)
         db.engine.dispose()
