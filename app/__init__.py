@@ -11,6 +11,7 @@ from .catalog.cache import CatalogCache
 from .catalog.invalidation import watch_product_changes
 from .config import load_config
 from .converters import register_converters
+from .cookie_session import CookieSessionInterface
 from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .json_provider import BakeryJSONProvider
@@ -30,6 +31,7 @@ def create_app(overrides=None):
     """Build the app; `overrides` replace settings (tests use this)."""
     app = Flask(__name__, instance_relative_config=True)
     app.json = BakeryJSONProvider(app)
+    app.session_interface = CookieSessionInterface()
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, overrides=overrides))
     keep_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
