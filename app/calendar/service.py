@@ -27,12 +27,12 @@ from ..models import (
     SpecialHours,
     WeeklyHours,
 )
+from ..whole_numbers import whole_number
 from .rules import Calendar, ClosedDays
 
 LOGGER = logging.getLogger(__name__)
 INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
-WHOLE_NUMBER = re.compile(r"[0-9]{1,7}")
 MAX_CAPACITY = 1000
 MAX_NOTE = 200
 
@@ -281,12 +281,10 @@ def parse_clock(text, field, errors):
 
 
 def _whole_number(text, field, errors, maximum=MAX_CAPACITY):
-    value = str(text or "").strip()
-    # ASCII digits only: "²" and "①" pass str.isdigit() and then fail int(); "٣" is read as 3.
-    if not WHOLE_NUMBER.fullmatch(value) or int(value) > maximum:
+    number = whole_number(text, maximum)
+    if number is None:
         errors[field] = f"A whole number from 0 to {maximum}."
-        return None
-    return int(value)
+    return number
 
 
 def set_weekly_hours(form):

@@ -19,13 +19,13 @@ from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import Category, Product, is_id
 from ..pictures import sources, store_picture
+from ..whole_numbers import whole_number
 from .service import parse_price
 
 LOGGER = logging.getLogger(__name__)
 MAX_NAME = 120
 MAX_DESCRIPTION = 1000
 MAX_STOCK = 100_000
-WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²" passes str.isdigit(), not this
 # Control characters (NUL included: PostgreSQL refuses it in text), except in a description
 # the line breaks and tabs people type.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -165,11 +165,11 @@ def parse_product(submitted, product=None):
     except ValueError as refused:
         errors["price"] = str(refused)
 
-    stock = _text(submitted, "stock").strip()
-    if not WHOLE_NUMBER.fullmatch(stock) or int(stock) > MAX_STOCK:
+    stock = whole_number(_text(submitted, "stock"), MAX_STOCK)
+    if stock is None:
         errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
     else:
-        values["stock"] = int(stock)
+        values["stock"] = stock
 
     # Optional limits: empty means none; left out (a JSON caller) keeps what the product has.
     for field, maximum, rule in (
@@ -181,10 +181,10 @@ def parse_product(submitted, product=None):
         text = _text(submitted, field).strip()
         if not text:
             values[field] = None
-        elif not WHOLE_NUMBER.fullmatch(text) or int(text) > maximum:
+        elif (number := whole_number(text, maximum)) is None:
             errors[field] = f"A whole number from 0 to {maximum}. {rule}"
         else:
-            values[field] = int(text)
+            values[field] = number
 
     if _has(submitted, "active"):
         values["active"] = _last(submitted, "active").lower() in ("1", "true", "on", "yes")

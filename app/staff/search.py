@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import CANCELLED, COMPLETED, FAILED, NO_SHOW, ORDER_STATUSES, PENDING, PROCESSING, READY, Order, OrderItem
 from ..orders.customer import CONTROL
 from ..orders.days import before, order_day, parse_board_day, since
+from ..whole_numbers import whole_number
 
 MAX_QUERY = 100
 PER_PAGE = 25
@@ -75,8 +76,7 @@ def parse_criteria(args):
     last = _day(args.get("to"), "to", errors)
     if first and last and first > last:
         errors["to"] = "The last day can't be before the first."
-    page = str(args.get("page") or "1").strip()
-    page = int(page) if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE else None
+    page = whole_number(args.get("page") or "1", MAX_PAGE, minimum=1)
     if page is None:
         errors["page"] = f"A page number from 1 to {MAX_PAGE}."
     return Criteria(text, status, first, last, page or 1), errors

@@ -1,7 +1,6 @@
 """Product edits and the cancel reason: the rules behind the staff pages (board: board.py, accounts: accounts.py)."""
 
 import logging
-import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,11 +11,11 @@ from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import Product, is_id
 from ..orders.customer import CONTROL
+from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 
 LOGGER = logging.getLogger(__name__)
 MAX_STOCK = 100_000
-WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
 
 
 MAX_REASON = 300
@@ -54,12 +53,11 @@ def product_changes(form):
         except ValueError as refused:
             errors["price"] = str(refused)
     if "stock" in form:
-        stock = str(form.get("stock", "")).strip()
-        # ASCII digits only: "²" and "①" pass str.isdigit() but not int().
-        if not WHOLE_NUMBER.fullmatch(stock) or int(stock) > MAX_STOCK:
+        stock = whole_number(form.get("stock"), MAX_STOCK)
+        if stock is None:
             errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
         else:
-            changes["stock"] = int(stock)
+            changes["stock"] = stock
     if "active" in form:
         values = form.getlist("active") if hasattr(form, "getlist") else [form["active"]]
         changes["active"] = str(values[-1]).lower() in ("1", "true", "on", "yes")
