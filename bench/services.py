@@ -34,6 +34,7 @@ def app_env(base=os.environ):
         PGAPPNAME=APP_NAME["app"],
         # The abuse limits off: the load comes from one address and measures throughput, not them.
         ORDER_RATE_LIMIT="",
+        API_KEY_RATE_LIMIT="",
         LOGIN_RATE_LIMIT="",
         LOGIN_CLIENT_RATE_LIMIT="",
         MAX_OPEN_ORDERS_PER_CONTACT="0",

@@ -39,6 +39,9 @@ class Calendar:
     cutoff: time | None = None
     lead_minutes: int = 30
     days_ahead: int = 14
+    # Each day's slots, worked out once per Calendar: a kept Calendar (calendar/service.py) serves
+    # every order of a process, and each order asks for the slots of its days again.
+    _slots: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def closure_on(self, day):
         """The closure that covers `day`, or None."""
@@ -60,17 +63,20 @@ class Calendar:
 
         A wall time that does not exist (the hour skipped when clocks go forward) is no slot.
         """
+        if day not in self._slots:
+            self._slots[day] = tuple(self._work_out_slots(day))
+        return list(self._slots[day])
+
+    def _work_out_slots(self, day):
         hours = self.hours_on(day)
         if hours is None:
-            return []
+            return
         start, closes = datetime.combine(day, hours[0]), datetime.combine(day, hours[1])
         step = timedelta(minutes=self.slot_minutes)
-        slots = []
         while start < closes:
             if self.exists(start):
-                slots.append(start)
+                yield start
             start += step
-        return slots
 
     def slot_end(self, start):
         """When the slot starting at `start` ends: a slot length later, or at closing time."""

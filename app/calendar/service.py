@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..catalog.invalidation import mark_catalog_changed
+from ..database import DriverStatement
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..hours import local_now
@@ -63,10 +64,10 @@ def _read_calendar(with_bookings):
     # the rows is kept per process while the rows stay the same (so nothing can be stale).
     today = now().date()
     params = {"today": today, "since": today - timedelta(days=62), "start": datetime.combine(today, time.min)}
-    rows = db.session.execute(_calendar_rows(with_bookings), params).all()
+    rows = _calendar_rows(with_bookings).rows(db.session, params)
     if sum(1 for row in rows if row.kind == "w") < 7:
         seedweekly_hours()
-        rows = db.session.execute(_calendar_rows(with_bookings), params).all()
+        rows = _calendar_rows(with_bookings).rows(db.session, params)
     bookings = {datetime.fromisoformat(row.a): int(row.b) for row in rows if row.kind == "b"}
     config = current_app.config
     settings = tuple(config[name] for name in CALENDAR_SETTINGS)
@@ -125,7 +126,7 @@ def _calendar_rows(with_bookings):
                 SlotBooking.slot_start >= start
             )
         )
-    return union_all(*parts)
+    return DriverStatement(union_all(*parts))
 
 
 def _clock(text):

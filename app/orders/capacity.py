@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from ..calendar.formatting import pickup_time
 from ..calendar.service import booked, calendar_and_bookings, load_calendar, now
 from ..catalog.invalidation import mark_catalog_changed
-from ..database import upsert_text
+from ..database import DriverStatement, upsert_text
 from ..exceptions import Conflict, Invalid
 from ..extensions import db
 from ..models import LOW_STOCK, Order, ProductDayQuota, SlotBooking
@@ -168,7 +168,7 @@ def _take_quotas(day, lines, products, pickup):
     params = {"day": day}
     for n, pid in enumerate(ordered):
         params.update({f"product_id_{n}": pid, f"taken_{n}": lines[pid], f"limit_{n}": products[pid].daily_quota})
-    taken = dict(db.session.execute(_quota_upsert(len(ordered)), params).all())
+    taken = dict(_quota_upsert(len(ordered)).rows(db.session, params))
     for product_id in sorted(lines):
         limit = products[product_id].daily_quota
         if product_id not in taken or (limit is not None and taken[product_id] > limit):
@@ -200,30 +200,34 @@ def _quota_upsert(count):
     (a first order for more than the quota makes its row over the limit: the caller refuses it)."""
     rows = ", ".join(f"(:product_id_{n}, :day, :taken_{n})" for n in range(count))
     limits = " ".join(f"WHEN :product_id_{n} THEN CAST(:limit_{n} AS INTEGER)" for n in range(count))
-    return upsert_text(
-        # Placeholders only
-        f"INSERT INTO product_day_quota (product_id, day, taken) VALUES {rows} "  # nosec B608
-        "ON CONFLICT (product_id, day) DO UPDATE SET taken = product_day_quota.taken + excluded.taken "
-        "WHERE product_day_quota.taken + excluded.taken "
-        f"<= COALESCE(CASE excluded.product_id {limits} END, product_day_quota.taken + excluded.taken) "
-        "RETURNING product_id, taken",
-        ProductDayQuota.__table__,
+    return DriverStatement(
+        upsert_text(
+            # Placeholders only
+            f"INSERT INTO product_day_quota (product_id, day, taken) VALUES {rows} "  # nosec B608
+            "ON CONFLICT (product_id, day) DO UPDATE SET taken = product_day_quota.taken + excluded.taken "
+            "WHERE product_day_quota.taken + excluded.taken "
+            f"<= COALESCE(CASE excluded.product_id {limits} END, product_day_quota.taken + excluded.taken) "
+            "RETURNING product_id, taken",
+            ProductDayQuota.__table__,
+        )
     )
 
 
 # The slot's first order makes its row; later ones take a place while there is room.
-SLOT_UPSERT = upsert_text(
-    "INSERT INTO slot_bookings (slot_start, taken) VALUES (:slot_start, 1) "
-    "ON CONFLICT (slot_start) DO UPDATE SET taken = slot_bookings.taken + 1 "
-    "WHERE slot_bookings.taken < :capacity RETURNING taken",
-    SlotBooking.__table__,
+SLOT_UPSERT = DriverStatement(
+    upsert_text(
+        "INSERT INTO slot_bookings (slot_start, taken) VALUES (:slot_start, 1) "
+        "ON CONFLICT (slot_start) DO UPDATE SET taken = slot_bookings.taken + 1 "
+        "WHERE slot_bookings.taken < :capacity RETURNING taken",
+        SlotBooking.__table__,
+    )
 )
 
 
 def _take_place(start, capacity):
     if capacity < 1:
         return False
-    return db.session.execute(SLOT_UPSERT, {"slot_start": start, "capacity": capacity}).scalar() is not None
+    return SLOT_UPSERT.scalar(db.session, {"slot_start": start, "capacity": capacity}) is not None
 
 
 def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None, bookings=None):

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..catalog.invalidation import mark_catalog_changed
-from ..database import upsert_text
+from ..database import DriverStatement, upsert_text
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..hours import local_now
@@ -200,7 +200,8 @@ def find_placed_order(key, request_hash=None):
 
 def _orderable_products(lines):
     # Plain rows from the table, not ORM objects: this is the hottest write path, and it only reads.
-    found = db.session.execute(PRODUCTS_FOR_ORDER, {"ids": list(lines)}).all()
+    ids = list(lines)
+    found = _products_for_order(len(ids)).rows(db.session, {f"id_{n}": pid for n, pid in enumerate(ids)})
     products = {p.id: p for p in found}
     unknown = sorted(set(lines) - set(products))
     if unknown:
@@ -212,15 +213,17 @@ def _orderable_products(lines):
 
 
 _products = Product.__table__
-PRODUCTS_FOR_ORDER = select(
-    _products.c.id,
-    _products.c.name,
-    _products.c.price,
-    _products.c.active,
-    _products.c.daily_quota,
-    _products.c.lead_hours,
-).where(_products.c.id.in_(bindparam("ids", expanding=True)))
-TAKE_STOCK = (
+
+
+@cache
+def _products_for_order(count):
+    """The order's `count` products (an IN list of its own size: compiled once, no expanding bind)."""
+    columns = (_products.c[name] for name in ("id", "name", "price", "active", "daily_quota", "lead_hours"))
+    ids = [bindparam(f"id_{n}", type_=_products.c.id.type) for n in range(count)]
+    return DriverStatement(select(*columns).where(_products.c.id.in_(ids)))
+
+
+TAKE_STOCK = DriverStatement(
     update(_products)
     .where(
         _products.c.id == bindparam("product_id"),
@@ -243,6 +246,7 @@ INSERT_ORDER = upsert_text(
     "ON CONFLICT (code) DO NOTHING RETURNING id, public_id, code",
     Order.__table__,
 )
+INSERT_ORDER_ALONE = DriverStatement(INSERT_ORDER)
 
 
 @cache
@@ -254,14 +258,16 @@ def _insert_order_with_items(count):
         f"CAST(:unit_price_{n} AS NUMERIC), CAST(:quantity_{n} AS INTEGER))"
         for n in range(count)
     )
-    return upsert_text(
-        # Placeholders only
-        f"WITH placed AS ({INSERT_ORDER.text}), items AS ("  # nosec B608
-        "INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity) "
-        "SELECT placed.id, v.product_id, v.product_name, v.unit_price, v.quantity FROM placed, "
-        f"(VALUES {rows}) AS v (product_id, product_name, unit_price, quantity)) "
-        "SELECT id, public_id, code FROM placed",
-        Order.__table__,
+    return DriverStatement(
+        upsert_text(
+            # Placeholders only
+            f"WITH placed AS ({INSERT_ORDER.text}), items AS ("  # nosec B608
+            "INSERT INTO order_items (order_id, product_id, product_name, unit_price, quantity) "
+            "SELECT placed.id, v.product_id, v.product_name, v.unit_price, v.quantity FROM placed, "
+            f"(VALUES {rows}) AS v (product_id, product_name, unit_price, quantity)) "
+            "SELECT id, public_id, code FROM placed",
+            Order.__table__,
+        )
     )
 
 
@@ -269,7 +275,7 @@ def _reserve_stock(lines, products):
     """Take the stock with conditional updates, in id order so that orders never deadlock."""
     for product_id in sorted(lines):
         quantity = lines[product_id]
-        left = db.session.scalar(TAKE_STOCK, {"product_id": product_id, "quantity": quantity, "now": utcnow()})
+        left = TAKE_STOCK.scalar(db.session, {"product_id": product_id, "quantity": quantity, "now": utcnow()})
         if left is None:
             # The caller rolls back; this product's row was not touched, so this reads its stock.
             in_stock = db.session.scalar(select(Product.stock).where(Product.id == product_id))
@@ -305,11 +311,9 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
     if with_items:  # the items go in with the order: one round trip for both
         for n, item in enumerate(items):
             values.update({f"{name}_{n}": value for name, value in item.items()})
-    statement = _insert_order_with_items(len(items)) if with_items else INSERT_ORDER
+    statement = _insert_order_with_items(len(items)) if with_items else INSERT_ORDER_ALONE
     for _attempt in range(CODE_ATTEMPTS):
-        row = db.session.execute(
-            statement, {**values, "public_id": new_public_id(), "code": new_order_code()}
-        ).one_or_none()
+        row = statement.one_or_none(db.session, {**values, "public_id": new_public_id(), "code": new_order_code()})
         if row is not None:
             break
         LOGGER.warning("order code collision, drawing another")

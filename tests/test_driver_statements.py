@@ -1,0 +1,154 @@
+"""The order path's statements on the session's own DBAPI cursor (app/database.py: DriverStatement).
+
+They must behave as SQLAlchemy's own execution does: same rows, the same exceptions (an
+IntegrityError the order path answers with the first order, an OperationalError the web
+answers with a 503), a dead connection replaced by the pool, and statement logs still
+seeing every statement.
+"""
+
+import psycopg2
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.calendar import service as calendar_service
+from app.database import DATABASE_DOWN, DriverStatement, _compile_for_driver
+from app.extensions import db
+from app.models import Product, utcnow
+from app.orders import capacity
+from app.orders import service as order_service
+
+from .helpers import JSON, post_order, services_only
+
+HOT_STATEMENTS = {
+    "products of a one-line order": order_service._products_for_order(1),
+    "products of a three-line order": order_service._products_for_order(3),
+    "stock": order_service.TAKE_STOCK,
+    "order and its items": order_service._insert_order_with_items(2),
+    "order alone": order_service.INSERT_ORDER_ALONE,
+    "quotas": capacity._quota_upsert(2),
+    "slot": capacity.SLOT_UPSERT,
+    "calendar and bookings": calendar_service._calendar_rows(True),
+}
+
+
+@services_only
+@pytest.mark.parametrize("name", list(HOT_STATEMENTS))
+def test_every_hot_statement_takes_the_driver_path_on_postgresql(app, name):
+    """A statement that silently fell back to the session would still work, only slower: say so here."""
+    with app.app_context():
+        assert _compile_for_driver(HOT_STATEMENTS[name].statement, db.engine.dialect) is not None
+
+
+def test_sqlite_statements_run_through_the_session(app):
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            assert _compile_for_driver(order_service.TAKE_STOCK.statement, db.engine.dialect) is None
+
+
+def test_rows_are_those_sqlalchemy_returns(app, products):
+    ids = sorted(products.values())[:3]
+    with app.app_context():
+        params = {f"id_{n}": pid for n, pid in enumerate(ids)}
+        driver_rows = order_service._products_for_order(3).rows(db.session, params)
+        session_rows = db.session.execute(order_service._products_for_order(3).statement, params).all()
+        db.session.rollback()
+    assert sorted(driver_rows) == sorted(tuple(row) for row in session_rows)
+    first = sorted(driver_rows)[0]
+    assert (first.id, first.name) == (ids[0], db_name_of(app, ids[0]))
+    assert str(first.price) == str(sorted(session_rows)[0].price)  # a Decimal, as SQLAlchemy gives it
+
+
+def db_name_of(app, product_id):
+    with app.app_context():
+        return db.session.get(Product, product_id).name
+
+
+def test_a_statement_that_returns_nothing_gives_an_empty_list(app):
+    with app.app_context():
+        rows = DriverStatement(text("UPDATE products SET stock = stock WHERE id = -1")).rows(db.session)
+        db.session.rollback()
+    assert rows == []
+
+
+def test_a_unique_violation_is_sqlalchemys_integrity_error_and_the_session_goes_on(app, products):
+    """place_order answers a concurrent duplicate Idempotency-Key by catching IntegrityError."""
+    response = post_order(
+        app.test_client(), [{"id": products["Butter Croissant"], "quantity": 1}], {"Idempotency-Key": "k1"}
+    )
+    assert response.status_code == 201
+    with app.app_context():
+        first = db.session.scalar(text("SELECT public_id FROM orders"))
+        values = {
+            "public_id": "another-public-id",
+            "code": "ZZZZZZ",
+            "status": "Pending",
+            "total": 1,
+            "idempotency_key": "k1",
+            "request_fingerprint": "x",
+            "customer_name": None,
+            "customer_contact": None,
+            "customer_email": None,
+            "customer_phone": None,
+            "pickup_at": None,
+            "note": None,
+            "processing_attempts": 0,
+            "created_at": utcnow(),
+            "updated_at": utcnow(),
+        }
+        with pytest.raises(IntegrityError):
+            order_service.INSERT_ORDER_ALONE.rows(db.session, values)
+        db.session.rollback()
+        assert db.session.scalar(text("SELECT count(*) FROM orders")) == 1
+        assert first == response.get_json()["order_id"]
+
+
+def test_statement_logs_still_see_driver_statements(app, products):
+    seen = []
+
+    def log(_conn, _cursor, statement, *_rest):
+        seen.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", log)
+        try:
+            response = post_order(app.test_client(), [{"id": products["Butter Croissant"], "quantity": 1}], JSON)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", log)
+    assert response.status_code == 201
+    assert any(statement.startswith("UPDATE products SET stock") for statement in seen)
+    assert any("slot_bookings" in statement for statement in seen)
+
+
+@services_only
+def test_a_killed_connection_fails_once_and_the_pool_renews_it(app, products):
+    """The database restarted under a pooled connection: the driver path raises what SQLAlchemy
+    would (OperationalError, which the web answers with a 503), invalidates the connection, and
+    the pool opens a fresh one for the next order."""
+    client = app.test_client()
+    croissant = products["Butter Croissant"]
+    assert post_order(client, [{"id": croissant, "quantity": 1}], JSON).status_code == 201
+    with app.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        _terminate(db.engine.url, pid)
+        with pytest.raises(DATABASE_DOWN) as raised:
+            order_service._products_for_order(1).rows(db.session, {"id_0": croissant})
+        assert isinstance(raised.value, OperationalError)
+        assert raised.value.connection_invalidated
+        db.session.rollback()
+        db.session.remove()
+    response = post_order(client, [{"id": croissant, "quantity": 1}], JSON)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(text("SELECT count(*) FROM orders")) == 2
+
+
+def _terminate(url, pid):
+    """Kill the backend `pid` from a connection outside the app's pool, as a database restart would."""
+    killer = psycopg2.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, dbname=url.database
+    )
+    killer.autocommit = True
+    with killer.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    killer.close()
