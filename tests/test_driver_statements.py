@@ -12,7 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.calendar import service as calendar_service
-from app.database import DATABASE_DOWN, DriverStatement, _compile_for_driver
+from app.database import DATABASE_DOWN, PREPARED_KEY, DriverStatement, _prepare
 from app.extensions import db
 from app.models import Product, utcnow
 from app.orders import capacity
@@ -37,13 +37,13 @@ HOT_STATEMENTS = {
 def test_every_hot_statement_takes_the_driver_path_on_postgresql(app, name):
     """A statement that silently fell back to the session would still work, only slower: say so here."""
     with app.app_context():
-        assert _compile_for_driver(HOT_STATEMENTS[name].statement, db.engine.dialect) is not None
+        assert _prepare(HOT_STATEMENTS[name].statement, db.engine.dialect, "check") is not None
 
 
 def test_sqlite_statements_run_through_the_session(app):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            assert _compile_for_driver(order_service.TAKE_STOCK.statement, db.engine.dialect) is None
+            assert _prepare(order_service.TAKE_STOCK.statement, db.engine.dialect, "check") is None
 
 
 def test_rows_are_those_sqlalchemy_returns(app, products):
@@ -152,3 +152,23 @@ def _terminate(url, pid):
     with killer.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
     killer.close()
+
+
+@services_only
+def test_statements_are_prepared_once_per_connection_and_outlive_a_refused_order(app, products, add_product):
+    """PostgreSQL keeps a prepared statement through a rollback: an order refused after its
+    first statements (no stock left) must not make the next order PREPARE them again (which
+    PostgreSQL would refuse: the name exists)."""
+    client = app.test_client()
+    last_one = add_product(name="Last Loaf", stock=1)
+    assert post_order(client, [{"id": last_one, "quantity": 1}], JSON).status_code == 201
+    refused = post_order(client, [{"id": last_one, "quantity": 1}], JSON)
+    assert refused.status_code == 409, refused.get_data(as_text=True)
+    assert post_order(client, [{"id": products["Baguette"], "quantity": 2}], JSON).status_code == 201
+    with app.app_context():
+        connection = db.session.connection()
+        on_server = set(db.session.scalars(text("SELECT name FROM pg_prepared_statements")))
+        known = connection.connection.info[PREPARED_KEY]
+        db.session.rollback()
+    assert known and known <= on_server
+    assert order_service.TAKE_STOCK.name in on_server
