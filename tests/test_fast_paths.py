@@ -12,9 +12,11 @@ from bs4 import BeautifulSoup
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import validate_csrf
 from itsdangerous import URLSafeTimedSerializer
+from markupsafe import Markup
 
 from app.negotiation import accept_prefers_json
 from app.security_headers import SECURITY_HEADERS
+from app.shared_html import COUNT_LABEL_SLOT, COUNT_SLOT, TOKEN_SLOT, Visitor, personalise
 from app.signing import COMPRESS_FROM, SmallPayloadSerializer
 from tests.helpers import BROWSER, HTMX, JSON, post_order
 
@@ -137,6 +139,17 @@ def test_small_and_large_signed_values_read_both_ways(payload):
     assert ours.loads(stock.dumps(payload)) == payload
 
 
+def test_signatures_are_the_same_as_itsdangerous_makes():
+    ours = SmallPayloadSerializer(["old", "new"], salt="s", signer_kwargs={"key_derivation": "hmac"})
+    stock = URLSafeTimedSerializer(["old", "new"], salt="s", signer_kwargs={"key_derivation": "hmac"})
+    for _ in range(3):  # the second time from the remembered key
+        signed = ours.dumps("0123456789abcdef")
+        value, _, signature = signed.rpartition(".")
+        assert stock.make_signer().get_signature(value).decode() == signature
+    old_only = URLSafeTimedSerializer("old", salt="s", signer_kwargs={"key_derivation": "hmac"})
+    assert ours.loads(old_only.dumps("x")) == "x"  # a value signed with a fallback key still reads
+
+
 def test_only_large_values_are_compressed():
     ours = SmallPayloadSerializer("key", salt="s")
     assert not ours.dumps("a" * (COMPRESS_FROM - 10)).startswith(".")
@@ -160,3 +173,44 @@ def test_a_nul_in_the_query_is_still_refused(client, products):
     response = client.get("/products?free_from=milk%00", headers=JSON)
     assert response.status_code == 400
     assert_security_headers(response)
+
+
+@pytest.mark.parametrize("kind", [str, Markup])
+def test_personalise_fills_every_slot_as_the_replacements_did(kind):
+    html = kind(f"<p>{TOKEN_SLOT}</p><b>{COUNT_SLOT} {COUNT_LABEL_SLOT}</b>&amp;<i>{TOKEN_SLOT}</i>")
+    visitor = Visitor("tok.en-_1", 1)
+    expected = html.replace(TOKEN_SLOT, "tok.en-_1").replace(COUNT_SLOT, "1").replace(COUNT_LABEL_SLOT, "item")
+    for _ in range(2):  # the second time from the remembered split
+        assert personalise(html, visitor) == expected
+    assert personalise(kind("<p>no slots</p>"), visitor) == "<p>no slots</p>"
+
+
+def test_unusual_hooks_and_per_request_callbacks_still_run(make_app):
+    from flask import after_this_request
+
+    app = make_app()
+    calls = []
+
+    @app.get("/test-hooks")
+    def with_a_callback():
+        @after_this_request
+        def count(response):  # a new function each request
+            calls.append(1)
+            return response
+
+        return "ok"
+
+    class Hook:
+        __hash__ = None  # unhashable: Flask's own check every time
+
+        def __call__(self, response):
+            response.headers["X-Hooked"] = "yes"
+            return response
+
+    app.after_request(Hook())
+    client = app.test_client()
+    for _ in range(3):
+        response = client.get("/test-hooks")
+        assert response.status_code == 200 and response.data == b"ok"
+        assert response.headers["X-Hooked"] == "yes"
+    assert len(calls) == 3
