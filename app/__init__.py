@@ -3,7 +3,6 @@
 import logging
 import os
 
-from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -14,6 +13,7 @@ from .converters import register_converters
 from .cookie_session import CookieSessionInterface
 from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
+from .flask_app import BakeryFlask
 from .json_provider import BakeryJSONProvider
 from .notifications.sender import create_notification_sender
 from .private_files import keep_private
@@ -29,7 +29,7 @@ from .uploads import apply_upload_limit
 
 def create_app(overrides=None):
     """Build the app; `overrides` replace settings (tests use this)."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = BakeryFlask(__name__, instance_relative_config=True)
     app.json = BakeryJSONProvider(app)
     app.session_interface = CookieSessionInterface()
     os.makedirs(app.instance_path, exist_ok=True)

@@ -4,11 +4,14 @@ The same cookie, signature and behaviour as Flask's own `SecureCookieSessionInte
 but Flask builds a new signing serializer for every request, cookie or not (about a fifth
 of a cached `GET /products`). Here a request without a session cookie gets an empty
 session straight away, the serializer is built once per secret key (and fallbacks), and
-`Vary: Cookie` is added without parsing and re-serialising the `Vary` header.
+`Vary: Cookie` is added without parsing and re-serialising the `Vary` header. The serializer
+is Flask's (same salt, key derivation and digest) but skips zlib on small sessions (app/signing.py).
 """
 
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
+
+from .signing import SmallPayloadSerializer
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):
@@ -21,7 +24,12 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         serializer = self._serializers.get(key)
         if serializer is None:
-            serializer = super().get_signing_serializer(app)
+            serializer = SmallPayloadSerializer(
+                [*key[1], app.secret_key],  # itsdangerous expects the current key last
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+            )
             self._serializers = {key: serializer}  # one key in use at a time: drop the old one
         return serializer
 
@@ -45,7 +53,26 @@ class CookieSessionInterface(SecureCookieSessionInterface):
             if session.accessed:
                 add_vary_cookie(response)
             return
-        super().save_session(app, session, response)
+        if not session:
+            super().save_session(app, session, response)  # emptied: Flask deletes the cookie
+            return
+        # Flask's own steps for a session with something in it, with the cheap Vary header.
+        if session.accessed:
+            add_vary_cookie(response)
+        if not self.should_set_cookie(app, session):
+            return
+        response.set_cookie(
+            self.get_cookie_name(app),
+            self.get_signing_serializer(app).dumps(dict(session)),
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            partitioned=self.get_cookie_partitioned(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        add_vary_cookie(response)
 
 
 def add_vary_cookie(response):

@@ -35,9 +35,13 @@ def register_request_guard(app):
 
 def guard_request():
     """Refuse NUL characters, JSON nested too deeply and bodies over the limit, whatever the route."""
+    environ = request.environ
     _buffer_chunked_body()
-    if _has_nul(request.args.items(multi=True)):
+    # Most requests have no query and no body: nothing to parse (and a cached GET is that cheap).
+    if environ.get("QUERY_STRING") and _has_nul(request.args.items(multi=True)):
         raise ApiError(400, NUL_MESSAGE)
+    if not environ.get("CONTENT_TYPE"):
+        return  # no body type: neither JSON nor a form (Werkzeug reads such a body as neither)
     if request.is_json:
         _check_json()
     elif request.mimetype in FORM_TYPES:
@@ -53,8 +57,10 @@ def _has_nul(pairs):
 def _buffer_chunked_body():
     """Read a chunked body whole (at most the request's limit), so the app sees a body with a length."""
     environ = request.environ
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return
     limit = request.max_content_length
-    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower() or limit is None:
+    if limit is None:
         return
     if "wsgi.input_terminated" not in environ:
         return  # the server did not de-chunk it: Werkzeug hands the app an empty body

@@ -45,11 +45,17 @@ def security_headers(https):
 
 def init_security_headers(app):
     """Add the security headers to every answer that does not set them itself."""
-    headers = security_headers(app.config["HTTPS"])
+    headers = list(security_headers(app.config["HTTPS"]).items())
+    names = {name.lower() for name, _ in headers}
 
     def add_security_headers(response):
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        # One pass over the answer's headers instead of a look-up per header (each of which
+        # walks them all): most answers set none of ours, and get all of them at once.
+        present = {name.lower() for name, _ in response.headers} & names
+        add = response.headers.add
+        for name, value in headers:
+            if not present or name.lower() not in present:
+                add(name, value)
         return response
 
     app.after_request(add_security_headers)

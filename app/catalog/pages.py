@@ -33,8 +33,14 @@ def catalogue_json(free_from_codes=()):
 def send_json(entry):
     """Send pre-serialised JSON; a client holding the same ETag gets a bodiless 304."""
     if entry["etag"] in request.if_none_match:
-        return current_app.response_class(status=304, headers=entry["headers"])
-    return current_app.response_class(entry["body"], mimetype="application/json", headers=entry["headers"])
+        response = current_app.response_class(status=304)
+    else:
+        response = current_app.response_class(entry["body"], content_type="application/json")
+    # Added one by one after the body: handed to the constructor they cost about twice as much.
+    add = response.headers.add
+    for name, value in entry["headers"].items():
+        add(name, value)
+    return response
 
 
 class OrderingDay:
