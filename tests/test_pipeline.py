@@ -354,8 +354,8 @@ def test_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(pipeli
 
     def batch_statement_running():
         with pipeline.app.app_context():
-            sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = :event"
-            return db.session.scalar(text(sleeping), {"event": "PgSleep"})
+            sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = :e"
+            return db.session.scalar(text(sleeping), {"e": "PgSleep"})
 
     try:
         first = pipeline.worker()
