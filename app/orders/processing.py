@@ -1,9 +1,9 @@
 """What an order goes through once it leaves the request: processing, failed attempts, giving up.
 
 Plain, idempotent functions, free of HTTP and of any broker: the RabbitMQ consumer
-(worker/consumer.py) and the embedded in-process queue (app/queue.py) both call
-handle_order() and only turn its outcome into their own ack, retry (after the outcome's
-delay: capped exponential back-off) or dead-letter.
+(worker/consumer.py, handle_orders() for the messages it has in hand) and the embedded
+in-process queue (app/queue.py, handle_order() one at a time) only turn the outcomes into
+their own ack, retry (after the outcome's delay: capped exponential back-off) or dead-letter.
 """
 
 import logging
