@@ -5,6 +5,7 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Notification, Order, utcnow
+from app.notifications.outbox import DELIVERED_CHANNELS
 from app.orders.processing import (
     ACK,
     DEAD_LETTER,
@@ -34,8 +35,8 @@ def add_orders(app, *contacts, status="Pending"):
 def confirmations(app, public_ids):
     """{public id: [(channel, recipient, status, last_error) of each of its notifications]}.
 
-    A row for the sender is "for the sender" whatever it did with it yet (on the embedded
-    default the sender runs in this process and may already have tried it).
+    A row on a channel the sender delivers is "for the sender" whatever it did with it yet
+    (on the embedded default the sender runs in this process and may already have handled it).
     """
     with app.app_context():
         rows = db.session.execute(
@@ -48,7 +49,7 @@ def confirmations(app, public_ids):
     for public_id, *fields, kind in rows:
         assert kind == "confirmation"
         channel, recipient, status, last_error = fields
-        if status != "skipped":
+        if channel in DELIVERED_CHANNELS:
             status, last_error = "for the sender", None
         found[public_id].append((channel, recipient, status, last_error))
     return found
