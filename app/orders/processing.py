@@ -213,7 +213,8 @@ _BATCH_BINDS = (bindparam("now", type_=DateTime()),)
 # that come before the first order another transaction holds ("cut"; that one waits for its
 # lock alone, as before), and record their confirmations. seen: what the ids name, as they were.
 START_PROCESSING_BATCH = text(
-    "WITH batch AS MATERIALIZED ("
+    # Built from constants only (the channel rule's CASE); every value is a bound parameter.
+    "WITH batch AS MATERIALIZED ("  # nosec B608
     " SELECT public_id, position FROM unnest(CAST(:public_ids AS varchar[]))"
     "  WITH ORDINALITY AS b(public_id, position)),"
     " seen AS MATERIALIZED (SELECT o.id, o.public_id, o.status, b.position"
@@ -245,7 +246,7 @@ START_PROCESSING_MANY = (
     .returning(_orders.c.id, _orders.c.public_id, _orders.c.customer_email, _orders.c.customer_phone)
 )
 RECORD_CONFIRMATIONS = text(
-    f"INSERT INTO notifications ({_NOTIFICATION_COLUMNS})"
+    f"INSERT INTO notifications ({_NOTIFICATION_COLUMNS})"  # nosec B608
     f" SELECT m.id, :kind, {_CONFIRMATION_VALUES}, 0, :now, :now FROM orders m WHERE m.id IN :order_pks"
     " ON CONFLICT (order_id, kind) DO NOTHING"
 ).bindparams(bindparam("order_pks", expanding=True), *_BATCH_BINDS)
