@@ -310,3 +310,62 @@ def test_health_says_queue_down_when_rabbitmq_is_unreachable(make_app):
     assert response.status_code == 503
     assert response.get_json()["checks"]["queue"] == "down"
     assert response.get_json()["status"] == "degraded"
+
+
+def test_a_batch_of_mixed_messages_settles_each_as_if_it_came_alone(pipeline):
+    pending = pipeline.place(3)
+    [redelivered] = pipeline.place(1)
+    pipeline.wait_published()
+    with pipeline.app.app_context():
+        db.session.execute(update(Order).where(Order.public_id == redelivered).values(status="Processing"))
+        db.session.commit()
+    unknown, poison = rabbitmq.encode_order("no-such-order-00000"), b"not json at all"
+    publish_raw(pipeline.url, pipeline.queue, unknown, poison, rabbitmq.encode_order(pending[0]))
+    worker = pipeline.worker()  # all seven are waiting: they arrive together, as one batch
+    pipeline.wait_processing(4)
+    wait_until(lambda: ready_messages(pipeline.url, pipeline.dead) == 2, 15, "unknown and poison not dead-lettered")
+    wait_until(lambda: worker.log().count("order already processed") == 2, 15, lambda: worker.log())
+    assert sorted(take_all(pipeline.url, pipeline.dead)) == sorted([unknown, poison])
+    assert sorted(worker.processed()) == sorted(pending)
+    assert notifications_per_order(pipeline.app) == {**dict.fromkeys(pending, 1), redelivered: 0}
+    assert ready_messages(pipeline.url, pipeline.queue) == 0
+
+
+@pytest.mark.slow
+def test_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(pipeline):
+    order_ids = pipeline.place(40)
+    pipeline.wait_published()
+    slow = order_ids[5]
+    with pipeline.app.app_context():
+        db.session.execute(update(Order).where(Order.public_id == slow).values(customer_email="slow@bakery.test"))
+        db.session.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION pipeline_test_slow() RETURNS trigger AS $$ "
+                "BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+        )
+        db.session.execute(
+            text(
+                "CREATE TRIGGER pipeline_test_slow BEFORE INSERT ON notifications FOR EACH ROW "
+                "WHEN (NEW.recipient = 'slow@bakery.test') EXECUTE FUNCTION pipeline_test_slow()"
+            )
+        )
+        db.session.commit()
+
+    def batch_statement_running():
+        with pipeline.app.app_context():
+            sleeping = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = :e"
+            return db.session.scalar(text(sleeping), {"e": "PgSleep"})
+
+    try:
+        first = pipeline.worker()
+        wait_until(batch_statement_running, 15, "the worker's batch never reached the slow order")
+        first.kill()  # in the middle of the batch's statement, its messages unacked
+    finally:
+        with pipeline.app.app_context():
+            db.session.execute(text("DROP TRIGGER IF EXISTS pipeline_test_slow ON notifications"))
+            db.session.commit()
+    pipeline.worker()
+    pipeline.wait_processing(40)
+    pipeline.processed_once_each(order_ids)
+    assert ready_messages(pipeline.url, pipeline.queue) == 0

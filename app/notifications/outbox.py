@@ -42,6 +42,27 @@ INSERT_NOTIFICATION = upsert_text(
 )
 
 
+def notification_columns_sql(email, phone):
+    """SQL for the (channel, recipient, status, last_error) that channel_for() and record_notification() give.
+
+    For recording many orders' notifications in one INSERT … SELECT (process_orders). The
+    rule is channel_for()'s, written in SQL: keep the two in step (tests/test_batch_processing.py
+    checks that they agree); status and why-skipped come from the same constants.
+    """
+
+    def given(column):
+        return f"coalesce({column}, '') <> ''"
+
+    channel = f"CASE WHEN {given(email)} THEN '{EMAIL}' WHEN {given(phone)} THEN '{SMS}' ELSE '{NONE}' END"
+    recipient = f"CASE WHEN {given(email)} THEN {email} WHEN {given(phone)} THEN {phone} END"
+    statuses = " ".join(
+        f"WHEN '{name}' THEN '{NOTIFICATION_PENDING if name in DELIVERED_CHANNELS else NOTIFICATION_SKIPPED}'"
+        for name in (EMAIL, SMS, NONE)
+    )
+    errors = " ".join(f"WHEN '{name}' THEN '{why}'" for name, why in WHY_SKIPPED.items())
+    return f"{channel}, {recipient}, CASE {channel} {statuses} END, CASE {channel} {errors} END"
+
+
 def will_be_sent(email, phone):
     """Whether a notification to this customer is one the sender delivers (not recorded as skipped)."""
     return channel_for(email, phone)[0] in DELIVERED_CHANNELS
