@@ -27,6 +27,7 @@ from pathlib import Path
 from werkzeug.test import Client, EnvironBuilder
 
 from . import bare_app
+from .services import ensure_database
 
 SERVICES_DATABASE_URL = os.environ.get(
     "IN_PROCESS_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/bakery_test_getfast"
@@ -82,7 +83,7 @@ def build_app(services, instance):
     from app.seed_data import load_demo
 
     if services:
-        _ensure_database(SERVICES_DATABASE_URL)
+        ensure_database(SERVICES_DATABASE_URL)
     app = create_app(settings(services, instance))
     app.instance_path = str(instance)
     with app.app_context():
@@ -90,21 +91,6 @@ def build_app(services, instance):
         load_demo()
         db.session.remove()
     return app
-
-
-def _ensure_database(url):
-    from sqlalchemy.engine import make_url
-
-    from .services import connect
-
-    name = make_url(url).database
-    admin = connect(url, "postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-        if cur.fetchone() is None:
-            cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 class WsgiCaller:

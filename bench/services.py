@@ -79,19 +79,24 @@ def connect(url=DATABASE_URL, database=None):
     )
 
 
-def prepare_database(root, env):
-    """Create the bench database if missing, migrate it, load the demo products, restock them.
-
-    Orders of earlier runs are dropped, so every run starts from the same tables.
-    """
-    name = make_url(DATABASE_URL).database
-    admin = connect(DATABASE_URL, "postgres")
+def ensure_database(url):
+    """Create the database `url` names if it is missing."""
+    name = make_url(url).database
+    admin = connect(url, "postgres")
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
         if cur.fetchone() is None:
             cur.execute(f'CREATE DATABASE "{name}"')
     admin.close()
+
+
+def prepare_database(root, env):
+    """Create the bench database if missing, migrate it, load the demo products, restock them.
+
+    Orders of earlier runs are dropped, so every run starts from the same tables.
+    """
+    ensure_database(DATABASE_URL)
     for step in (["db", "upgrade"], ["seed"]):
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "wsgi", *step],
