@@ -152,3 +152,24 @@ def test_nothing_beyond_the_booking_horizon():
     field, message = cal.problem(datetime(2026, 11, 28, 9, 0), datetime(2026, 11, 25, 10, 0))
     assert field == "date" and "2 days ahead" in message
     assert [d.day for d in cal.open_days(datetime(2026, 11, 25, 10, 0))] == [25, 26, 27]
+
+
+def test_a_calendar_keeps_each_day_s_slots_but_hands_out_copies_and_stays_bounded():
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from app.calendar.rules import MAX_KEPT_DAYS
+
+    cal = calendar()
+    saturday = date(2026, 11, 28)
+    first = cal.slots_on(saturday)
+    first.clear()  # a caller changing its list changes nothing kept
+    assert len(cal.slots_on(saturday)) == 12
+    # Another Calendar (other hours) works its slots out afresh: nothing is shared between them.
+    shorter = replace(cal, special={saturday: (time(8, 0), time(10, 0))})
+    assert len(shorter.slots_on(saturday)) == 4 and len(cal.slots_on(saturday)) == 12
+    # Many days asked: the kept ones stay bounded and every answer stays right.
+    for n in range(MAX_KEPT_DAYS * 2):
+        day = saturday + timedelta(days=7 * n)
+        assert len(cal.slots_on(day)) == 12
+    assert len(cal._slots) <= MAX_KEPT_DAYS

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 # time may reach (a 48-hour cake over a long closure): beyond these, nothing is feasible.
 LOOK_BACK_DAYS = 60
 LOOK_AHEAD_DAYS = 400
+MAX_KEPT_DAYS = 64  # days whose slots a Calendar keeps (the booking horizon is 14 by default)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Calendar:
         A wall time that does not exist (the hour skipped when clocks go forward) is no slot.
         """
         if day not in self._slots:
+            if len(self._slots) >= MAX_KEPT_DAYS:  # only staff ask beyond the horizon; keep it bounded anyway
+                self._slots.clear()
             self._slots[day] = tuple(self._work_out_slots(day))
         return list(self._slots[day])
 
