@@ -77,11 +77,18 @@ format: install ## ruff: fix what can be fixed and format the tree
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install assets ## The test suite on the embedded default (SQLite, in-process cache and queue)
-	BAKERY_TEST_BACKEND=embedded $(BIN)/pytest
+# The suites run in TEST_PROCESSES processes (pytest-xdist), one test file per process at a time;
+# each process has its own database, Redis db and queue names. TEST_PROCESSES=0 runs them in one.
+TEST_PROCESSES ?= 3
+XDIST := $(if $(filter 0,$(TEST_PROCESSES)),,-n $(TEST_PROCESSES) --dist loadfile)
 
+test: install assets ## The test suite on the embedded default (SQLite, in-process cache and queue)
+	BAKERY_TEST_BACKEND=embedded $(BIN)/pytest $(XDIST)
+
+# Tests marked `exclusive` stop RabbitMQ, which every process shares: they run alone, afterwards.
 test-services: install assets ## The same suite against PostgreSQL, Redis and RabbitMQ on localhost
-	BAKERY_TEST_BACKEND=services $(BIN)/pytest
+	BAKERY_TEST_BACKEND=services $(BIN)/pytest $(XDIST) -m "not exclusive"
+	BAKERY_TEST_BACKEND=services $(BIN)/pytest -m exclusive
 
 test-all: test test-services ## Both suites
 

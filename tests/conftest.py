@@ -16,9 +16,18 @@ from app.extensions import db
 from app.models import Product
 from app.seed_data import load_demo
 from app.staff.service import create_staff
-from tests.helpers import BACKEND, ON_SERVICES, PG_URL, TABLES, clean_database, ensure_postgres_database
+from tests.helpers import (
+    BACKEND,
+    ON_SERVICES,
+    PG_URL,
+    TABLES,
+    clean_database,
+    ensure_postgres_database,
+    for_this_worker,
+    redis_url_for_this_worker,
+)
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_url_for_this_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
@@ -68,7 +77,7 @@ def settings(tmp_path_factory):
             "CACHE_REDIS_URL": REDIS_URL,
             "CACHE_KEY_PREFIX": "bakery-test:",
             "RABBITMQ_URL": RABBITMQ_URL,
-            "ORDERS_QUEUE": os.environ.get("TEST_ORDERS_QUEUE", "bakery_test_orders"),
+            "ORDERS_QUEUE": for_this_worker(os.environ.get("TEST_ORDERS_QUEUE", "bakery_test_orders")),
         }
     return {
         **common,

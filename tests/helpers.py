@@ -58,7 +58,26 @@ def later_pickup(client, days_ahead=2):
     raise AssertionError("no free pickup slot in the coming week")
 
 
-PG_URL = with_installed_driver(os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bakery_test"))
+# Under pytest-xdist each process ("gw0", "gw1", …) gets its own database, Redis db and queue
+# names, derived from the settings below, so the processes share nothing but the servers.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_INDEX = int(XDIST_WORKER.removeprefix("gw") or 0)
+
+
+def for_this_worker(name):
+    """`name` with this test process's suffix (`bakery_test_gw1`); unchanged outside xdist."""
+    return f"{name}_{XDIST_WORKER}" if XDIST_WORKER else name
+
+
+def redis_url_for_this_worker(url):
+    """The Redis URL with this process's db number: the base db minus the worker's index."""
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number or 0) - WORKER_INDEX}"
+
+
+PG_URL = with_installed_driver(
+    for_this_worker(os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bakery_test"))
+)
 # The app's tables, children before parents: tests empty or drop them in this order.
 TABLES = (
     "audit_log",

@@ -136,6 +136,7 @@ def test_worker_killed_with_unacked_messages_loses_and_doubles_nothing(pipeline,
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive
 def test_orders_placed_while_rabbitmq_is_down_are_all_processed_once_it_is_back(pipeline):
     pipeline.worker().wait_until_consuming()
     with rabbitmq_stopped():
