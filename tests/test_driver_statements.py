@@ -32,6 +32,13 @@ HOT_STATEMENTS = {
 }
 
 
+@pytest.fixture
+def app(make_app):
+    """One pooled connection and no overflow: what a test finds prepared is on the connection
+    its orders used (with more, a busy machine hands the check another one)."""
+    return make_app(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0)
+
+
 @services_only
 @pytest.mark.parametrize("name", list(HOT_STATEMENTS))
 def test_every_hot_statement_takes_the_driver_path_on_postgresql(app, name):
