@@ -142,6 +142,19 @@ def password_change_attempt(user):
     )
 
 
+GUESS_SETTINGS = (
+    "LOGIN_RATE_LIMIT",
+    "LOGIN_CLIENT_RATE_LIMIT",
+    "LOGIN_ACCOUNT_RATE_LIMIT",
+    "PASSWORD_CHANGE_RATE_LIMIT",
+)
+
+
 def init_guess_limits(app, storage):
-    """Count guesses in the rate limiter's storage (this process's memory while it fails)."""
+    """Count guesses in the rate limiter's storage (this process's memory while it fails).
+
+    A setting limits cannot read fails here, at start, rather than at the first login.
+    """
+    for setting in GUESS_SETTINGS:
+        _items(app.config[setting])
     app.extensions["guess_counters"] = GuessCounters(storage)

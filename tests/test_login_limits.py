@@ -213,6 +213,11 @@ def test_with_the_limiter_storage_down_a_known_device_still_logs_in(limited_app)
     assert logged_in(counter, COUNTER)
 
 
+def test_a_login_limit_that_cannot_be_read_stops_the_app_at_start(make_app):
+    with pytest.raises(ValueError):
+        make_app(LOGIN_ACCOUNT_RATE_LIMIT="twenty a day")
+
+
 def test_an_empty_account_limit_switches_it_off(limited_app):
     app = limited_app(LOGIN_ACCOUNT_RATE_LIMIT="")
     assert set(spray(app, guesses_per_address=2)) == {422}
