@@ -3,7 +3,7 @@
 Each attempt takes its place in every limit with limits' hit() (one atomic INCR on Redis)
 *before* the password is checked, and gives it back when the password was right: so N guesses
 sent at once check at most the limit, and only wrong passwords use up the allowance. (Flask-Limiter's
-deduct_when tests first and counts after the answer: 30 guesses at once all passed the test.)
+deduct_when tests first and counts after the answer: a burst all passed the test before any counted.)
 
 Counts live in the rate limiter's storage (the app's Redis, in memory on the embedded default).
 When that storage fails they are kept in this process instead, for RETRY_SHARED_AFTER seconds at
@@ -59,6 +59,7 @@ class Attempt:
 
     def release(self):
         """The password was right, or was never checked: this attempt was no guess."""
+        # A window that ended meanwhile starts again at -1: one guess more, once, at worst.
         for counter, item, ids in self.places:
             try:
                 counter.storage.incr(item.key_for(*ids), item.get_expiry(), amount=-1)
