@@ -14,6 +14,7 @@ from .cookie_session import CookieSessionInterface
 from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
 from .flask_app import BakeryFlask
+from .guess_limits import init_guess_limits
 from .json_provider import BakeryJSONProvider
 from .notifications.sender import create_notification_sender
 from .private_files import keep_private
@@ -40,6 +41,7 @@ def create_app(overrides=None):
     register_converters(app)
     register_blueprints(app)
     init_rate_limits(app)  # wraps views, so after the blueprints
+    init_guess_limits(app, app.extensions["rate_limiter"].storage)  # password guesses: the same counts
     register_template_globals(app)
     register_errorhandlers(app)
     init_security_headers(app)

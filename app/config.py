@@ -167,6 +167,14 @@ def load_config(instance_path, env=os.environ, overrides=None):
         # Failed staff logins per username from one address, and per address whatever the username.
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10/15 minutes").strip(),
         "LOGIN_CLIENT_RATE_LIMIT": env.get("LOGIN_CLIENT_RATE_LIMIT", "30/15 minutes").strip(),
+        # Failed logins per username whatever the address (password spraying); past it only devices
+        # that logged in as that user before (a signed cookie, valid this many days) are checked.
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "20/15 minutes;40/hour;100/day").strip(),
+        "LOGIN_KNOWN_DEVICE_DAYS": int(env.get("LOGIN_KNOWN_DEVICE_DAYS") or "90"),
+        # Wrong "current password"s on the staff account page, per account.
+        "PASSWORD_CHANGE_RATE_LIMIT": env.get("PASSWORD_CHANGE_RATE_LIMIT", "5/15 minutes;20/day").strip(),
+        # Order pages and status polls per address: an htmx poll every 2 s is 30 a minute.
+        "ORDER_PAGE_RATE_LIMIT": env.get("ORDER_PAGE_RATE_LIMIT", "300/minute").strip(),
         # Empty: the app's Redis when there is one (else in-process memory); a limits storage URI otherwise.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "").strip(),
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "bakery-limits"),

@@ -1,9 +1,10 @@
-"""Abuse limits (Flask-Limiter): orders per client or per API key, failed staff logins.
+"""Abuse limits (Flask-Limiter): orders per client or per API key, order pages per client.
 
 Counts live in the app's Redis under their own prefix (in memory on the embedded default),
-so every process agrees. If that storage is down the limiter lets requests through and
-logs it (RATELIMIT_SWALLOW_ERRORS): a broken limiter must never stop the shop taking orders.
+so every process agrees. If that storage is down these limits let requests through and
+log it (RATELIMIT_SWALLOW_ERRORS): a broken limiter must never stop the shop taking orders.
 Each limit reads its setting when it is checked; an empty setting switches it off.
+Password guesses (staff logins) are limited in app/guess_limits.py, in the same storage.
 """
 
 from flask import current_app, request
@@ -24,15 +25,6 @@ def _setting(name):
 
 def _off(name):
     return lambda: not current_app.config[name]
-
-
-def _failed_login(response):
-    # Only refused logins count: staff who log in fine never use up the counter's allowance.
-    return response.status_code == 422
-
-
-def _username_and_client():
-    return f"{(request.form.get('username') or '').strip().lower()[:80]}@{client_address()}"
 
 
 def _api_key_id():
@@ -57,34 +49,25 @@ def _order_limits(limiter):
     ]
 
 
-def _login_limits(limiter):
-    """Per username and address (a flood from one address cannot lock that person out at another),
-    and per address whatever the username (no trying 40 names from one place)."""
+def _order_page_limits(limiter):
+    """Per address, one allowance for an order's pages and its status polls together."""
     return [
-        limiter.limit(
-            _setting("LOGIN_RATE_LIMIT"),
-            key_func=_username_and_client,
-            methods=["POST"],
-            deduct_when=_failed_login,
-            exempt_when=_off("LOGIN_RATE_LIMIT"),
-            error_message="Too many failed logins for this username. Wait a while, then try again.",
-        ),
-        limiter.limit(
-            _setting("LOGIN_CLIENT_RATE_LIMIT"),
-            methods=["POST"],
-            deduct_when=_failed_login,
-            exempt_when=_off("LOGIN_CLIENT_RATE_LIMIT"),
-            error_message="Too many failed logins from here. Wait a while, then try again.",
-        ),
+        limiter.shared_limit(
+            _setting("ORDER_PAGE_RATE_LIMIT"),
+            scope="order-pages",
+            exempt_when=_off("ORDER_PAGE_RATE_LIMIT"),
+            error_message="Too many requests for order pages from here. Please wait a little.",
+        )
     ]
 
 
-# Which endpoint gets which limits (the checkout form posts to orders.create too).
-LIMITED_ENDPOINTS = {"orders.create": _order_limits, "staff.login": _login_limits}
+ORDER_PAGES = ("orders.detail", "orders.status", "orders.cancel_confirm")
+# Which endpoints get which limits (the checkout form posts to orders.create too).
+LIMITED_ENDPOINTS = {"orders.create": _order_limits, **dict.fromkeys(ORDER_PAGES, _order_page_limits)}
 # The settings of each limited endpoint's limits: with all of them empty it has none.
 LIMIT_SETTINGS = {
     "orders.create": ("ORDER_RATE_LIMIT", "API_KEY_RATE_LIMIT"),
-    "staff.login": ("LOGIN_RATE_LIMIT", "LOGIN_CLIENT_RATE_LIMIT"),
+    **dict.fromkeys(ORDER_PAGES, ("ORDER_PAGE_RATE_LIMIT",)),
 }
 
 

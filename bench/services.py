@@ -37,6 +37,9 @@ def app_env(base=os.environ):
         API_KEY_RATE_LIMIT="",
         LOGIN_RATE_LIMIT="",
         LOGIN_CLIENT_RATE_LIMIT="",
+        LOGIN_ACCOUNT_RATE_LIMIT="",
+        PASSWORD_CHANGE_RATE_LIMIT="",
+        ORDER_PAGE_RATE_LIMIT="",
         MAX_OPEN_ORDERS_PER_CONTACT="0",
     )
     return env

@@ -66,6 +66,9 @@ def settings(tmp_path_factory):
         "API_KEY_RATE_LIMIT": "",
         "LOGIN_RATE_LIMIT": "",
         "LOGIN_CLIENT_RATE_LIMIT": "",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "",
+        "PASSWORD_CHANGE_RATE_LIMIT": "",
+        "ORDER_PAGE_RATE_LIMIT": "",  # the suites poll order statuses
         "PASSWORD_HASH_CHEAP": True,  # argon2id at its smallest cost; tests/test_accounts.py checks the real one
     }
     if ON_SERVICES:

@@ -27,6 +27,9 @@ def server_env(settings):
         API_KEY_RATE_LIMIT="",
         LOGIN_RATE_LIMIT="",
         LOGIN_CLIENT_RATE_LIMIT="",
+        LOGIN_ACCOUNT_RATE_LIMIT="",
+        PASSWORD_CHANGE_RATE_LIMIT="",
+        ORDER_PAGE_RATE_LIMIT="",
     )
     if ON_SERVICES:
         env.update(

@@ -88,6 +88,8 @@ def test_the_backend_believes_one_proxy_and_has_the_rate_limits_on(services):
     assert env["TRUSTED_PROXIES"] == "1"
     assert env["ORDER_RATE_LIMIT"] == "10/minute;60/hour"
     assert env["LOGIN_RATE_LIMIT"] and env["LOGIN_CLIENT_RATE_LIMIT"] and env["API_KEY_RATE_LIMIT"]
+    assert env["LOGIN_ACCOUNT_RATE_LIMIT"] == "20/15 minutes;40/hour;100/day"
+    assert env["PASSWORD_CHANGE_RATE_LIMIT"] and env["ORDER_PAGE_RATE_LIMIT"] == "300/minute"
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,7 @@ TEST_ENV = {  # the test's .env: the local services' credentials, its own names
     "ORDERS_QUEUE": QUEUE,
     "GUNICORN_WORKERS": "2",
     "ORDER_RATE_LIMIT": "",  # it places 12 orders from one address (the limit: tests/test_rate_limits.py)
+    "ORDER_PAGE_RATE_LIMIT": "",  # and polls their statuses from it
 }
 JSON_ACCEPT = {"Accept": "application/json"}
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}

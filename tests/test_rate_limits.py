@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Order, Product
 from app.staff.service import create_staff
-from tests.helpers import BROWSER, JSON, post_order
+from tests.helpers import BROWSER, HTMX, JSON, post_order
 
 CLIENT_A = {"REMOTE_ADDR": "203.0.113.10"}
 CLIENT_B = {"REMOTE_ADDR": "198.51.100.20"}
@@ -32,6 +32,7 @@ def limited_app(make_app):
             "API_KEY_RATE_LIMIT": "120/minute;2000/hour",
             "LOGIN_RATE_LIMIT": "10/15 minutes",
             "LOGIN_CLIENT_RATE_LIMIT": "30/15 minutes",
+            "ORDER_PAGE_RATE_LIMIT": "300/minute",
             "RATELIMIT_KEY_PREFIX": f"test-limits-{uuid.uuid4().hex}",
             **overrides,
         }
@@ -135,6 +136,60 @@ def test_a_limiter_whose_storage_is_down_lets_orders_through_and_logs(limited_ap
     assert codes == [201, 201, 201]
     assert order_count(app) == 3
     assert any("rate limit" in record.getMessage().lower() for record in caplog.records)
+
+
+# --- order pages ---------------------------------------------------------------------------
+
+
+def place_one_order(client, products):
+    return post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"]
+
+
+@pytest.mark.slow
+def test_a_flood_of_status_polls_from_one_address_gets_the_limit_then_429(limited_app, products):
+    app = limited_app()
+    client = app.test_client()
+    order_id = place_one_order(client, products)
+    poll = f"/order-status/{order_id}"
+    codes = [client.get(poll, headers=JSON, environ_base=CLIENT_A).status_code for _ in range(310)]
+    assert codes == [200] * 300 + [429] * 10
+    refused = client.get(f"/order-status/{order_id}", headers=JSON, environ_base=CLIENT_A)
+    assert refused.status_code == 429
+    assert refused.get_json()["error"].startswith("Too many requests for order pages")
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # Another customer polls on as before.
+    assert client.get(f"/order-status/{order_id}", headers=JSON, environ_base=CLIENT_B).status_code == 200
+
+
+def test_the_order_pages_share_one_allowance_per_address(limited_app, products):
+    app = limited_app(ORDER_PAGE_RATE_LIMIT="3/minute")
+    client = app.test_client()
+    order_id = place_one_order(client, products)
+    paths = [f"/order-status/{order_id}", f"/orders/{order_id}", f"/orders/{order_id}/cancel"]
+    assert [client.get(p, headers=BROWSER, environ_base=CLIENT_A).status_code for p in paths] == [200] * 3
+    for path in paths:
+        page = client.get(path, headers=BROWSER, environ_base=CLIENT_A)
+        assert page.status_code == 429 and "Retry-After" in page.headers
+    assert client.get(paths[1], headers=BROWSER, environ_base=CLIENT_B).status_code == 200
+
+
+def test_a_limited_htmx_status_poll_keeps_the_status_shown(limited_app, products):
+    app = limited_app(ORDER_PAGE_RATE_LIMIT="1/minute")
+    client = app.test_client()
+    order_id = place_one_order(client, products)
+    assert client.get(f"/order-status/{order_id}", headers=HTMX, environ_base=CLIENT_A).status_code == 200
+    poll = client.get(f"/order-status/{order_id}", headers=HTMX, environ_base=CLIENT_A)
+    assert poll.status_code == 429  # htmx swaps a 429 (base.html): this one says to swap nothing
+    assert poll.headers["HX-Reswap"] == "none"
+    assert "Retry-After" in poll.headers
+
+
+def test_an_empty_setting_switches_the_order_page_limit_off(limited_app, products):
+    app = limited_app(ORDER_PAGE_RATE_LIMIT="")
+    client = app.test_client()
+    order_id = place_one_order(client, products)
+    codes = {client.get(f"/order-status/{order_id}", headers=JSON).status_code for _ in range(20)}
+    assert codes == {200}
 
 
 # --- staff login ---------------------------------------------------------------------------

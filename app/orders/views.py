@@ -10,7 +10,7 @@ from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
-from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
+from ..negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
 from . import capacity, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer
@@ -83,7 +83,12 @@ def _checkout_holder():
 @bp.errorhandler(RateLimitExceeded)
 def create_limited(error):
     """Too many orders: the checkout form again (typed values kept) with the message, at 429;
-    JSON callers get the usual error. Flask-Limiter adds Retry-After either way."""
+    JSON callers get the usual error. Flask-Limiter adds Retry-After either way.
+
+    A limited htmx status poll swaps nothing, so the status shown stays until a poll gets through.
+    """
+    if request.endpoint == "orders.status" and is_htmx():
+        return "", 429, {"HX-Reswap": "none"}
     if request.endpoint != "orders.create" or wants_json() or request.is_json:
         return handle_rate_limited(error)
     form = checkout_form.typed_form(request.form)

@@ -6,6 +6,7 @@ from flask import request, url_for
 
 from ..errors import status_for
 from ..exceptions import DomainError, Invalid
+from ..guess_limits import TooManyGuesses, password_change_attempt
 from ..models import STAFF_ROLES
 from ..negotiation import respond, respond_after_write, wants_json
 from . import accounts
@@ -135,7 +136,17 @@ def own_account():
         if form.get("new_password") != form.get("new_password_again", form.get("new_password")):
             message = "The two new passwords are not the same."
             raise Invalid(message, {"new_password_again": message})
-        accounts.change_own_password(user, form.get("current_password"), form.get("new_password"))
+        _change_own_password(user, form)
+    except TooManyGuesses as limited:
+        return respond(
+            {"error": limited.description},
+            OWN_ACCOUNT,
+            status=429,
+            headers={"Retry-After": limited.retry_after},
+            block="password_form",
+            user=user,
+            errors={"current_password": limited.description},
+        )
     except DomainError as refused:
         if wants_json():
             raise
@@ -151,3 +162,15 @@ def own_account():
         errors={},
         saved=True,
     )
+
+
+def _change_own_password(user, form):
+    """Only a wrong current password uses up PASSWORD_CHANGE_RATE_LIMIT; it is counted before the check."""
+    attempt = password_change_attempt(user)
+    try:
+        accounts.change_own_password(user, form.get("current_password"), form.get("new_password"))
+    except Invalid as refused:
+        if "current_password" not in (refused.details or {}):
+            attempt.release()
+        raise
+    attempt.release()

@@ -3,12 +3,11 @@
 import logging
 
 from flask import request, url_for
-from flask_limiter import RateLimitExceeded
 
 from ..catalog.service import update_product
-from ..errors import handle_rate_limited
+from ..guess_limits import TooManyGuesses, login_attempt
 from ..negotiation import redirect_after_write, respond, respond_after_write, see_other
-from . import service
+from . import known_devices, service
 from .accounts import MAX_USERNAME
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
 from .blueprint import bp, product_json, submitted
@@ -30,32 +29,28 @@ def login():
             return see_other(next_url)
         return respond({}, "staff/login.html", block="login_form", next_url=next_url, username="")
     username = request.form.get("username", "")
+    try:  # counted before the password is checked, given back if it is right (app/guess_limits.py)
+        attempt = login_attempt(username, known_device=known_devices.recognised(username))
+    except TooManyGuesses as limited:
+        LOGGER.warning("staff login rate limited username=%s", username[:80])
+        return _login_refused(limited.description, 429, next_url, username, {"Retry-After": limited.retry_after})
     user = service.authenticate(username, request.form.get("password", ""))
     if user is None:
-        # A refusal (422) counts against the login limits in app/rate_limits.py.
         LOGGER.info("staff login refused username=%s", username[:80])
         return _login_refused(BAD_LOGIN, 422, next_url, username)
+    attempt.release()
     log_in(user)
     LOGGER.info("staff login username=%s", user.username)
-    return redirect_after_write(next_url)
+    return known_devices.remember(redirect_after_write(next_url), user.username)
 
 
-@bp.errorhandler(RateLimitExceeded)
-def login_limited(error):
-    """The login form again at 429 with the limit's message (Flask-Limiter adds Retry-After)."""
-    if request.endpoint != "staff.login":
-        return handle_rate_limited(error)
-    username = request.form.get("username", "")
-    LOGGER.warning("staff login rate limited username=%s", username[:80])
-    return _login_refused(error.description, 429, safe_next(request.values.get("next")), username)
-
-
-def _login_refused(message, status, next_url, username):
+def _login_refused(message, status, next_url, username, headers=None):
     """The login form again, with the message and the username kept (JSON callers get the message)."""
     return respond(
         {"error": message},
         "staff/login.html",
         status=status,
+        headers=headers,
         block="login_form",
         next_url=next_url,
         username=username[:MAX_USERNAME],  # the field takes no more; a 10,000-character name is not kept
