@@ -8,10 +8,14 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pika
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from pika.exceptions import AMQPError
 
 # Anything pika raises when the broker is down, the socket drops or a channel is closed.
-CONNECTION_ERRORS = (AMQPError, OSError)
+# AMQPConnectorException is not an AMQPError: BlockingConnection raises its subclasses as
+# they are when a broker accepts TCP but never finishes the handshake
+# (AMQPConnectorStackTimeout) or hangs up in the middle of it.
+CONNECTION_ERRORS = (AMQPError, AMQPConnectorException, OSError)
 
 # Short timeouts so a dead broker gives an error at once, never a hang; heartbeats so a
 # silently dropped connection is noticed. Values set in the URL's query string win.
