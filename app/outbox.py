@@ -89,6 +89,10 @@ class OutboxRelay(BackgroundLoop):
         self.linger = linger
         self.busy_linger = linger if busy_linger is None else max(linger, busy_linger)
         self._last_published = None  # time.monotonic() of the last pass that published something
+        # An idle relay still owes RabbitMQ its heartbeats (the client's value is the one used):
+        # it wakes at least four times per heartbeat timeout to answer them.
+        heartbeat = rabbitmq.connection_parameters(self.url).heartbeat if self.url else None
+        self._keep_alive_every = heartbeat / 4 if heartbeat else None
         self._connection = None
         self._channel = None
         self._returned = []
@@ -97,11 +101,12 @@ class OutboxRelay(BackgroundLoop):
         backoff = Backoff()
         with self.app.app_context():
             while not self._stopping.is_set():
-                if self._wake.wait(self.interval):
+                if self._wake.wait(self._idle_wait()):
                     self._stopping.wait(self._linger())
                 self._wake.clear()
                 if self._stopping.is_set():
                     break
+                self._keep_alive()
                 try:
                     while self.relay_batch() == self.batch_size and not self._stopping.is_set():
                         pass
@@ -119,6 +124,26 @@ class OutboxRelay(BackgroundLoop):
                     self._stopping.wait(delay)
             self._disconnect()
             db.session.remove()
+
+    def _idle_wait(self):
+        if self._connection is not None and self._keep_alive_every:
+            return min(self.interval, self._keep_alive_every)
+        return self.interval
+
+    def _keep_alive(self):
+        """Answer RabbitMQ's heartbeats on this thread (pika's connections are not thread-safe).
+
+        Without it an idle relay's connection is dropped by RabbitMQ ("missed heartbeats from
+        client") and the next order waits for a failed publish, a back-off and a reconnect.
+        A connection found dead here is let go quietly: the next batch opens a new one at once.
+        """
+        if self._connection is None:
+            return
+        try:
+            self._connection.process_data_events(0)
+        except rabbitmq.CONNECTION_ERRORS as error:
+            LOGGER.info("outbox relay connection lost while idle, reconnecting when needed: %r", error)
+            self._disconnect()
 
     def _linger(self):
         busy = self._last_published is not None and time.monotonic() - self._last_published < 1.0

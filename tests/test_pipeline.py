@@ -3,6 +3,7 @@
 Every test runs real worker processes against its own queue (and dead-letter queue).
 """
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -24,6 +25,7 @@ from tests.pipeline import (
     log_times,
     notifications_per_order,
     publish_raw,
+    purge_queues,
     rabbitmq_stopped,
     ready_messages,
     statuses,
@@ -370,3 +372,34 @@ def test_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(pipeli
     pipeline.wait_processing(40)
     pipeline.processed_once_each(order_ids)
     assert ready_messages(pipeline.url, pipeline.queue) == 0
+
+
+@pytest.mark.slow
+def test_an_idle_relay_keeps_its_connection_and_publishes_the_next_order_at_once(
+    make_app, add_product, schema, caplog, monkeypatch
+):
+    # Heartbeats every 2 s: RabbitMQ drops a connection whose client stays silent for two of them.
+    queue = f"{schema['ORDERS_QUEUE']}.idle_relay"
+    delete_queues(schema["RABBITMQ_URL"], queue)
+    purge_queues(schema["RABBITMQ_URL"], queue)  # declared afresh, so that its messages can be counted
+    # The migrations' logging.config.fileConfig disabled the loggers that existed before they ran.
+    monkeypatch.setattr(logging.getLogger("app.outbox"), "disabled", False)
+    caplog.set_level(logging.INFO, logger="app.outbox")
+    app = make_app(ORDERS_QUEUE=queue, RABBITMQ_URL=f"{schema['RABBITMQ_URL']}?heartbeat=2")
+    client = app.test_client()
+    product_id = add_product(name="Idle Bun", stock=10)
+    try:
+        assert post_order(client, [{"id": product_id, "quantity": 1}]).status_code == 201
+        wait_until(lambda: ready_messages(app.config["RABBITMQ_URL"], queue) == 1, 5, "the first order never arrived")
+        time.sleep(7)  # idle for more than three heartbeats
+        assert post_order(client, [{"id": product_id, "quantity": 1}]).status_code == 201
+        placed = time.monotonic()
+        wait_until(lambda: ready_messages(app.config["RABBITMQ_URL"], queue) == 2, 5, "the second order never arrived")
+        took = time.monotonic() - placed
+    finally:
+        app.extensions["order_queue"].stop()
+        delete_queues(schema["RABBITMQ_URL"], queue)
+    relay_log = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "app.outbox"]
+    assert [message for _, message in relay_log if "connected" in message] == [f"outbox relay connected queue={queue}"]
+    assert [entry for entry in relay_log if entry[0] != "INFO"] == []
+    assert took < 1.0
