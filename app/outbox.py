@@ -151,6 +151,9 @@ class OutboxRelay(BackgroundLoop):
 
     def relay_batch(self):
         """Publish one batch of unpublished orders; return how many were published."""
+        # Connected before claiming: the claim locks the orders until the commit, and a broker
+        # that is slow to answer a new connection must not keep them from a cancel or the kitchen.
+        channel = self._open_channel()
         cutoff = utcnow() - timedelta(seconds=self.min_age)
         claim = CLAIM_POSTGRESQL if db.engine.dialect.name == "postgresql" else CLAIM
         # Claim and mark in one statement; if publishing fails, the rollback unmarks them.
@@ -159,7 +162,7 @@ class OutboxRelay(BackgroundLoop):
             db.session.rollback()
             return 0
         try:
-            self._publish([public_id for _, public_id in sorted(rows)])
+            self._publish(channel, [public_id for _, public_id in sorted(rows)])
         except BaseException:
             db.session.rollback()
             raise
@@ -169,8 +172,7 @@ class OutboxRelay(BackgroundLoop):
             LOGGER.info("order published order_id=%s", public_id)
         return len(rows)
 
-    def _publish(self, order_ids):
-        channel = self._open_channel()
+    def _publish(self, channel, order_ids):
         self._returned.clear()
         for order_id in order_ids:
             channel.basic_publish("", self.queue, rabbitmq.encode_order(order_id), rabbitmq.PERSISTENT, mandatory=True)

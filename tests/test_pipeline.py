@@ -3,6 +3,7 @@
 Every test runs real worker processes against its own queue (and dead-letter queue).
 """
 
+import json
 import logging
 import threading
 import time
@@ -17,7 +18,7 @@ from app import rabbitmq
 from app.extensions import db
 from app.models import Order
 from app.outbox import OutboxRelay
-from tests.helpers import post_order, services_only
+from tests.helpers import JSON, later_pickup, post_order, services_only
 from tests.pipeline import (
     WorkerProcess,
     delete_queues,
@@ -33,6 +34,7 @@ from tests.pipeline import (
     unpublished,
     wait_until,
 )
+from tests.silent_broker import SilentBroker
 
 pytestmark = services_only
 
@@ -402,4 +404,23 @@ def test_an_idle_relay_keeps_its_connection_and_publishes_the_next_order_at_once
     relay_log = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "app.outbox"]
     assert [message for _, message in relay_log if "connected" in message] == [f"outbox relay connected queue={queue}"]
     assert [entry for entry in relay_log if entry[0] != "INFO"] == []
+    assert took < 1.0
+
+
+@pytest.mark.slow
+def test_a_relay_stuck_connecting_to_rabbitmq_keeps_no_order_locked(make_app, products):
+    # The relay's connection attempt hangs 3 s at the AMQP handshake; meanwhile the customer cancels.
+    with SilentBroker() as broker:
+        app = make_app(RABBITMQ_URL=broker.url(stack_timeout=3))
+        client = app.test_client()
+        body = {"items": [{"id": products["Baguette"], "quantity": 1}], "pickup_at": later_pickup(client)}
+        response = client.post("/orders", data=json.dumps(body), headers={"Content-Type": "application/json"})
+        assert response.status_code == 201
+        order_id = response.get_json()["order_id"]
+        wait_until(lambda: broker.accepted, 5, "the relay never tried to connect")
+        started = time.monotonic()
+        cancelled = client.post(f"/orders/{order_id}/cancel", headers=JSON)
+        took = time.monotonic() - started
+    assert cancelled.status_code == 200
+    assert cancelled.get_json()["status"] == "Cancelled"
     assert took < 1.0
