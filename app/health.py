@@ -14,6 +14,7 @@ bp = Blueprint("health", __name__)
 def check_database():
     try:
         db.session.execute(text("SELECT 1"))
+        db.session.rollback()  # the connection goes back to the pool now, not after the other checks
         return "ok"
     except Exception as error:  # any driver error means the same thing here: down
         db.session.rollback()

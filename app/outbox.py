@@ -89,6 +89,10 @@ class OutboxRelay(BackgroundLoop):
         self.linger = linger
         self.busy_linger = linger if busy_linger is None else max(linger, busy_linger)
         self._last_published = None  # time.monotonic() of the last pass that published something
+        # An idle relay still owes RabbitMQ its heartbeats (the client's value is the one used):
+        # it wakes at least four times per heartbeat timeout to answer them.
+        heartbeat = rabbitmq.connection_parameters(self.url).heartbeat if self.url else None
+        self._keep_alive_every = heartbeat / 4 if heartbeat else None
         self._connection = None
         self._channel = None
         self._returned = []
@@ -97,11 +101,12 @@ class OutboxRelay(BackgroundLoop):
         backoff = Backoff()
         with self.app.app_context():
             while not self._stopping.is_set():
-                if self._wake.wait(self.interval):
+                if self._wake.wait(self._idle_wait()):
                     self._stopping.wait(self._linger())
                 self._wake.clear()
                 if self._stopping.is_set():
                     break
+                self._keep_alive()
                 try:
                     while self.relay_batch() == self.batch_size and not self._stopping.is_set():
                         pass
@@ -120,12 +125,35 @@ class OutboxRelay(BackgroundLoop):
             self._disconnect()
             db.session.remove()
 
+    def _idle_wait(self):
+        if self._connection is not None and self._keep_alive_every:
+            return min(self.interval, self._keep_alive_every)
+        return self.interval
+
+    def _keep_alive(self):
+        """Answer RabbitMQ's heartbeats on this thread (pika's connections are not thread-safe).
+
+        Without it an idle relay's connection is dropped by RabbitMQ ("missed heartbeats from
+        client") and the next order waits for a failed publish, a back-off and a reconnect.
+        A connection found dead here is let go quietly: the next batch opens a new one at once.
+        """
+        if self._connection is None:
+            return
+        try:
+            self._connection.process_data_events(0)
+        except rabbitmq.CONNECTION_ERRORS as error:
+            LOGGER.info("outbox relay connection lost while idle, reconnecting when needed: %r", error)
+            self._disconnect()
+
     def _linger(self):
         busy = self._last_published is not None and time.monotonic() - self._last_published < 1.0
         return self.busy_linger if busy else self.linger
 
     def relay_batch(self):
         """Publish one batch of unpublished orders; return how many were published."""
+        # Connected before claiming: the claim locks the orders until the commit, and a broker
+        # that is slow to answer a new connection must not keep them from a cancel or the kitchen.
+        channel = self._open_channel()
         cutoff = utcnow() - timedelta(seconds=self.min_age)
         claim = CLAIM_POSTGRESQL if db.engine.dialect.name == "postgresql" else CLAIM
         # Claim and mark in one statement; if publishing fails, the rollback unmarks them.
@@ -134,7 +162,7 @@ class OutboxRelay(BackgroundLoop):
             db.session.rollback()
             return 0
         try:
-            self._publish([public_id for _, public_id in sorted(rows)])
+            self._publish(channel, [public_id for _, public_id in sorted(rows)])
         except BaseException:
             db.session.rollback()
             raise
@@ -144,8 +172,7 @@ class OutboxRelay(BackgroundLoop):
             LOGGER.info("order published order_id=%s", public_id)
         return len(rows)
 
-    def _publish(self, order_ids):
-        channel = self._open_channel()
+    def _publish(self, channel, order_ids):
         self._returned.clear()
         for order_id in order_ids:
             channel.basic_publish("", self.queue, rabbitmq.encode_order(order_id), rabbitmq.PERSISTENT, mandatory=True)

@@ -129,6 +129,7 @@ class RabbitMQQueue:
         self.url = app.config["RABBITMQ_URL"]
         self.queue = app.config["ORDERS_QUEUE"]
         self.relay = OutboxRelay(app, busy_linger=app.config["OUTBOX_BUSY_LINGER_SECONDS"])
+        self.probe = rabbitmq.SharedProbe(self.url, self.queue)
 
     def start(self):
         """Start the relay thread (lazily, so it starts in each forked web worker)."""
@@ -144,12 +145,8 @@ class RabbitMQQueue:
         self.relay.wake()
 
     def check(self):
-        """A real round trip to RabbitMQ on a short-lived connection of its own."""
-        try:
-            rabbitmq.ping(self.url, self.queue)
-        except rabbitmq.CONNECTION_ERRORS as error:
-            return "down", repr(error)
-        return "ok", "rabbitmq"
+        """A real round trip to RabbitMQ on a short-lived connection of its own, shared by concurrent checks."""
+        return self.probe.verdict()
 
 
 def create_order_queue(app):

@@ -5,13 +5,19 @@ through here, so they agree on names, queue arguments and timeouts.
 """
 
 import json
+import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pika
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from pika.exceptions import AMQPError
 
 # Anything pika raises when the broker is down, the socket drops or a channel is closed.
-CONNECTION_ERRORS = (AMQPError, OSError)
+# AMQPConnectorException is not an AMQPError: BlockingConnection raises its subclasses as
+# they are when a broker accepts TCP but never finishes the handshake
+# (AMQPConnectorStackTimeout) or hangs up in the middle of it.
+CONNECTION_ERRORS = (AMQPError, AMQPConnectorException, OSError)
 
 # Short timeouts so a dead broker gives an error at once, never a hang; heartbeats so a
 # silently dropped connection is noticed. Values set in the URL's query string win.
@@ -22,6 +28,10 @@ CONNECTION_DEFAULTS = {
     "blocked_connection_timeout": 10,
     "connection_attempts": 1,
 }
+
+# The /health probe's, shorter still and set whatever the URL says: it must answer within
+# about a second. The heartbeat ends a probe whose broker goes silent after the handshake.
+PROBE_TIMEOUTS = {"socket_timeout": 0.5, "stack_timeout": 0.75, "blocked_connection_timeout": 0.75, "heartbeat": 1}
 
 # RabbitMQ dead-letters a message after this many deliveries without an ack: the backstop
 # for a message that kills the worker outright (the worker's own count of failed attempts,
@@ -127,13 +137,74 @@ def retries_waiting(url, queue):
             connection.close()
 
 
-def ping(url, queue, timeout=1.0):
-    """Connect, make sure the topology is there and close: raises if RabbitMQ is unusable."""
-    connection = connect(url, socket_timeout=timeout, stack_timeout=timeout * 2, heartbeat=0)
+def ping(url, queue):
+    """Connect, make sure the topology is there and close: raises if RabbitMQ is unusable.
+
+    With the probe's own short timeouts, whatever the URL says: a broker that accepts TCP and
+    then says nothing fails it within PROBE_TIMEOUTS["stack_timeout"] seconds.
+    """
+    parameters = connection_parameters(url)
+    for name, value in PROBE_TIMEOUTS.items():
+        setattr(parameters, name, value)
+    connection = pika.BlockingConnection(parameters)
     try:
         declare_topology(connection.channel(), queue)
     finally:
-        connection.close()
+        if connection.is_open:
+            connection.close()
+
+
+class SharedProbe:
+    """ping() for /health, at most one at a time per process, its verdict shared for `fresh_for` seconds.
+
+    Health checks must not hold what shoppers need: when a verdict is stale, one caller starts
+    a probe in a thread of its own and waits for it at most `wait` seconds; callers meanwhile
+    get the last verdict at once (only the very first ones wait for the same probe). The
+    verdict is ("ok", detail) or ("down", detail).
+    """
+
+    def __init__(self, url, queue, fresh_for=1.0, wait=1.0):
+        self.url = url
+        self.queue = queue
+        self.fresh_for = fresh_for
+        self.wait = wait
+        self._lock = threading.Lock()
+        self._verdict = None
+        self._checked_at = 0.0
+        self._probe_done = None  # an Event while a probe is in flight
+
+    def verdict(self):
+        """The latest verdict, asking RabbitMQ first if it is older than `fresh_for` seconds."""
+        with self._lock:
+            if self._verdict is not None and time.monotonic() - self._checked_at < self.fresh_for:
+                return self._verdict
+            if self._probe_done is None:
+                self._probe_done = threading.Event()
+                threading.Thread(
+                    target=self._probe, args=(self._probe_done,), name="rabbitmq-probe", daemon=True
+                ).start()
+            elif self._verdict is not None:
+                return self._verdict  # someone is asking RabbitMQ right now: the last word stands until then
+            probe_done = self._probe_done
+        if probe_done.wait(self.wait):
+            return self._verdict
+        with self._lock:
+            self._record(("down", f"no answer within {self.wait:g} s"))
+            return self._verdict
+
+    def _probe(self, done):
+        try:
+            ping(self.url, self.queue)
+            verdict = ("ok", "rabbitmq")
+        except Exception as error:  # whatever it is, RabbitMQ cannot be used right now
+            verdict = ("down", repr(error))
+        with self._lock:
+            self._record(verdict)
+            self._probe_done = None
+        done.set()
+
+    def _record(self, verdict):
+        self._verdict, self._checked_at = verdict, time.monotonic()
 
 
 def dead_letters(url, queue, requeue=False):

@@ -41,10 +41,13 @@ def server_env(settings):
 
 
 @contextlib.contextmanager
-def serve(settings, log_path, threads=4):
-    """Yield the base URL of gunicorn (1 worker) over the test database; on the services a worker takes the orders."""
+def serve(settings, log_path, threads=4, extra_env=None):
+    """Yield the base URL of gunicorn (1 worker) over the test database; on the services a worker takes the orders.
+
+    `extra_env` adds or replaces environment variables of both processes (e.g. a RABBITMQ_URL).
+    """
     port = free_port()
-    env = server_env(settings)
+    env = {**server_env(settings), **(extra_env or {})}
     processes = []
     log = open(log_path, "w")  # noqa: SIM115 (closed in the finally below)
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1"]

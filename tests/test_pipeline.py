@@ -3,6 +3,8 @@
 Every test runs real worker processes against its own queue (and dead-letter queue).
 """
 
+import json
+import logging
 import threading
 import time
 from collections import Counter
@@ -16,7 +18,7 @@ from app import rabbitmq
 from app.extensions import db
 from app.models import Order
 from app.outbox import OutboxRelay
-from tests.helpers import post_order, services_only
+from tests.helpers import JSON, later_pickup, post_order, services_only
 from tests.pipeline import (
     WorkerProcess,
     delete_queues,
@@ -24,6 +26,7 @@ from tests.pipeline import (
     log_times,
     notifications_per_order,
     publish_raw,
+    purge_queues,
     rabbitmq_stopped,
     ready_messages,
     statuses,
@@ -31,6 +34,7 @@ from tests.pipeline import (
     unpublished,
     wait_until,
 )
+from tests.silent_broker import SilentBroker
 
 pytestmark = services_only
 
@@ -370,3 +374,53 @@ def test_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(pipeli
     pipeline.wait_processing(40)
     pipeline.processed_once_each(order_ids)
     assert ready_messages(pipeline.url, pipeline.queue) == 0
+
+
+@pytest.mark.slow
+def test_an_idle_relay_keeps_its_connection_and_publishes_the_next_order_at_once(
+    make_app, add_product, schema, caplog, monkeypatch
+):
+    # Heartbeats every 2 s: RabbitMQ drops a connection whose client stays silent for two of them.
+    queue = f"{schema['ORDERS_QUEUE']}.idle_relay"
+    delete_queues(schema["RABBITMQ_URL"], queue)
+    purge_queues(schema["RABBITMQ_URL"], queue)  # declared afresh, so that its messages can be counted
+    # The migrations' logging.config.fileConfig disabled the loggers that existed before they ran.
+    monkeypatch.setattr(logging.getLogger("app.outbox"), "disabled", False)
+    caplog.set_level(logging.INFO, logger="app.outbox")
+    app = make_app(ORDERS_QUEUE=queue, RABBITMQ_URL=f"{schema['RABBITMQ_URL']}?heartbeat=2")
+    client = app.test_client()
+    product_id = add_product(name="Idle Bun", stock=10)
+    try:
+        assert post_order(client, [{"id": product_id, "quantity": 1}]).status_code == 201
+        wait_until(lambda: ready_messages(app.config["RABBITMQ_URL"], queue) == 1, 5, "the first order never arrived")
+        time.sleep(7)  # idle for more than three heartbeats
+        assert post_order(client, [{"id": product_id, "quantity": 1}]).status_code == 201
+        placed = time.monotonic()
+        wait_until(lambda: ready_messages(app.config["RABBITMQ_URL"], queue) == 2, 5, "the second order never arrived")
+        took = time.monotonic() - placed
+    finally:
+        app.extensions["order_queue"].stop()
+        delete_queues(schema["RABBITMQ_URL"], queue)
+    relay_log = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "app.outbox"]
+    assert [message for _, message in relay_log if "connected" in message] == [f"outbox relay connected queue={queue}"]
+    assert [entry for entry in relay_log if entry[0] != "INFO"] == []
+    assert took < 1.0
+
+
+@pytest.mark.slow
+def test_a_relay_stuck_connecting_to_rabbitmq_keeps_no_order_locked(make_app, products):
+    # The relay's connection attempt hangs 3 s at the AMQP handshake; meanwhile the customer cancels.
+    with SilentBroker() as broker:
+        app = make_app(RABBITMQ_URL=broker.url(stack_timeout=3))
+        client = app.test_client()
+        body = {"items": [{"id": products["Baguette"], "quantity": 1}], "pickup_at": later_pickup(client)}
+        response = client.post("/orders", data=json.dumps(body), headers={"Content-Type": "application/json"})
+        assert response.status_code == 201
+        order_id = response.get_json()["order_id"]
+        wait_until(lambda: broker.accepted, 5, "the relay never tried to connect")
+        started = time.monotonic()
+        cancelled = client.post(f"/orders/{order_id}/cancel", headers=JSON)
+        took = time.monotonic() - started
+    assert cancelled.status_code == 200
+    assert cancelled.get_json()["status"] == "Cancelled"
+    assert took < 1.0

@@ -4,7 +4,10 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from tests.pipeline import WorkerProcess, wait_until
+from tests.silent_broker import SilentBroker
 
 
 def test_sigterm_during_start_up_stops_the_worker_with_exit_code_zero(app, tmp_path):
@@ -29,3 +32,30 @@ def test_sigterm_during_start_up_stops_the_worker_with_exit_code_zero(app, tmp_p
     assert exit_code == 0, worker.log()
     assert time.monotonic() - signalled < 5
     assert "worker stopped during start-up" in worker.log()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hang_up", [False, True], ids=["silent", "hangs-up"])
+def test_worker_keeps_retrying_while_rabbitmq_accepts_connections_but_never_completes_the_handshake(
+    app, tmp_path, hang_up
+):
+    # A broker that accepts TCP and then stays silent (pika's stack timeout), or drops the connection.
+    with SilentBroker(hang_up=hang_up) as broker:
+        url = broker.url(stack_timeout=0.5, socket_timeout=0.5)
+        worker = WorkerProcess(app, tmp_path / "worker.log", {"RABBITMQ_URL": url}).start()
+        try:
+
+            def retried_thrice_or_exited():
+                return worker.log().count("reconnecting in") >= 3 or worker.process.poll() is not None
+
+            wait_until(
+                retried_thrice_or_exited,
+                30,
+                lambda: f"the worker did not retry three times:\n{worker.log()}",
+            )
+            assert worker.process.poll() is None, worker.log()
+            assert broker.accepted >= 3
+            exit_code = worker.terminate()
+        finally:
+            worker.close()
+    assert exit_code == 0, worker.log()
