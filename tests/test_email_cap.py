@@ -8,10 +8,11 @@ the board (to phone the customer instead). The cap holds with two senders claimi
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from app.extensions import db
 from app.models import Notification, Order, utcnow
@@ -191,3 +192,24 @@ def test_a_claim_takes_no_more_rows_than_its_limit(make_app, products):
         assert len(claim_due(15, 60, 0)) == 15
         assert len(claim_due(15, 60, 0)) == 15
         assert claim_due(15, 60, 0) == []
+
+
+def test_an_hour_after_the_cap_was_reached_the_mailbox_gets_emails_again(make_app, products):
+    app = make_app(MAX_OPEN_ORDERS_PER_CONTACT=0)
+    pending_rows_to_one_mailbox(app, products["Baguette"], 12)
+    with app.app_context():
+        assert len(claim_due(20, 60, 10)) == 10
+    assert rows_by_status(app) == {"pending": 10, "skipped": 2}
+    with app.app_context():
+        # An hour and a minute later, the ten are out of the window: the next emails go.
+        counted = Notification.counted_at.isnot(None)
+        db.session.execute(
+            update(Notification).where(counted).values(counted_at=Notification.counted_at - timedelta(minutes=61))
+        )
+        db.session.execute(
+            update(Notification).where(Notification.status == "pending").values(status="sent", sent_at=utcnow())
+        )
+        db.session.commit()
+    pending_rows_to_one_mailbox(app, products["Baguette"], 3)
+    with app.app_context():
+        assert len(claim_due(20, 60, 10)) == 3
