@@ -148,6 +148,9 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "NOTIFY_LEASE_SECONDS": float(env.get("NOTIFY_LEASE_SECONDS", "60")),
         # How often a sender looks for due emails when nobody wakes it.
         "NOTIFY_POLL_SECONDS": float(env.get("NOTIFY_POLL_SECONDS", "2")),
+        # No mailbox gets more emails than this in any hour (however its address is spelled): the
+        # rest are kept as skipped and shown to staff, so a stranger's address cannot be bombed. 0: off.
+        "EMAILS_PER_RECIPIENT_PER_HOUR": int(env.get("EMAILS_PER_RECIPIENT_PER_HOUR", "10")),
         # Links in emails: the shop's address as customers reach it (no trailing slash).
         "BAKERY_PUBLIC_URL": (env.get("BAKERY_PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
         # Customers may cancel online until this many minutes before their pickup.

@@ -235,6 +235,9 @@ class Order(db.Model):
     # Who cancelled ("bakery" or "customer") and the reason staff gave, if any.
     cancelled_by: Mapped[str | None] = mapped_column(String(20))
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # A keyed hash of who placed it (session, API key or address: app/orders/views.py placer()),
+    # so a cancel by the same client right after ordering sends the customer no email.
+    placed_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -249,6 +252,11 @@ class Order(db.Model):
     def failed_notifications(self):
         """The messages to the customer that could not be delivered (staff see them on the board)."""
         return [n for n in self.notifications if n.status == NOTIFICATION_FAILED]
+
+    @property
+    def held_back_notifications(self):
+        """The emails not sent because their address had its hourly cap (staff see them, to phone instead)."""
+        return [n for n in self.notifications if n.held_back]
 
     @property
     def is_final(self):
@@ -304,6 +312,8 @@ NOTIFICATION_PENDING, NOTIFICATION_SENT, NOTIFICATION_FAILED, NOTIFICATION_SKIPP
     "skipped",
 )
 NOTIFICATION_STATUSES = (NOTIFICATION_PENDING, NOTIFICATION_SENT, NOTIFICATION_FAILED, NOTIFICATION_SKIPPED)
+# The last_error of a row skipped because its mailbox had EMAILS_PER_RECIPIENT_PER_HOUR already.
+OVER_RECIPIENT_CAP = "not sent: too many emails to this address in an hour"
 
 
 class Notification(db.Model):
@@ -312,7 +322,9 @@ class Notification(db.Model):
     Written in the same transaction as the status change it tells about; the unique
     (order, kind) key makes recording it twice impossible. `pending` rows on a channel
     with a sender are delivered (app/notifications/sender.py); `skipped` ones have no
-    address for any sender we have (no contact, or a phone number: no SMS sender yet).
+    address for any sender we have (no contact, or a phone number: no SMS sender yet), or
+    were held back: over their mailbox's hourly cap, or a cancel right after ordering by the
+    same client (`last_error` says which).
     """
 
     __tablename__ = "notifications"
@@ -323,6 +335,7 @@ class Notification(db.Model):
             name="status_known",
         ),
         Index("ix_notifications_due", "status", "next_attempt_at"),
+        Index("ix_notifications_recipient_key_counted_at", "recipient_key", "counted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -338,8 +351,17 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by the first claim: the mailbox (outbox.canonical_recipient) and when the row was
+    # counted against its hourly cap (EMAILS_PER_RECIPIENT_PER_HOUR); NULL while never claimed.
+    recipient_key: Mapped[str | None] = mapped_column(String(255))
+    counted_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship(back_populates="notifications")
+
+    @property
+    def held_back(self):
+        """Skipped because its mailbox had its hourly cap of emails already."""
+        return self.status == NOTIFICATION_SKIPPED and (self.last_error or "").startswith(OVER_RECIPIENT_CAP)
 
 
 OWNER, STAFF = "owner", "staff"

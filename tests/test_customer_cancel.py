@@ -5,11 +5,11 @@ import threading
 from datetime import timedelta
 
 from bs4 import BeautifulSoup
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.hours import local_now
-from app.models import Order
+from app.models import Notification, Order
 from tests.helpers import BROWSER, HTMX, JSON, later_pickup, wait_for_status
 from tests.test_notifications import checkout, mail_app, mail_client, smtp, staff_login, text_part  # noqa: F401
 
@@ -134,11 +134,82 @@ def test_concurrent_cancel_and_staff_ready_exactly_one_wins(make_app, products, 
         assert stock_of(products["Baguette"]) == before + (1 if status == "Cancelled" else 0)
 
 
+def backdate_order(app, order_id, minutes):
+    """As if the order had been placed `minutes` ago."""
+    with app.app_context():
+        placed_at = db.session.scalar(select(Order.created_at).where(Order.public_id == order_id))
+        db.session.execute(
+            update(Order).where(Order.public_id == order_id).values(created_at=placed_at - timedelta(minutes=minutes))
+        )
+        db.session.commit()
+
+
+def cancellation_row(app, order_id):
+    """(status, last_error) of the order's cancelled-by-customer notification, or None."""
+    with app.app_context():
+        return db.session.execute(
+            select(Notification.status, Notification.last_error)
+            .join(Order)
+            .where(Order.public_id == order_id, Notification.kind == "cancelled_by_customer")
+        ).one_or_none()
+
+
 def test_the_customer_gets_a_cancellation_email(mail_client, mail_app, smtp, products):  # noqa: F811
     order_id = checkout(mail_client, products["Baguette"], "gus@example.com")
     assert wait_for_status(mail_client, order_id, "Processing") == "Processing"
+    backdate_order(mail_app, order_id, minutes=2)  # past the minute in which cancelling is silent
     assert mail_client.post(f"/orders/{order_id}/cancel", headers=JSON).status_code == 200
     _confirmation, cancelled = smtp.wait_for(2, address="gus@example.com")
     assert "You cancelled order" in cancelled["Subject"]
     assert "You cancelled your order" in text_part(cancelled)
     assert len(smtp.wait_for(3, timeout=1)) == 2
+
+
+def test_cancelled_within_a_minute_by_whoever_placed_it_the_confirmation_goes_out_but_no_cancellation(
+    mail_client,  # noqa: F811
+    mail_app,  # noqa: F811
+    smtp,  # noqa: F811
+    products,
+):
+    order_id = checkout(mail_client, products["Baguette"], "hal@example.com")
+    assert wait_for_status(mail_client, order_id, "Processing") == "Processing"
+    [confirmation] = smtp.wait_for(1, address="hal@example.com")
+    assert "confirmed" in confirmation["Subject"]
+    response = mail_client.post(f"/orders/{order_id}/cancel", headers=BROWSER)
+    assert response.status_code == 303
+    status, why = cancellation_row(mail_app, order_id)
+    assert status == "skipped" and "within a minute" in why
+    assert len(smtp.wait_for(2, timeout=1.5)) == 1
+
+
+def test_an_api_client_that_cancels_its_own_order_at_once_sends_nothing_either(
+    mail_client,  # noqa: F811
+    mail_app,  # noqa: F811
+    smtp,  # noqa: F811
+    products,
+):
+    body = {
+        "items": [{"id": products["Baguette"], "quantity": 1}],
+        "customer": {"name": "Ida", "email": "ida@example.com"},
+    }
+    response = mail_client.post("/orders", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    order_id = response.get_json()["order_id"]
+    assert wait_for_status(mail_client, order_id, "Processing") == "Processing"
+    assert mail_client.post(f"/orders/{order_id}/cancel", headers=JSON).status_code == 200
+    assert cancellation_row(mail_app, order_id)[0] == "skipped"
+    assert ["confirmed" in m["Subject"] for m in smtp.wait_for(2, timeout=1.5, address="ida@example.com")] == [True]
+
+
+def test_someone_else_cancelling_within_the_minute_still_emails_the_customer(
+    mail_client,  # noqa: F811
+    mail_app,  # noqa: F811
+    smtp,  # noqa: F811
+    products,
+):
+    order_id = checkout(mail_client, products["Baguette"], "ivy@example.com")
+    assert wait_for_status(mail_client, order_id, "Processing") == "Processing"
+    other = mail_app.test_client()  # another browser: say, the customer from the email's cancel link
+    assert other.post(f"/orders/{order_id}/cancel", headers=BROWSER).status_code == 303
+    _confirmation, cancelled = smtp.wait_for(2, address="ivy@example.com")
+    assert "You cancelled order" in cancelled["Subject"]
+    assert cancellation_row(mail_app, order_id)[0] == "sent"

@@ -37,17 +37,19 @@ class MailPipeline:
         self.client = app.test_client()
         self.workers = []
 
-    def worker(self):
-        worker = WorkerProcess(self.app, self.tmp_path / f"worker-{len(self.workers)}.log", worker_mail_env(self.smtp))
+    def worker(self, **env):
+        log = self.tmp_path / f"worker-{len(self.workers)}.log"
+        worker = WorkerProcess(self.app, log, {**worker_mail_env(self.smtp), **env})
         self.workers.append(worker)
         return worker.start()
 
-    def place(self, count):
+    def place(self, count, emails=None):
         ids = []
         for number in range(count):
+            email = emails[number % len(emails)] if emails else f"guest{number}@example.com"
             body = {
                 "items": [{"id": self.product_id, "quantity": 1}],
-                "customer": {"name": f"Guest {number}", "email": f"guest{number}@example.com"},
+                "customer": {"name": f"Guest {number}", "email": email},
             }
             response = self.client.post("/orders", data=json.dumps(body), headers={"Content-Type": "application/json"})
             assert response.status_code == 201
@@ -158,3 +160,18 @@ def test_two_workers_send_each_email_once(mail_pipeline):
     senders = [sum("notification sent" in line for line in w.log().splitlines()) for w in world.workers]
     assert sum(senders) == 40
     record("two_workers", orders=40, sent_by_each=senders, seconds_to_all_40=round(elapsed, 2))
+
+
+def test_two_workers_send_one_mailbox_no_more_than_its_hourly_cap(mail_pipeline):
+    world = mail_pipeline
+    world.app.config["MAX_OPEN_ORDERS_PER_CONTACT"] = 0  # the web side: let one address order 30 times
+    world.smtp.start()
+    for worker in (world.worker(EMAILS_PER_RECIPIENT_PER_HOUR=10), world.worker(EMAILS_PER_RECIPIENT_PER_HOUR=10)):
+        worker.wait_until_consuming()
+    world.place(30, emails=["target@example.com", "Target@Example.com", "target+x@EXAMPLE.com"])
+    wait_until(lambda: sum(world.rows().values()) == 30 and "pending" not in world.rows(), 60, lambda: world.rows())
+    time.sleep(1)
+    assert len(world.smtp.messages) == 10
+    assert world.rows() == Counter({"sent": 10, "skipped": 20})
+    senders = [sum("notification sent" in line for line in w.log().splitlines()) for w in world.workers]
+    record("two_workers_one_mailbox", orders=30, sent_by_each=senders, received=len(world.smtp.messages))

@@ -22,6 +22,8 @@ EMAIL, SMS, NONE = "email", "sms", "none"
 # Channels something delivers; a row on any other is recorded as skipped, with why.
 DELIVERED_CHANNELS = (EMAIL,)
 WHY_SKIPPED = {SMS: "no SMS sender yet", NONE: "no email address or phone number"}
+# Providers that ignore dots in the local part; googlemail.com is the same mailbox as gmail.com.
+DOTS_IGNORED = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
 
 
 def channel_for(email, phone):
@@ -31,6 +33,23 @@ def channel_for(email, phone):
     if phone:
         return SMS, phone
     return NONE, None
+
+
+def canonical_recipient(address):
+    """The mailbox an email address reaches, for counting emails per recipient.
+
+    Case, surrounding spaces and a `+tag` make no new mailbox; nor do dots at Gmail. A provider
+    where `+` is part of the name counts two mailboxes as one: the cap then errs on the safe side.
+    """
+    address = (address or "").strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local:
+        return address
+    local = local.split("+", 1)[0] or local
+    domain = domain.rstrip(".")
+    if domain in DOTS_IGNORED:
+        local, domain = local.replace(".", "") or local, DOTS_IGNORED[domain]
+    return f"{local}@{domain}"
 
 
 # Hand-written: SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/database.py).
@@ -68,10 +87,13 @@ def will_be_sent(email, phone):
     return channel_for(email, phone)[0] in DELIVERED_CHANNELS
 
 
-def record_notification(order_pk, kind, email=None, phone=None):
-    """Add the (order, kind) notification to the current transaction; False if it exists already."""
+def record_notification(order_pk, kind, email=None, phone=None, skip_reason=None):
+    """Add the (order, kind) notification to the current transaction; False if it exists already.
+
+    With `skip_reason` the row is recorded as skipped, for that reason: nothing will send it.
+    """
     channel, recipient = channel_for(email, phone)
-    delivered = channel in DELIVERED_CHANNELS
+    delivered = channel in DELIVERED_CHANNELS and skip_reason is None
     now = utcnow()
     inserted = db.session.execute(
         INSERT_NOTIFICATION,
@@ -81,7 +103,7 @@ def record_notification(order_pk, kind, email=None, phone=None):
             "channel": channel,
             "recipient": recipient,
             "status": NOTIFICATION_PENDING if delivered else NOTIFICATION_SKIPPED,
-            "last_error": None if delivered else WHY_SKIPPED[channel],
+            "last_error": None if delivered else WHY_SKIPPED.get(channel, skip_reason),
             "next_attempt_at_0": now,
             "created_at_0": now,
         },

@@ -4,6 +4,11 @@ Claiming: one UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n)
 takes a batch of due rows (SQLite runs the statement alone, which serialises it) and, in
 the same statement, counts the attempt and pushes `next_attempt_at` out by the lease;
 the claim commits before anything is sent, so no lock is held while SMTP talks.
+Per mailbox: in the same transaction, a row's first claim counts it against its mailbox's
+EMAILS_PER_RECIPIENT_PER_HOUR; a row over that is marked `skipped` (OVER_RECIPIENT_CAP) and
+staff see it on the board. On PostgreSQL the count is taken under a transaction-scoped
+advisory lock per mailbox, so two senders claiming at once cannot both let the last one
+through; on SQLite the claim's UPDATE already holds the database's one write lock.
 Marking: a row becomes `sent` only after the SMTP server accepted the message. A failure
 is tried again after capped exponential back-off (app/backoff.py); a permanent refusal
 (5xx) or the last allowed attempt marks it `failed`, which staff see on the board.
@@ -12,12 +17,13 @@ again when the lease is over, with the same Message-ID (emails.message_id): the 
 documented duplicate, recognisable by any mail client.
 """
 
+import hashlib
 import logging
 import smtplib
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import selectinload
 
 from ..background import BackgroundLoop
@@ -28,16 +34,21 @@ from ..models import (
     NOTIFICATION_PENDING,
     NOTIFICATION_SENT,
     NOTIFICATION_SKIPPED,
+    OVER_RECIPIENT_CAP,
     Notification,
     Order,
     OrderItem,
     utcnow,
 )
 from .emails import build_message
-from .outbox import EMAIL
+from .outbox import EMAIL, canonical_recipient
 
 LOGGER = logging.getLogger(__name__)
 SMTP_TIMEOUT = 10.0  # seconds for any one SMTP step: a hung server costs a try, never a hang
+CAP_WINDOW = timedelta(hours=1)
+# pg_advisory_xact_lock(namespace, key): the first half keeps these locks apart from any other use.
+MAILBOX_LOCK_NAMESPACE = 0x6D61696C  # "mail"
+LOCK_MAILBOX = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
 
 
 class NotificationSender(BackgroundLoop):
@@ -82,7 +93,8 @@ class NotificationSender(BackgroundLoop):
 
     def send_due(self):
         """Claim a batch of due emails and send them; return how many were claimed."""
-        claimed = claim_due(self.batch_size, self.app.config["NOTIFY_LEASE_SECONDS"])
+        config = self.app.config
+        claimed = claim_due(self.batch_size, config["NOTIFY_LEASE_SECONDS"], config["EMAILS_PER_RECIPIENT_PER_HOUR"])
         if not claimed:
             return 0
         started = time.monotonic()
@@ -179,8 +191,12 @@ class NotificationSender(BackgroundLoop):
         )
 
 
-def claim_due(limit, lease_seconds):
-    """Claim up to `limit` due email rows for this sender: count the attempt, lease them; return their ids."""
+def claim_due(limit, lease_seconds, per_recipient_per_hour=0):
+    """Claim up to `limit` due email rows for this sender: count the attempt, lease them; return their ids.
+
+    With `per_recipient_per_hour`, a row claimed for the first time that would take its mailbox
+    past that many emails in the last hour is marked skipped instead, and not returned.
+    """
     now = utcnow()
     due = (
         select(Notification.id)
@@ -193,20 +209,78 @@ def claim_due(limit, lease_seconds):
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = db.session.scalars(
+    if db.session.get_bind().dialect.name == "postgresql":
+        # = ANY(ARRAY(…)) runs the subquery once (an InitPlan). An IN (…) may be rescanned for each
+        # row of a nested loop, and each rescan's SKIP LOCKED LIMIT finds more rows: seen claiming
+        # 30 rows with a limit of 15, which leaves another sender nothing to take.
+        picked = Notification.id == func.any(func.array(due.scalar_subquery()))
+    else:
+        picked = Notification.id.in_(due.scalar_subquery())
+    claimed = db.session.execute(
         update(Notification)
         # Checked again here: on SQLite the subquery locks nothing, the UPDATE is what serialises.
         .where(
-            Notification.id.in_(due.scalar_subquery()),
+            picked,
             Notification.status == NOTIFICATION_PENDING,
             Notification.next_attempt_at <= now,
         )
         .values(attempts=Notification.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_seconds))
-        .returning(Notification.id)
+        .returning(Notification.id, Notification.recipient, Notification.counted_at)
         .execution_options(synchronize_session=False)
     ).all()
+    first_claims = [row for row in claimed if row.counted_at is None]
+    held_back = count_against_cap(first_claims, per_recipient_per_hour, now) if per_recipient_per_hour else set()
     db.session.commit()
-    return sorted(claimed)
+    return sorted(row.id for row in claimed if row.id not in held_back)
+
+
+def count_against_cap(rows, per_hour, now):
+    """In the claim's transaction: count first-claimed `rows` against their mailboxes' hourly cap,
+    mark those over it skipped; return their ids. Rows already counted (sent, failed or still being
+    sent) in the last hour fill the cap; skipped ones do not."""
+    by_mailbox = {}
+    for row in rows:
+        by_mailbox.setdefault(canonical_recipient(row.recipient), []).append(row.id)
+    mailboxes = sorted(by_mailbox)  # locked in one order by every sender: no deadlock
+    if db.session.get_bind().dialect.name == "postgresql":
+        for mailbox in mailboxes:
+            db.session.execute(LOCK_MAILBOX, {"namespace": MAILBOX_LOCK_NAMESPACE, "key": _lock_key(mailbox)})
+    counted = dict(
+        db.session.execute(
+            select(Notification.recipient_key, func.count())
+            .where(
+                Notification.recipient_key.in_(mailboxes),
+                Notification.counted_at > now - CAP_WINDOW,
+                Notification.status != NOTIFICATION_SKIPPED,
+            )
+            .group_by(Notification.recipient_key)
+        ).all()
+    )
+    held_back = []
+    for mailbox in mailboxes:
+        ids = sorted(by_mailbox[mailbox])
+        room = max(0, per_hour - counted.get(mailbox, 0))
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(recipient_key=mailbox, counted_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        held_back += ids[room:]
+    if held_back:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(held_back))
+            .values(status=NOTIFICATION_SKIPPED, last_error=f"{OVER_RECIPIENT_CAP} (limit {per_hour})")
+            .execution_options(synchronize_session=False)
+        )
+        LOGGER.warning("notifications held back over EMAILS_PER_RECIPIENT_PER_HOUR=%d ids=%s", per_hour, held_back)
+    return set(held_back)
+
+
+def _lock_key(mailbox):
+    """A stable signed 32-bit number for a mailbox (PostgreSQL's advisory lock keys are integers)."""
+    return int.from_bytes(hashlib.blake2b(mailbox.encode(), digest_size=4).digest(), "big", signed=True)
 
 
 def load(ids):

@@ -103,12 +103,13 @@ def checkout_key(token, holder):
     return "checkout:" + hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
 
 
-def submit(form, cart, holder):
+def submit(form, cart, holder, placed_by=None):
     """Check the form and the cart and place the order; the result has `order` or `errors`.
 
     The token makes a double-clicked submit one order: the second request finds the first
     order by its idempotency key, even when the first has already emptied the cart. The key
-    is bound to `holder`, a random id of the session that was given the form.
+    is bound to `holder`, a random id of the session that was given the form. `placed_by`
+    says who places it (service.placer_hash).
     """
     token = form.get("order_token", "")
     checked = CheckoutForm(
@@ -120,6 +121,7 @@ def submit(form, cart, holder):
     if checked.order:
         return checked
     customer, checked.errors = _customer(checked.values)
+    customer["placed_by"] = placed_by
     if not cart.lines:
         checked.errors["cart"] = "Your cart is empty."
     elif cart.has_problems:

@@ -1,5 +1,7 @@
 """Placing orders and moving them through their lifecycle; each function owns its transaction."""
 
+import hashlib
+import hmac
 import logging
 import re
 from dataclasses import dataclass
@@ -68,6 +70,10 @@ NOTICE_FOR = {
 CUSTOMER_CANCELS_FROM = (PENDING, PROCESSING)
 RESERVED_KEY_PREFIXES = ("api:", "checkout:")
 CODE_ATTEMPTS = 5  # a fresh code after a collision; five collisions in a row mean something else is wrong
+# A customer who cancels this soon after ordering, from where they ordered, knows: no email. (Else
+# ordering with a stranger's address and cancelling, in a loop, mails the stranger each time.)
+QUIET_CANCEL_WITHIN = timedelta(minutes=1)
+QUIET_CANCEL = "not sent: cancelled within a minute of ordering by whoever placed the order"
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ def place_order(lines, idempotency_key=None, customer=None):
 
     `lines` maps product id to quantity (already validated). A repeated idempotency key
     returns the first order (created=False); the same key for different items is Invalid.
+    `customer["placed_by"]` says who places it (see placer_hash), for cancel_by_customer.
     """
     request_hash = fingerprint(lines)
     if idempotency_key:
@@ -238,7 +245,7 @@ TAKE_STOCK = DriverStatement(
 # SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/database.py).
 _ORDER_COLUMNS = (
     "public_id, code, status, total, idempotency_key, request_fingerprint, customer_name, customer_contact, "
-    "customer_email, customer_phone, pickup_at, note, processing_attempts, created_at, updated_at"
+    "customer_email, customer_phone, pickup_at, note, placed_by, processing_attempts, created_at, updated_at"
 )
 INSERT_ORDER = upsert_text(
     # Column names only
@@ -304,6 +311,7 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
         "customer_phone": customer.get("phone"),
         "pickup_at": customer.get("pickup_at"),
         "note": customer.get("note"),
+        "placed_by": placer_hash(customer.get("placed_by")),
     }
     now = utcnow()
     values.update(status=PENDING, processing_attempts=0, created_at=now, updated_at=now)
@@ -325,7 +333,7 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
     return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code, pickup_at=customer.get("pickup_at"))
 
 
-def change_status(public_id, new_status, reason=None, by="bakery", only_from=None, actor=None):
+def change_status(public_id, new_status, reason=None, by="bakery", only_from=None, actor=None, unsent_because=None):
     """Move an order to `new_status` if its lifecycle allows it; Conflict otherwise.
 
     Cancelling (or failing) an order gives its stock, its slot and its daily quota back in the
@@ -333,7 +341,8 @@ def change_status(public_id, new_status, reason=None, by="bakery", only_from=Non
     it too. `by` says who cancels ("bakery" or "customer"; `reason` is the bakery's);
     `only_from` narrows the statuses the order may be in (a customer may cancel only while it
     is being prepared). `actor`, the staff user who made the move, gets an audit entry in
-    the same transaction.
+    the same transaction. With `unsent_because` the customer's notification is recorded as
+    skipped, for that reason.
     """
     order = get_order(public_id)
     current = order.status
@@ -371,11 +380,11 @@ def change_status(public_id, new_status, reason=None, by="bakery", only_from=Non
         audit.record(actor, "order.status", "order", order.public_id, move)
     notice = None if current in REOPENS_FROM else NOTICE_FOR.get((new_status, by)) or NOTICE_FOR.get(new_status)
     if notice:
-        record_notification(order.id, notice, order.customer_email, order.customer_phone)
+        record_notification(order.id, notice, order.customer_email, order.customer_phone, skip_reason=unsent_because)
     db.session.commit()
     db.session.refresh(order)
     LOGGER.info("order status order_id=%s from=%s to=%s", public_id, current, new_status)
-    if notice:
+    if notice and not unsent_because:
         wake_sender()
     return order
 
@@ -413,6 +422,14 @@ def cancel_terms(order, now=None):
     return CancelTerms(True, until)
 
 
+def placer_hash(who):
+    """A keyed hash of who places or cancels an order ("session:…", "api-key:…", "address:…"), or None:
+    comparable, without keeping a session id or an address in the orders table."""
+    if not who:
+        return None
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), f"placer:{who}".encode(), hashlib.sha256).hexdigest()
+
+
 def _duration(minutes):
     if minutes % 60 == 0:
         hours = minutes // 60
@@ -420,16 +437,28 @@ def _duration(minutes):
     return f"{minutes} minutes"
 
 
-def cancel_by_customer(public_id, now=None):
-    """The customer cancels their order: Conflict unless cancel_terms allow it; stock goes back at once."""
+def cancel_by_customer(public_id, now=None, cancelled_by=None):
+    """The customer cancels their order: Conflict unless cancel_terms allow it; stock goes back at once.
+
+    `cancelled_by` says who cancels, as `placed_by` did for place_order: the one who placed the
+    order, cancelling within QUIET_CANCEL_WITHIN, gets no cancellation email (the row is skipped).
+    """
     order = get_order(public_id)
     terms = cancel_terms(order, now)
     if not terms.allowed:
         db.session.rollback()
         raise Conflict(f"This order can't be cancelled. {terms.why_not}", {"status": order.status})
+    placed_here = order.placed_by is not None and hmac.compare_digest(order.placed_by, placer_hash(cancelled_by) or "")
+    quiet = placed_here and utcnow() - order.created_at < QUIET_CANCEL_WITHIN
     try:
         # only_from: staff may mark it Ready meanwhile; then the conditional update refuses this.
-        order = change_status(public_id, CANCELLED, by="customer", only_from=CUSTOMER_CANCELS_FROM)
+        order = change_status(
+            public_id,
+            CANCELLED,
+            by="customer",
+            only_from=CUSTOMER_CANCELS_FROM,
+            unsent_because=QUIET_CANCEL if quiet else None,
+        )
     except Conflict as lost:
         order = get_order(public_id)
         why = cancel_terms(order, now).why_not

@@ -5,12 +5,13 @@ import secrets
 from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_limiter import RateLimitExceeded
 
-from ..api_keys.bearer import require_valid_api_key
+from ..api_keys.bearer import current_api_key, require_valid_api_key
 from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
 from ..negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
+from ..rate_limits import client_address
 from . import capacity, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer
@@ -68,7 +69,7 @@ def create():
 
 def _create_from_checkout():
     cart = cart_service.load_cart()
-    form = checkout_form.submit(request.form, cart, _checkout_holder())
+    form = checkout_form.submit(request.form, cart, _checkout_holder(), placed_by=_placer())
     if form.errors:
         return _checkout_page(cart, form, status=422, data={"error": "Please check the form", "details": form.errors})
     cart_service.clear()
@@ -78,6 +79,15 @@ def _create_from_checkout():
 def _checkout_holder():
     """A random id of this session, made once: the checkout form's one-time tokens are bound to it."""
     return session.setdefault(CHECKOUT_HOLDER, secrets.token_urlsafe(16))
+
+
+def _placer():
+    """Who places or cancels an order: this browser session, else the API key, else the client address."""
+    holder = session.get(CHECKOUT_HOLDER)
+    if holder:
+        return f"session:{holder}"
+    api_key = current_api_key()
+    return f"api-key:{api_key.id}" if api_key is not None else f"address:{client_address()}"
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -110,6 +120,7 @@ def _create_from_json(api_key=None):
     if key is not None:
         key = service.scoped_idempotency_key(key, api_key.id if api_key else None)
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
+    customer["placed_by"] = _placer()
     order, created = service.place_order(lines, idempotency_key=key, customer=customer)
     body = {
         "order_id": order.public_id,
@@ -155,7 +166,7 @@ def cancel_confirm(order_id):
 def cancel(order_id):
     """The customer cancels: JSON gets the order (409 if too late), htmx the cancel block, browsers a 303."""
     try:
-        order = service.cancel_by_customer(order_id)
+        order = service.cancel_by_customer(order_id, cancelled_by=_placer())
     except Conflict as refused:
         if wants_json():
             raise
