@@ -49,9 +49,9 @@ def guard_request():
         # No such URL, or a method it does not take: the answer needs nothing from the body.
         current_app.raise_routing_exception(request)
     apply_upload_limit()
+    _buffer_chunked_body()  # first: Werkzeug keeps the first content_length it works out
     _refuse_declared_oversize()
     environ = request.environ
-    _buffer_chunked_body()
     # Most requests have no query and no body: nothing to parse (and a cached GET is that cheap).
     if environ.get("QUERY_STRING") and _has_nul(request.args.items(multi=True)):
         raise ApiError(400, NUL_MESSAGE)
@@ -72,7 +72,10 @@ def _has_nul(pairs):
 
 def too_large(limit):
     """The 413 for a body over `limit` bytes, saying the limit."""
-    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+    if limit >= 1024 * 1024:
+        size = f"{limit / (1024 * 1024):g} MB"
+    else:
+        size = f"{limit / 1024:g} KB" if limit >= 1024 else f"{limit} bytes"
     return ApiError(413, f"The request is too large: this address takes at most {size}.")
 
 

@@ -154,9 +154,15 @@ def test_only_a_multipart_product_form_gets_the_picture_limit(app, staff_client,
     assert count(app, Product) == len(products)
 
 
-def test_the_body_limit_is_64_kb_by_default_and_a_setting(make_app):
-    assert make_app().config["MAX_CONTENT_LENGTH"] == 64 * 1024
-    assert make_app(MAX_CONTENT_LENGTH=2 * MB).config["MAX_CONTENT_LENGTH"] == 2 * MB
+def test_the_body_limit_is_64_kb_by_default_and_a_setting(app, make_app, products):
+    """An order padded to 100 KB: over the default limit, within a limit set to 2 MB."""
+    order = json.dumps({"items": [{"id": products["Baguette"], "quantity": 1}]}).encode() + b" " * (100 * 1024)
+    headers = {"Content-Type": "application/json", **JSON}
+    response = app.test_client().post("/orders", data=order, headers=headers)
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "The request is too large: this address takes at most 64 KB."
+    roomier = make_app(MAX_CONTENT_LENGTH=2 * MB).test_client()
+    assert roomier.post("/orders", data=order, headers=headers).status_code == 201
 
 
 def test_the_body_limit_setting_is_read_from_the_environment(monkeypatch, tmp_path):
