@@ -25,7 +25,6 @@ from .security import register_csrf
 from .security_headers import init_security_headers
 from .staff.auth import init_login
 from .templating import register_template_globals
-from .uploads import apply_upload_limit
 
 
 def create_app(overrides=None):
@@ -63,8 +62,7 @@ def register_extensions(app):
         key_prefix=app.config.get("CACHE_KEY_PREFIX", ""),
     )
     watch_product_changes()
-    app.before_request(apply_upload_limit)  # before the CSRF check, which reads the body
-    register_request_guard(app)  # after the upload limit (it reads the body), before the CSRF check
+    register_request_guard(app)  # first: it answers unrouted and oversized requests unread, before the CSRF check
     register_csrf(app)
     init_login(app)
     app.extensions["order_queue"] = create_order_queue(app)

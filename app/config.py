@@ -155,9 +155,13 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "BAKERY_PUBLIC_URL": (env.get("BAKERY_PUBLIC_URL") or "http://localhost:5000").rstrip("/"),
         # Customers may cancel online until this many minutes before their pickup.
         "BAKERY_CANCEL_BEFORE_MINUTES": int(env.get("BAKERY_CANCEL_BEFORE_MINUTES", "120")),
-        "MAX_CONTENT_LENGTH": 1024 * 1024,  # the product form allows more for pictures (app/uploads.py)
+        # Request bodies: an order or a form is a few KB. The product form takes more for its
+        # picture (app/uploads.py); anything over is a 413 before it is read.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH") or 64 * 1024),
         # Uploaded product pictures; in Compose a named volume that nginx serves as /uploads/.
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
+        # Pixels a product picture may decode to (a JPEG shrinks while decoding); one picture at a time per process.
+        "PICTURE_MAX_PIXELS": int(env.get("PICTURE_MAX_PIXELS") or 25_000_000),
         "MAX_ITEM_QUANTITY": int(env.get("MAX_ITEM_QUANTITY", "50")),
         "MAX_ORDER_LINES": int(env.get("MAX_ORDER_LINES", "30")),
         # Caps that fit a bakery: items in one order, and orders one contact may have open at once.

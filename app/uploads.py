@@ -1,8 +1,8 @@
 """Uploaded files: a larger body limit for the views that take pictures, and serving what was stored.
 
-The app-wide limit (MAX_CONTENT_LENGTH, 1 MB) stays for every other route; a view marked
-with accepts_uploads() gets its own limit for that request only, set before anything
-(the CSRF check included) reads the body.
+The app-wide limit (MAX_CONTENT_LENGTH, 64 KB) stays for every other route; a multipart post
+to a view marked with accepts_uploads() gets its own limit for that request only, set by the
+input guard (app/request_guard.py) before anything (the CSRF check included) reads the body.
 """
 
 from flask import Blueprint, current_app, request, send_from_directory
@@ -25,10 +25,11 @@ def accepts_uploads(view):
 
 
 def apply_upload_limit():
-    """Before any body is read: give a view marked by accepts_uploads its larger limit."""
+    """Before any body is read: give a multipart post to a view marked by accepts_uploads its larger
+    limit (JSON or a plain form to that view carries no picture: it keeps the app's limit)."""
     view = current_app.view_functions.get(request.endpoint)
     limit = getattr(view, "max_content_length", None)
-    if limit:
+    if limit and request.mimetype == "multipart/form-data":
         request.max_content_length = limit
 
 

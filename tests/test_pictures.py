@@ -1,12 +1,13 @@
 """Picture uploads: only real JPEG/PNG/WebP pictures get in, stripped and re-encoded at the page sizes."""
 
 import io
+import threading
 
 import pytest
 from PIL import Image
 
 from app.exceptions import Invalid
-from app.pictures import MAX_BYTES, URL_PREFIX, WIDTHS, sources, store_picture
+from app.pictures import DECODE_LOCK, MAX_BYTES, URL_PREFIX, WIDTHS, sources, store_picture
 
 GPS_IFD = 0x8825
 
@@ -123,3 +124,53 @@ def test_sources_only_for_uploaded_pictures():
     assert sources(None) == []
     assert sources(f"{URL_PREFIX}../../etc-400.webp") == []
     assert [s.width for s in sources(f"{URL_PREFIX}{'a' * 20}-400.webp")] == list(WIDTHS)
+
+
+def one_colour_png(width, height):
+    """A PNG of one colour: about 200 KB on disk for 7070×7070, 150 MB of RGB once decoded."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 150, 90)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_picture_of_50_megapixels_is_refused_before_decoding(tmp_path):
+    png = one_colour_png(7070, 7070)
+    assert len(png) < 1024 * 1024
+    with pytest.raises(Invalid, match="7070×7070 pixels") as refused:
+        store_picture(png, tmp_path)
+    assert "at most 25 megapixels" in refused.value.details["picture"]
+    assert not (tmp_path / "products").exists()
+
+
+def test_the_pixel_budget_is_the_caller_s(tmp_path):
+    with pytest.raises(Invalid, match="at most 1 megapixels"):
+        store_picture(picture_bytes("PNG", size=(1600, 1200)), tmp_path, max_pixels=1_000_000)
+    assert store_picture(picture_bytes("PNG", size=(1000, 750)), tmp_path, max_pixels=1_000_000)
+
+
+def test_a_12_megapixel_phone_photo_is_stored(tmp_path):
+    url = store_picture(picture_bytes("JPEG", size=(4000, 3000)), tmp_path)
+    assert url.endswith("-400.webp") and len(stored_files(tmp_path)) == len(WIDTHS)
+    with Image.open(tmp_path / "products" / stored_files(tmp_path)[0]) as stored:
+        assert stored.size[0] in WIDTHS
+
+
+def test_a_big_jpeg_decodes_at_a_fraction_of_its_size(tmp_path):
+    """A 48 MP phone JPEG takes 144 MB decoded whole; decoded at a quarter it is 3 MP and gets in."""
+    photo = picture_bytes("JPEG", size=(8000, 6000))
+    with Image.open(io.BytesIO(photo)) as image:
+        image.draft(None, (WIDTHS[-1], WIDTHS[-1]))
+        assert image.width * image.height <= 8000 * 6000 // 16
+    assert store_picture(photo, tmp_path, max_pixels=25_000_000).endswith(".webp")
+
+
+def test_pictures_are_processed_one_at_a_time(tmp_path):
+    with DECODE_LOCK:  # another upload of this process is being decoded
+        second = threading.Thread(target=store_picture, args=(picture_bytes("PNG", size=(400, 300)), tmp_path))
+        second.start()
+        second.join(timeout=1)
+        assert second.is_alive()  # waits its turn
+        assert not (tmp_path / "products").exists()
+    second.join(timeout=30)
+    assert not second.is_alive()
+    assert len(stored_files(tmp_path)) == len(WIDTHS)

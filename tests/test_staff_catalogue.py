@@ -13,7 +13,7 @@ from app.models import Category, Product
 from app.pictures import MAX_BYTES
 from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order
-from tests.test_pictures import GPS_IFD, SVG, jpeg_with_gps, picture_bytes, png_bomb
+from tests.test_pictures import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
 
 STAFF = {"username": "ana", "password": "secret-bread"}
 
@@ -453,6 +453,41 @@ def test_anything_but_a_real_picture_gets_a_message_at_the_picture_field(
     assert not (uploads / "products").exists() or not any((uploads / "products").iterdir())
 
 
+def test_a_picture_of_too_many_pixels_is_refused_at_the_field_and_nothing_stored(staff_client, app, products, uploads):
+    png = one_colour_png(7070, 7070)  # 50 megapixels in about 200 KB
+    response = staff_client.post(
+        "/staff/products/new", data=valid(app, picture=upload(png, "big.png", "image/png")), headers=BROWSER
+    )
+    assert response.status_code == 422
+    assert "7070×7070 pixels" in error_at(soup_of(response), "picture")
+    assert "at most 25 megapixels" in error_at(soup_of(response), "picture")
+    response = staff_client.post(
+        "/staff/products/new", data=valid(app, picture=upload(png, "big.png", "image/png")), headers=JSON
+    )
+    assert response.status_code == 422
+    assert "7070×7070 pixels" in response.get_json()["details"]["picture"]
+    assert product_named(app, "Spelt Bun") is None
+    assert not (uploads / "products").exists() or not any((uploads / "products").iterdir())
+
+
+def test_the_pixel_budget_is_a_setting(make_app, uploads, products):
+    app = make_app(UPLOAD_FOLDER=str(uploads), PICTURE_MAX_PIXELS=1_000_000)
+    with app.app_context():
+        create_staff(**STAFF)
+    client = app.test_client()
+    assert client.post("/staff/login", data=STAFF, headers=BROWSER).status_code == 303
+    data = valid(app, picture=upload(picture_bytes("PNG", size=(1600, 1200)), "p.png", "image/png"))
+    response = client.post("/staff/products/new", data=data, headers=BROWSER)
+    assert response.status_code == 422
+    assert "at most 1 megapixels" in error_at(soup_of(response), "picture")
+
+
+def test_a_12_megapixel_phone_photo_is_accepted_through_the_form(staff_client, app, products, uploads):
+    data = valid(app, picture=upload(picture_bytes("JPEG", size=(4000, 3000))))
+    assert staff_client.post("/staff/products/new", data=data, headers=BROWSER).status_code == 303
+    assert product_named(app, "Spelt Bun")["image"].startswith("/uploads/products/")
+
+
 def test_location_data_in_a_photo_never_reaches_the_stored_files(staff_client, app, products, uploads):
     photo = jpeg_with_gps()
     assert Image.open(io.BytesIO(photo)).getexif().get_ifd(GPS_IFD)
@@ -500,7 +535,7 @@ def test_a_body_far_over_the_limit_is_a_clean_413(staff_client, app, products):
     assert staff_client.post("/staff/products/new", data=data, headers=JSON).get_json()["error"]
 
 
-def test_other_routes_keep_the_one_megabyte_limit(client, products):
+def test_other_routes_keep_the_small_body_limit(client, products):
     response = client.post(
         "/cart/items", data={"product_id": "1", "quantity": "1", "x": "y" * (2 * 1024 * 1024)}, headers=BROWSER
     )

@@ -10,6 +10,7 @@ import logging
 import re
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -109,7 +110,7 @@ def _apply(product, submitted, picture, upload_folder):
     values, errors = parse_product(submitted, product)
     if picture:
         try:
-            values["image"] = store_picture(picture, upload_folder)
+            values["image"] = store_picture(picture, upload_folder, current_app.config["PICTURE_MAX_PIXELS"])
         except Invalid as refused:
             errors.update(refused.details or {"picture": refused.message})
     elif _text(submitted, "picture_url"):
