@@ -1,6 +1,7 @@
 """Staff edits carry the version they were made from: no lost updates, stock moves as deltas."""
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
@@ -13,6 +14,7 @@ from app.extensions import db
 from app.models import AuditEntry, CalendarSettings, Product, WeeklyHours
 from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, services_only
+from tests.test_browser import chromium, live_server  # noqa: F401  (fixtures)
 
 STAFF = {"username": "ana", "password": "secret-bread"}
 OTHER = {"username": "ben", "password": "crusty-rye-loaf"}
@@ -301,3 +303,62 @@ def test_a_stale_hours_save_gets_409_and_json_gets_the_current_calendar(app, sta
     stale = staff_client.post(action, data=json.dumps(typed), headers=JSON | {"Content-Type": "application/json"})
     body = stale.get_json()
     assert stale.status_code == 409 and body["error"] and body["current"]["weekly_hours"][0]["opens"] == "08:00"
+
+
+# In Chromium: what a baker sees when their save came too late
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.once
+def test_a_stale_save_in_the_browser_shows_what_changed_and_the_current_values(app, chromium, live_server):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tests.test_browser import AXE, axe_violations, log_in_as_staff, snap
+
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+        baguette = db.session.scalar(select(Product).where(Product.name == "Baguette"))
+        baguette_id, stock = baguette.id, baguette.stock
+    mine, theirs = (chromium.new_context(viewport={"width": 1280, "height": 800}) for _ in range(2))
+    page, other = mine.new_page(), theirs.new_page()
+    for each in (page, other):
+        log_in_as_staff(each, live_server)
+        each.goto(live_server + "/staff/products")
+    row, other_row = (each.locator(f"#product-{baguette_id}") for each in (page, other))
+    other_row.get_by_label("Price of Baguette in euros").fill("3.10")
+    other_row.get_by_role("button", name="Save").click()
+    expect(other_row.locator(".saved")).to_be_visible()
+    other_row.get_by_label("Adjust by").fill("-2")
+    other_row.get_by_label("Reason").fill("dropped")
+    other_row.get_by_role("button", name="Adjust").click()
+    expect(other_row.get_by_label("Stock of Baguette")).to_have_value(str(stock - 2))
+
+    row.get_by_label("Baguette on sale").uncheck()
+    row.get_by_role("button", name="Save").click()  # htmx swaps the row in, at 409
+    alert = row.locator(".form-alert")
+    expect(alert).to_contain_text("Price 2.90 → 3.10")
+    expect(alert).to_contain_text(f"Stock {stock} → {stock - 2}")
+    expect(alert).to_contain_text("Your change, not saved: On sale no")
+    expect(row.get_by_label("Price of Baguette in euros")).to_have_value("3.10")
+    page.locator(f"#product-{baguette_id}").scroll_into_view_if_needed()
+    snap(page, "staff-edits-1-stale-row")
+    violations = axe_violations(page) if AXE.exists() else []
+
+    page.goto(live_server + f"/staff/products/{baguette_id}/edit")
+    other.goto(live_server + f"/staff/products/{baguette_id}/edit")
+    other.get_by_label("Name").fill("Baguette Tradition")
+    other.get_by_role("button", name="Save changes").click()
+    other.wait_for_url(re.compile(r"/staff/products(\?|#|$)"))
+    page.get_by_label("Price (€)").fill("3.40")
+    page.get_by_role("button", name="Save changes").click()
+    conflict = page.locator("#edit-conflict")
+    expect(conflict).to_contain_text("Someone else saved this product")
+    expect(conflict.locator("tr", has_text="Name")).to_contain_text("Baguette Tradition")
+    expect(conflict.locator("tr", has_text="Price")).to_contain_text("3.40")
+    expect(page.get_by_label("Name")).to_have_value("Baguette Tradition")
+    snap(page, "staff-edits-2-stale-form")
+    violations += axe_violations(page) if AXE.exists() else []
+    assert violations == []
+    mine.close()
+    theirs.close()
