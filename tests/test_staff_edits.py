@@ -192,6 +192,15 @@ def test_the_second_of_two_product_form_saves_gets_the_form_back_at_409(app, sta
     assert product(app, loaf) | {"active": None} == {"price": "3.50", "stock": 8, "name": "Dark Rye", "active": None}
 
 
+def test_a_row_opened_before_a_product_was_retired_cannot_put_it_back_on_sale(app, staff_client, add_product):
+    loaf = add_product(name="Rye Loaf", price="3.50", stock=10)
+    action, form = row_form(staff_client, loaf)
+    assert staff_client.post(f"/staff/products/{loaf}/retire", headers=BROWSER).status_code == 303
+    response = staff_client.post(action, data=form | {"price": ["3.60"]}, headers=BROWSER)
+    assert response.status_code == 409
+    assert product(app, loaf)["active"] is False and product(app, loaf)["price"] == "3.50"
+
+
 # Stock adjustments at the counter
 
 

@@ -102,7 +102,8 @@ def retire_product(product_id, actor=None):
     if actor is not None and product.active:
         audit.record(actor, "product.retire", "product", product.id, "on sale yes → no")
     product.active = False
-    product.version += 1  # an open form that still shows it on sale must not put it back
+    # In SQL, not read-modify-write: an open form that still shows it on sale must not put it back.
+    product.version = Product.version + 1
     db.session.commit()
     LOGGER.info("product retired product_id=%s", product.id)
     return product
