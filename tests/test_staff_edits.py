@@ -130,6 +130,10 @@ def test_a_stock_typed_on_a_page_that_orders_overtook_is_refused_with_the_curren
     alert = row.select_one(".form-alert").get_text(" ", strip=True)
     assert "Stock" in alert and "10 → 7" in alert
     assert row.select_one("input[name=stock]")["value"] == "7"  # the current value, ready to re-apply
+    as_json = {"stock": 20, "original": {"stock": 10}, "version": 1}
+    refused = staff_client.post(f"/staff/products/{loaf}", json=as_json, headers=JSON)
+    assert refused.status_code == 409 and "stock changed" in refused.get_json()["error"]
+    assert refused.get_json()["current"]["stock"] == 7
     assert product(app, loaf)["stock"] == 7
 
 

@@ -21,12 +21,11 @@ from ..extensions import db
 from ..models import Category, Product, is_id
 from ..pictures import sources, store_picture
 from ..whole_numbers import whole_number
-from .service import ANY_VERSION, STALE_PRODUCT, claim_version, get_any_product, parse_price
+from .service import ANY_VERSION, MAX_STOCK, STALE_PRODUCT, claim_version, get_any_product, parse_price
 
 LOGGER = logging.getLogger(__name__)
 MAX_NAME = 120
 MAX_DESCRIPTION = 1000
-MAX_STOCK = 100_000
 # Control characters (NUL included: PostgreSQL refuses it in text), except in a description
 # the line breaks and tabs people type.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -202,9 +202,11 @@ def parse_reason(text):
     """The optional reason for a stock adjustment ("baked", "broken"): clean text, at most MAX_REASON characters."""
     reason = str(text if text is not None else "").strip()
     if len(reason) > MAX_REASON:
-        raise Invalid(f"Keep the reason under {MAX_REASON} characters.", {"reason": "too long"})
+        message = f"Keep the reason under {MAX_REASON} characters."
+        raise Invalid(message, {"reason": message})
     if CONTROL.search(reason):
-        raise Invalid("The reason can't contain control characters.", {"reason": "control characters"})
+        message = "The reason can't contain control characters."
+        raise Invalid(message, {"reason": message})
     return reason
 
 

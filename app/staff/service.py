@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..calendar.service import now as bakery_now
-from ..catalog.service import get_any_product, parse_price  # noqa: F401  (staff views use it)
+from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
 from ..exceptions import Invalid
 from ..extensions import db
 from ..models import Product
@@ -15,7 +15,6 @@ from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 
 LOGGER = logging.getLogger(__name__)
-MAX_STOCK = 100_000
 
 
 MAX_REASON = 300
