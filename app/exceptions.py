@@ -28,3 +28,11 @@ class Conflict(DomainError):
 
 class Invalid(DomainError):
     """The input breaks a rule (too many, too long, not a valid price); details say where."""
+
+
+class Stale(Conflict):
+    """An edit made from an older version of what it changes; `current` is what is there now."""
+
+    def __init__(self, message, current=None):
+        super().__init__(message)
+        self.current = current

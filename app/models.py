@@ -109,6 +109,9 @@ class Product(db.Model):
     daily_quota: Mapped[int | None]
     # Hours of notice it needs, counted in opening hours (a whole cake: 48); NULL: the shop's lead time.
     lead_hours: Mapped[int | None]
+    # Counts staff edits (app/catalog/versions.py): a save made from an older version is refused.
+    # Orders and stock adjustments move the stock without it, since they commute with any edit.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     # selectin: a list of products costs one query per relationship, not one per product.
     category: Mapped[Category | None] = relationship(lazy="selectin")
@@ -487,7 +490,7 @@ class SpecialHours(db.Model):
 
 
 class CalendarSettings(db.Model):
-    """The one row of calendar settings staff change: the default number of orders per slot."""
+    """The one row of calendar settings staff change: the default orders per slot, and the calendar's version."""
 
     __tablename__ = "calendar_settings"
     __table_args__ = (
@@ -496,7 +499,9 @@ class CalendarSettings(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    slot_capacity: Mapped[int]
+    slot_capacity: Mapped[int | None]  # None: BAKERY_SLOT_CAPACITY
+    # Counts every staff change of the calendar; a form made from an older version is refused.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class DayCapacity(db.Model):

@@ -30,7 +30,9 @@ def history_on_edit_page(client, product_id):
 
 def test_a_price_and_stock_change_is_logged_with_who_and_before_and_after(staff_client, app, add_product):
     product_id = add_product(price="3.50", stock=10)
-    response = staff_client.post(f"/staff/products/{product_id}", data={"price": "3,80", "stock": "8"}, headers=BROWSER)
+    response = staff_client.post(
+        f"/staff/products/{product_id}", data={"price": "3,80", "stock": "8", "version": "1"}, headers=BROWSER
+    )
     assert response.status_code == 303
     assert entries(app) == [("ana", "product.update", str(product_id), "price 3.50 → 3.80; stock 10 → 8")]
     [line] = history_on_edit_page(staff_client, product_id)
@@ -39,9 +41,11 @@ def test_a_price_and_stock_change_is_logged_with_who_and_before_and_after(staff_
 
 def test_taking_a_product_off_sale_is_logged_and_a_save_without_change_is_not(staff_client, app, add_product):
     product_id = add_product(price="2.00", stock=5)
-    staff_client.post(f"/staff/products/{product_id}", data={"price": "2.00", "stock": "5"}, headers=HTMX)
+    staff_client.post(
+        f"/staff/products/{product_id}", data={"price": "2.00", "stock": "5", "version": "1"}, headers=HTMX
+    )
     assert entries(app) == []
-    staff_client.post(f"/staff/products/{product_id}", data={"active": ["0"]}, headers=JSON)
+    staff_client.post(f"/staff/products/{product_id}", data={"active": ["0"], "version": "1"}, headers=JSON)
     assert entries(app) == [("ana", "product.update", str(product_id), "on sale yes → no")]
 
 
@@ -78,7 +82,13 @@ def test_the_product_form_logs_creation_then_each_changed_field_and_the_picture(
     created = staff_client.post("/staff/products/new", data=form, headers=JSON)
     assert created.status_code == 201
     product_id = created.get_json()["id"]
-    changed = {**form, "price": "2.60", "allergens": ["gluten", "sesame"], "picture": (io.BytesIO(_jpeg()), "bun.jpg")}
+    changed = {
+        **form,
+        "version": "1",
+        "price": "2.60",
+        "allergens": ["gluten", "sesame"],
+        "picture": (io.BytesIO(_jpeg()), "bun.jpg"),
+    }
     response = staff_client.post(
         f"/staff/products/{product_id}/edit", data=changed, headers=BROWSER, content_type="multipart/form-data"
     )

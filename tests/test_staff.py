@@ -309,7 +309,9 @@ def test_a_product_edit_shows_in_the_catalogue_json_at_once(staff_client, add_pr
     product_id = add_product(name="Rye Loaf", price="4.20", stock=3)
     assert _catalogue(staff_client)[product_id]["price"] == 4.2  # now cached
     response = staff_client.post(
-        f"/staff/products/{product_id}", headers=HTMX, data={"price": "4.50", "stock": "0", "active": ["0", "1"]}
+        f"/staff/products/{product_id}",
+        headers=HTMX,
+        data={"price": "4.50", "stock": "0", "active": ["0", "1"], "version": "1"},
     )
     assert response.status_code == 200
     row = soup_of(response).select_one(f"tr#product-{product_id}")
@@ -318,7 +320,9 @@ def test_a_product_edit_shows_in_the_catalogue_json_at_once(staff_client, add_pr
     assert listed["price"] == 4.5 and listed["available"] is False
 
     staff_client.post(
-        f"/staff/products/{product_id}", data={"price": "4.50", "stock": "9", "active": "0"}, headers=BROWSER
+        f"/staff/products/{product_id}",
+        data={"price": "4.50", "stock": "9", "active": "0", "version": "2"},
+        headers=BROWSER,
     )
     assert product_id not in _catalogue(staff_client)
 

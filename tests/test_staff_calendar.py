@@ -28,6 +28,12 @@ def rows(app, model):
         return db.session.scalars(select(model)).all()
 
 
+def change(client, path, data=None, headers=BROWSER):
+    """Post a calendar change made from the calendar as it is now (its current version)."""
+    version = client.get("/staff/calendar", headers=JSON).get_json()["version"]
+    return client.post(path, data={"version": version, **(data or {})}, headers=headers)
+
+
 def week_form(**changes):
     form = {f"open-{d}": "1" for d in range(6)} | {f"opens-{d}": "07:00" for d in range(6)}
     form |= {f"closes-{d}": "18:30" for d in range(5)} | {"closes-5": "14:00", "opens-5": "08:00"}
@@ -49,7 +55,7 @@ def test_the_page_shows_the_hours_seeded_from_the_settings(staff_client):
 
 def test_staff_open_on_sunday_and_the_shop_offers_sunday_slots(app, staff_client):
     form = week_form(**{"open-6": "1", "opens-6": "09:00", "closes-6": "12:00"})
-    response = staff_client.post("/staff/calendar/hours", data=form, headers=BROWSER)
+    response = change(staff_client, "/staff/calendar/hours", data=form, headers=BROWSER)
     assert response.status_code == 303 and response.headers["Location"].endswith("saved=hours#hours")
     with app.app_context():
         assert db.session.get(WeeklyHours, 6).opens == time(9, 0)
@@ -59,7 +65,7 @@ def test_staff_open_on_sunday_and_the_shop_offers_sunday_slots(app, staff_client
 
 def test_wrong_hours_come_back_at_422_with_messages_at_the_fields(app, staff_client):
     form = week_form(**{"opens-1": "7am", "closes-2": "06:00"})
-    response = staff_client.post("/staff/calendar/hours", data=form, headers=BROWSER)
+    response = change(staff_client, "/staff/calendar/hours", data=form, headers=BROWSER)
     assert response.status_code == 422
     page = soup(response)
     assert page.select_one("#opens-1")["aria-invalid"] == "true"
@@ -73,7 +79,7 @@ def test_wrong_hours_come_back_at_422_with_messages_at_the_fields(app, staff_cli
 
 def test_a_holiday_with_a_note_closes_the_days_for_customers(app, staff_client):
     data = {"first_day": "2026-12-03", "last_day": "2026-12-05", "note": "staff outing"}
-    assert staff_client.post("/staff/calendar/closures", data=data, headers=BROWSER).status_code == 303
+    assert change(staff_client, "/staff/calendar/closures", data=data, headers=BROWSER).status_code == 303
     assert staff_client.get("/pickup-slots?date=2026-12-03", headers=JSON).get_json() == []
     page = soup(staff_client.get("/staff/calendar", headers=BROWSER))
     assert "staff outing" in page.select_one("#closures .calendar-list").get_text()
@@ -84,34 +90,34 @@ def test_a_holiday_with_a_note_closes_the_days_for_customers(app, staff_client):
     )
     assert refused.status_code == 422
     closure = rows(app, Closure)[0]
-    assert staff_client.post(f"/staff/calendar/closures/{closure.id}/delete", headers=BROWSER).status_code == 303
+    assert change(staff_client, f"/staff/calendar/closures/{closure.id}/delete", headers=BROWSER).status_code == 303
     assert rows(app, Closure) == []
 
 
 def test_a_closure_that_ends_before_it_starts_is_refused(staff_client):
     data = {"first_day": "2026-12-05", "last_day": "2026-12-03"}
-    response = staff_client.post("/staff/calendar/closures", data=data, headers=BROWSER)
+    response = change(staff_client, "/staff/calendar/closures", data=data, headers=BROWSER)
     assert response.status_code == 422
     assert "before the first" in soup(response).select_one("#last_day-error").get_text()
 
 
 def test_special_hours_for_one_date(app, staff_client):
     data = {"day": "2026-12-03", "opens": "07:00", "closes": "12:00"}
-    assert staff_client.post("/staff/calendar/special", data=data, headers=BROWSER).status_code == 303
+    assert change(staff_client, "/staff/calendar/special", data=data, headers=BROWSER).status_code == 303
     assert rows(app, SpecialHours)[0].closes == time(12, 0)
     slots = staff_client.get("/pickup-slots?date=2026-12-03", headers=JSON).get_json()
     assert slots[-1]["start"] == "2026-12-03T11:30:00+01:00"
-    assert staff_client.post("/staff/calendar/special/2026-12-03/delete", headers=BROWSER).status_code == 303
+    assert change(staff_client, "/staff/calendar/special/2026-12-03/delete", headers=BROWSER).status_code == 303
     assert rows(app, SpecialHours) == []
 
 
 def test_default_capacity_and_overrides_for_a_day_and_a_slot(app, staff_client):
-    assert staff_client.post("/staff/calendar/capacity", data={"capacity": "3"}, headers=BROWSER).status_code == 303
+    assert change(staff_client, "/staff/calendar/capacity", data={"capacity": "3"}, headers=BROWSER).status_code == 303
     assert rows(app, CalendarSettings)[0].slot_capacity == 3
     day = {"day": "2026-11-26", "time": "", "capacity": "5"}
-    assert staff_client.post("/staff/calendar/overrides", data=day, headers=BROWSER).status_code == 303
+    assert change(staff_client, "/staff/calendar/overrides", data=day, headers=BROWSER).status_code == 303
     slot = {"day": "2026-11-26", "time": "08:00", "capacity": "1"}
-    assert staff_client.post("/staff/calendar/overrides", data=slot, headers=BROWSER).status_code == 303
+    assert change(staff_client, "/staff/calendar/overrides", data=slot, headers=BROWSER).status_code == 303
     assert rows(app, DayCapacity)[0].capacity == 5
     assert rows(app, SlotCapacity)[0].slot_start == datetime(2026, 11, 26, 8, 0)
     left = {
@@ -119,25 +125,22 @@ def test_default_capacity_and_overrides_for_a_day_and_a_slot(app, staff_client):
     }
     assert left["07:00"] == 5 and left["08:00"] == 1
     assert staff_client.get("/pickup-slots?date=2026-11-27", headers=JSON).get_json()[0]["left"] == 3
-    off_grid = staff_client.post("/staff/calendar/overrides", data=slot | {"time": "08:10"}, headers=BROWSER)
+    off_grid = change(staff_client, "/staff/calendar/overrides", data=slot | {"time": "08:10"}, headers=BROWSER)
     assert off_grid.status_code == 422
     assert "No pickup slot starts then" in soup(off_grid).select_one("#override_time-error").get_text()
     assert (
-        staff_client.post(
-            "/staff/calendar/overrides/2026-11-26/delete", data={"time": "08:00"}, headers=BROWSER
-        ).status_code
-        == 303
+        change(staff_client, "/staff/calendar/overrides/2026-11-26/delete", data={"time": "08:00"}).status_code == 303
     )
     assert rows(app, SlotCapacity) == [] and len(rows(app, DayCapacity)) == 1
 
 
 def test_htmx_gets_the_calendar_fragment_and_errors_at_422(staff_client):
-    saved = staff_client.post("/staff/calendar/capacity", data={"capacity": "6"}, headers=HTMX)
+    saved = change(staff_client, "/staff/calendar/capacity", data={"capacity": "6"}, headers=HTMX)
     assert saved.status_code == 200
     fragment = soup(saved)
     assert fragment.select_one("html") is None and fragment.select_one("#calendar")
     assert "Saved" in fragment.select_one("#capacity .saved").get_text()
-    refused = staff_client.post("/staff/calendar/capacity", data={"capacity": "lots"}, headers=HTMX)
+    refused = change(staff_client, "/staff/calendar/capacity", data={"capacity": "lots"}, headers=HTMX)
     assert refused.status_code == 422
     assert soup(refused).select_one("#capacity-error")
 
@@ -162,6 +165,8 @@ def test_the_forms_carry_the_csrf_token(make_app):
     assert forms and all(f.select_one("input[name=csrf_token]") for f in forms)
     assert client.post("/staff/calendar/capacity", data={"capacity": "4"}, headers=BROWSER).status_code == 400
     token = forms[0].select_one("input[name=csrf_token]")["value"]
-    ok = client.post("/staff/calendar/capacity", data={"capacity": "4", "csrf_token": token}, headers=BROWSER)
+    version = forms[0].select_one("input[name=version]")["value"]
+    sent = {"capacity": "4", "csrf_token": token, "version": version}
+    ok = client.post("/staff/calendar/capacity", data=sent, headers=BROWSER)
     assert ok.status_code == 303
     assert date(2026, 11, 25)  # the clock is fixed

@@ -721,7 +721,9 @@ def test_staff_give_a_product_a_daily_quota_and_a_lead_time_and_empty_means_none
     )
     assert form.select_one("#daily_quota")["value"] == "60" and form.select_one("#lead_hours")["value"] == "48"
     edited = staff_client.post(
-        f"/staff/products/{bun['id']}/edit", data=valid(app, daily_quota="", lead_hours=""), headers=BROWSER
+        f"/staff/products/{bun['id']}/edit",
+        data=valid(app, daily_quota="", lead_hours="", version=bun["version"]),
+        headers=BROWSER,
     )
     assert edited.status_code == 303
     bun = staff_client.get("/staff/products", headers=JSON).get_json()[-1]

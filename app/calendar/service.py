@@ -10,13 +10,13 @@ from datetime import date, datetime, time, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Date, DateTime, String, bindparam, cast, delete, func, literal, null, select, union_all
+from sqlalchemy import Date, DateTime, String, bindparam, cast, delete, func, literal, null, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..catalog.invalidation import mark_catalog_changed
 from ..database import DriverStatement
-from ..exceptions import Invalid, NotFound
+from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
 from ..hours import local_now
 from ..models import (
@@ -36,6 +36,11 @@ INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 MAX_CAPACITY = 1000
 MAX_NOTE = 200
+MAX_VERSION = 10**12
+STALE_CALENDAR = (
+    "Someone else changed the calendar after you opened this page, so nothing was saved. "
+    "The page now shows the calendar as it is: check it and save again."
+)
 
 
 def dialect_insert(model):
@@ -303,6 +308,7 @@ def set_weekly_hours(form):
     if errors:
         raise Invalid("Please check the opening hours", errors)
     weekly_hours()  # seeds the rows when missing
+    claim_version(form.get("version"))
     for day, opens, closes in rows:
         row = db.session.get(WeeklyHours, day)
         row.opens, row.closes = opens, closes
@@ -323,6 +329,7 @@ def add_closure(form):
         errors["note"] = f"Please keep the note under {MAX_NOTE} characters."
     if errors:
         raise Invalid("Please check the closed days", errors)
+    claim_version(form.get("version"))
     closure = Closure(first_day=first, last_day=last, note=note)
     db.session.add(closure)
     _commit_change()
@@ -330,8 +337,9 @@ def add_closure(form):
     return closure
 
 
-def delete_closure(closure_id):
-    """Open again on the days of this closure."""
+def delete_closure(closure_id, version):
+    """Open again on the days of this closure (`version`: the calendar's, as the page showed it)."""
+    claim_version(version)
     if db.session.execute(delete(Closure).where(Closure.id == closure_id)).rowcount != 1:
         db.session.rollback()
         raise NotFound("No such closed days")
@@ -348,6 +356,7 @@ def set_special_hours(form):
         errors["special_closes"] = "Closing time must be after opening time."
     if errors:
         raise Invalid("Please check the special hours", errors)
+    claim_version(form.get("version"))
     db.session.execute(
         dialect_insert(SpecialHours)
         .values(day=day, opens=opens, closes=closes)
@@ -357,8 +366,9 @@ def set_special_hours(form):
     LOGGER.info("special hours day=%s opens=%s closes=%s", day, opens, closes)
 
 
-def delete_special_hours(day):
+def delete_special_hours(day, version):
     """The weekday's usual hours again on `day`."""
+    claim_version(version)
     if db.session.execute(delete(SpecialHours).where(SpecialHours.day == day)).rowcount != 1:
         db.session.rollback()
         raise NotFound("No special hours on that day")
@@ -371,11 +381,7 @@ def set_default_capacity(form):
     capacity = _whole_number(form.get("capacity"), "capacity", errors)
     if errors:
         raise Invalid("Please check the capacity", errors)
-    db.session.execute(
-        dialect_insert(CalendarSettings)
-        .values(id=1, slot_capacity=capacity)
-        .on_conflict_do_update(index_elements=["id"], set_={"slot_capacity": capacity})
-    )
+    claim_version(form.get("version"), slot_capacity=capacity)
     db.session.commit()
     LOGGER.info("default slot capacity=%d", capacity)
 
@@ -393,6 +399,7 @@ def set_capacity_override(form):
             errors["override_time"] = "No pickup slot starts then: choose one of that day's slot times."
     if errors:
         raise Invalid("Please check the capacity for that day or slot", errors)
+    claim_version(form.get("version"))
     if at is None:
         statement = dialect_insert(DayCapacity).values(day=day, capacity=capacity)
         statement = statement.on_conflict_do_update(index_elements=["day"], set_={"capacity": capacity})
@@ -404,8 +411,9 @@ def set_capacity_override(form):
     LOGGER.info("capacity override day=%s time=%s capacity=%d", day, at, capacity)
 
 
-def delete_capacity_override(day, at=None):
+def delete_capacity_override(day, at=None, version=None):
     """Back to the default for the day (or to the day's capacity for the slot at `at`)."""
+    claim_version(version)
     if at is None:
         result = db.session.execute(delete(DayCapacity).where(DayCapacity.day == day))
     else:
@@ -414,6 +422,41 @@ def delete_capacity_override(day, at=None):
         db.session.rollback()
         raise NotFound("No such capacity override")
     db.session.commit()
+
+
+def calendar_version():
+    """How many staff changes the calendar has had: the version a page of it is made from."""
+    return db.session.scalar(select(CalendarSettings.version).where(CalendarSettings.id == 1)) or 0
+
+
+def claim_version(version, **settings):
+    """Count a change made from calendar `version` (setting `settings` with it); Stale if it is not current.
+
+    One conditional statement on the calendar's one row, which then stays locked until the
+    change commits: of two changes made from the same page only the first one counts.
+    """
+    expected = whole_number(version, MAX_VERSION)
+    if expected is None:
+        raise Stale(STALE_CALENDAR)
+    if expected == 0:  # the row may not exist yet
+        statement = (
+            dialect_insert(CalendarSettings)
+            .values(id=1, version=1, **settings)
+            .on_conflict_do_update(
+                index_elements=["id"],
+                set_={"version": CalendarSettings.version + 1, **settings},
+                where=CalendarSettings.version == 0,
+            )
+        )
+    else:
+        statement = (
+            update(CalendarSettings)
+            .where(CalendarSettings.id == 1, CalendarSettings.version == expected)
+            .values(version=CalendarSettings.version + 1, **settings)
+        )
+    if db.session.execute(statement).rowcount != 1:
+        db.session.rollback()
+        raise Stale(STALE_CALENDAR)
 
 
 def _commit_change():
@@ -441,6 +484,7 @@ class CalendarPage:
     day_overrides: list
     slot_overrides: list
     capacity: int
+    version: int
 
 
 def staff_overview():
@@ -463,6 +507,7 @@ def staff_overview():
         day_overrides=days,
         slot_overrides=slots,
         capacity=calendar.capacity,
+        version=calendar_version(),
     )
 
 

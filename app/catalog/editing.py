@@ -6,6 +6,7 @@ that is not ticked vegetarian, or an allergen ticked as both "contains" and "may
 is sent back rather than silently corrected.
 """
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -16,31 +17,22 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
-from ..exceptions import Invalid, NotFound
+from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..models import Category, Product, is_id
 from ..pictures import sources, store_picture
 from ..whole_numbers import whole_number
-from .service import parse_price
+from .service import ANY_VERSION, MAX_STOCK, STALE_PRODUCT, claim_version, get_any_product, parse_price
 
 LOGGER = logging.getLogger(__name__)
 MAX_NAME = 120
 MAX_DESCRIPTION = 1000
-MAX_STOCK = 100_000
 # Control characters (NUL included: PostgreSQL refuses it in text), except in a description
 # the line breaks and tabs people type.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CHECK_FIELDS = "Please check the highlighted fields."
 MAX_LEAD_HOURS = 24 * 30
-
-
-def get_any_product(product_id):
-    """Any product with this id, on sale or not; NotFound otherwise."""
-    product = db.session.get(Product, product_id) if is_id(product_id) else None
-    if product is None:
-        raise NotFound("No product with that id")
-    return product
 
 
 def create_product(submitted, picture=None, upload_folder=None, actor=None):
@@ -57,21 +49,51 @@ def create_product(submitted, picture=None, upload_folder=None, actor=None):
     return product
 
 
-def edit_product(product_id, submitted, picture=None, upload_folder=None, actor=None):
+def edit_product(product_id, submitted, picture=None, upload_folder=None, actor=None, version=ANY_VERSION):
     """Replace a product's fields with the submitted ones; the picture stays unless a new one comes.
 
-    `actor` (the staff user) gets an audit entry of what changed, written with the change.
+    `version` is the one the form was made from (Stale if the product has moved on). A field
+    equal to what the product has is not written; the stock, which orders move, is compared
+    with `stock_was` in the submitted `original` (the stock the form showed) and replaced only
+    if it is still that. `actor` (the staff user) gets an audit entry of what changed.
     """
     product = get_any_product(product_id)
     before = audited_fields(product)
-    _apply(product, submitted, picture, upload_folder)
+    stock = _apply(product, submitted, picture, upload_folder, editing=True)
+    # A picture stored with a stale form is offered again with the current values.
+    picture_kept = product.image if picture or _text(submitted, "picture_url") else None
+    stock_was = whole_number(_text(original_values(submitted), "stock"), MAX_STOCK)
+    stock_was = before["stock"] if stock_was is None else stock_was
+    after = {**audited_fields(product), "stock": stock_was if stock is None else stock}
+    changed = audit.describe_changes({**before, "stock": stock_was}, after)
+    try:
+        if version is not ANY_VERSION and version != product.version:
+            db.session.rollback()
+            raise Stale(STALE_PRODUCT, get_any_product(product_id))
+        if not changed:
+            db.session.rollback()
+            return product
+        with db.session.no_autoflush:  # the claim first; the other fields are flushed by _commit
+            claim_version(product, version, {"stock": (stock_was, stock)} if after["stock"] != stock_was else None)
+    except Stale as refused:
+        refused.stored_picture = picture_kept
+        raise
     if actor is not None:
-        changed = audit.describe_changes(before, audited_fields(product))
-        if changed:
-            audit.record(actor, "product.update", "product", product.id, changed)
+        audit.record(actor, "product.update", "product", product.id, changed)
     _commit(product)
     LOGGER.info("product edited product_id=%s", product.id)
     return product
+
+
+def original_values(submitted):
+    """The values the form showed when it was loaded (its hidden `original`, JSON), or {}."""
+    original = submitted.get("original") if hasattr(submitted, "get") else None
+    if isinstance(original, str):
+        try:
+            original = json.loads(original)
+        except ValueError:
+            return {}
+    return original if isinstance(original, dict) else {}
 
 
 def retire_product(product_id, actor=None):
@@ -80,6 +102,8 @@ def retire_product(product_id, actor=None):
     if actor is not None and product.active:
         audit.record(actor, "product.retire", "product", product.id, "on sale yes → no")
     product.active = False
+    # In SQL, not read-modify-write: an open form that still shows it on sale must not put it back.
+    product.version = Product.version + 1
     db.session.commit()
     LOGGER.info("product retired product_id=%s", product.id)
     return product
@@ -105,8 +129,12 @@ def audited_fields(product):
     }
 
 
-def _apply(product, submitted, picture, upload_folder):
-    """Check every field, then change `product` only if all are fine (else Invalid, product untouched)."""
+def _apply(product, submitted, picture, upload_folder, editing=False):
+    """Check every field, then change `product` only if all are fine (else Invalid, product untouched).
+
+    Editing, the stock is not set but returned (None when not sent): the caller writes it
+    only if it is still what the form showed.
+    """
     values, errors = parse_product(submitted, product)
     if picture:
         try:
@@ -126,10 +154,12 @@ def _apply(product, submitted, picture, upload_folder):
         raise refused
     contains, may_contain = values.pop("allergens"), values.pop("may_contain")
     dietary = values.pop("dietary")
+    stock = values.pop("stock", None) if editing else None
     for field, value in values.items():
         setattr(product, field, value)
     product.vegan, product.vegetarian = "vegan" in dietary, "vegetarian" in dietary
     product.set_allergens(contains, may_contain)
+    return stock
 
 
 def parse_product(submitted, product=None):
@@ -167,7 +197,9 @@ def parse_product(submitted, product=None):
         errors["price"] = str(refused)
 
     stock = whole_number(_text(submitted, "stock"), MAX_STOCK)
-    if stock is None:
+    if product is not None and product.id is not None and not _has(submitted, "stock"):
+        pass  # an edit without a stock (a JSON caller) leaves it as it is
+    elif stock is None:
         errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
     else:
         values["stock"] = stock

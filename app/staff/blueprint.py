@@ -33,4 +33,5 @@ def product_json(product):
         "active": product.active,
         "daily_quota": product.daily_quota,
         "lead_hours": product.lead_hours,
+        "version": product.version,
     }

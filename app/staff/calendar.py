@@ -6,10 +6,13 @@ from datetime import date, time
 from flask import request, url_for
 
 from ..calendar import service as calendar
-from ..exceptions import Invalid, NotFound
+from ..calendar.formatting import clock, weekday_name
+from ..catalog.editing import original_values
+from ..exceptions import Invalid, NotFound, Stale
 from ..negotiation import respond, respond_after_write, wants_json
 from .auth import current_staff, owner_required
 from .blueprint import bp, submitted
+from .conflicts import differences, original_field
 
 LOGGER = logging.getLogger(__name__)
 PAGE = "staff/calendar.html"
@@ -36,6 +39,8 @@ def calendar_change(section):
     form = submitted()
     try:
         CHANGES[section](form)
+    except Stale as stale:
+        return _stale(section, stale, form)
     except Invalid as refused:
         if wants_json():
             raise
@@ -47,14 +52,20 @@ def calendar_change(section):
 @bp.post("/calendar/closures/<id:closure_id>/delete")
 @owner_required
 def closure_delete(closure_id):
-    calendar.delete_closure(closure_id)
+    try:
+        calendar.delete_closure(closure_id, submitted().get("version"))
+    except Stale as stale:
+        return _stale("closures", stale)
     return _saved("closures")
 
 
 @bp.post("/calendar/special/<day>/delete")
 @owner_required
 def special_delete(day):
-    calendar.delete_special_hours(_day(day))
+    try:
+        calendar.delete_special_hours(_day(day), submitted().get("version"))
+    except Stale as stale:
+        return _stale("special", stale)
     return _saved("special")
 
 
@@ -66,7 +77,10 @@ def override_delete(day):
         slot = time.fromisoformat(at) if at else None
     except ValueError:
         raise NotFound("No such capacity override") from None
-    calendar.delete_capacity_override(_day(day), slot)
+    try:
+        calendar.delete_capacity_override(_day(day), slot, submitted().get("version"))
+    except Stale as stale:
+        return _stale("overrides", stale)
     return _saved("overrides")
 
 
@@ -89,10 +103,80 @@ def _saved(section):
         errors={},
         failed=None,
         values={},
+        conflict={},
+        version=overview.version,
+        originals=_originals(overview),
     )
 
 
-def _page(status=200, saved=None, failed=None, errors=None, values=None):
+def _stale(section, stale, form=None):
+    """The page again at 409 with the calendar as it is now, what changed since it was opened and what was not saved.
+
+    The forms that show the calendar's values (hours, capacity) show the current ones, so
+    that saving again cannot undo the other change; the forms that add something keep
+    what was typed.
+    """
+    form = form if form is not None else {}
+    overview = calendar.staff_overview()
+    if wants_json():
+        return respond({"error": stale.message, "current": _json(overview)}, PAGE, status=409)
+    labels, current, typed = {}, {}, {}
+    if section == "hours":
+        labels = {f"day-{day}": weekday_name(day) for day in range(7)}
+        current, typed = _days(_hours_fields(overview)), _days(form)
+    elif section == "capacity":
+        labels, current = {"capacity": "Orders per slot"}, {"capacity": str(overview.capacity)}
+        typed = {"capacity": str(form.get("capacity", "")).strip()} if "capacity" in form else {}
+    original = original_values(form)
+    found = differences(labels, _days(original) if section == "hours" else original, current, typed)
+    keeps_typed = section not in ("hours", "capacity")
+    return _page(
+        status=409,
+        failed=section if keeps_typed else None,
+        values=form if keeps_typed else {},
+        conflict={"section": section, "message": stale.message, "differences": found},
+    )
+
+
+def _originals(overview, sent=None, section=None):
+    """What the hours and capacity forms are loaded with, sent back as `original`: a stale save then says what moved.
+
+    `sent`: the form sent back to fix a typo, whose own `original` stays.
+    """
+    loaded = {
+        "hours": original_field(_hours_fields(overview)),
+        "capacity": original_field({"capacity": str(overview.capacity)}),
+    }
+    if sent and sent.get("original") and section in loaded:
+        loaded[section] = sent.get("original")
+    return loaded
+
+
+def _hours_fields(overview):
+    """The weekly hours form's fields as it shows them (and sends back as `original`)."""
+    fields = {}
+    for day, hours in overview.week_rows:
+        fields |= {
+            f"open-{day}": "1" if hours else "",
+            f"opens-{day}": clock(hours[0]) if hours else "",
+            f"closes-{day}": clock(hours[1]) if hours else "",
+        }
+    return fields
+
+
+def _days(fields):
+    """{"day-N": "07:00–18:30" or "closed"} from the hours form's fields."""
+    shown = {}
+    for day in range(7):
+        if str(fields.get(f"open-{day}", "")) not in ("1", "on", "true", "True"):
+            shown[f"day-{day}"] = "closed"
+        else:
+            opens, closes = (str(fields.get(f"{end}-{day}", "")).strip() for end in ("opens", "closes"))
+            shown[f"day-{day}"] = f"{opens}–{closes}"
+    return shown
+
+
+def _page(status=200, saved=None, failed=None, errors=None, values=None, conflict=None):
     overview = calendar.staff_overview()
     data = {"error": "Please check the highlighted fields", "details": errors} if errors else _json(overview)
     return respond(
@@ -105,6 +189,10 @@ def _page(status=200, saved=None, failed=None, errors=None, values=None):
         failed=failed,
         errors=errors or {},
         values=values or {},
+        conflict=conflict or {},
+        # A form sent back to fix a typo keeps the version and values it was loaded with.
+        version=(values or {}).get("version", "") if status == 422 else overview.version,
+        originals=_originals(overview, values if status == 422 else None, failed),
     )
 
 
@@ -113,6 +201,7 @@ def _json(overview):
         return value.strftime("%H:%M") if value else None
 
     return {
+        "version": overview.version,
         "weekly_hours": [
             {"weekday": day, "opens": clock(hours[0]) if hours else None, "closes": clock(hours[1]) if hours else None}
             for day, hours in overview.week_rows

@@ -8,11 +8,12 @@ from .. import audit
 from ..catalog import categories as shelves
 from ..catalog import editing
 from ..errors import status_for
-from ..exceptions import Invalid
+from ..exceptions import Invalid, Stale
 from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
 from ..uploads import accepts_uploads
 from .auth import current_staff, staff_required
 from .blueprint import bp, product_json, submitted
+from .conflicts import allergen_words, differences, original_field, submitted_version
 
 LOGGER = logging.getLogger(__name__)
 PRODUCT_FORM = "staff/product_form.html"
@@ -42,8 +43,13 @@ def product_edit(product_id):
     product = editing.get_any_product(product_id)
     if request.method == "GET":
         return _product_form(product, _current(product))
+    form = submitted()
     try:
-        product = editing.edit_product(product_id, submitted(), *_upload(), actor=current_staff())
+        product = editing.edit_product(
+            product_id, form, *_upload(), actor=current_staff(), version=submitted_version(form)
+        )
+    except Stale as stale:
+        return _stale_form(stale, form)
     except Invalid as refused:
         return _refused_form(product, refused)
     LOGGER.info("staff edited product product_id=%s by=%s", product.id, current_staff().username)
@@ -70,8 +76,10 @@ def _saved_location(product):
     return url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}")
 
 
-def _product_form(product, values, errors=None, status=200, stored_picture=None):
+def _product_form(product, values, errors=None, status=200, stored_picture=None, **context):
     data = {"error": editing.CHECK_FIELDS, "details": errors} if errors else (product_json(product) if product else {})
+    if product is not None and "version" not in context:
+        context.update(version=product.version, original=original_field(_current(product)))
     return respond(
         data,
         PRODUCT_FORM,
@@ -83,6 +91,7 @@ def _product_form(product, values, errors=None, status=200, stored_picture=None)
         categories=shelves.list_categories(),
         stored_picture=stored_picture,
         history=audit.history("product", product.id) if product else [],
+        **context,
     )
 
 
@@ -90,13 +99,60 @@ def _refused_form(product, refused):
     """The form again at 422, with what was typed and a message at each field."""
     if wants_json():
         raise refused
+    form = submitted()
     return _product_form(
         product,
-        _typed(submitted()),
+        _typed(form),
         refused.details or {},
         status=status_for(refused),
         stored_picture=getattr(refused, "stored_picture", None),
+        # Still the version and values it was first loaded with: fixing a typo must not skip the check.
+        version=form.get("version", ""),
+        original=form.get("original", ""),
     )
+
+
+def _stale_form(stale, form):
+    """The form again at 409 with the current values, what changed since it was opened and what was not saved."""
+    product = stale.current
+    if wants_json():
+        return respond({"error": stale.message, "current": product_json(product)}, PRODUCT_FORM, status=409)
+    current = _current(product)
+    names = {str(category.id): category.name for category in shelves.list_categories()}
+
+    def shown(field, value):
+        if field == "category":
+            return names.get(str(value), "—")
+        if field in ("allergens", "may_contain", "dietary"):
+            return allergen_words(value or [])
+        if field == "active":
+            return "yes" if value else "no"
+        return str(value).strip() or "—" if value is not None else "—"
+
+    found = differences(FIELD_LABELS, editing.original_values(form), current, _typed(form), shown)
+    return _product_form(
+        product,
+        current,
+        status=409,
+        stored_picture=getattr(stale, "stored_picture", None),
+        conflict=stale.message,
+        differences=found,
+    )
+
+
+FIELD_LABELS = {
+    "name": "Name",
+    "description": "Description",
+    "category": "Category",
+    "price": "Price",
+    "stock": "Stock",
+    "daily_quota": "Per day",
+    "lead_hours": "Notice in hours",
+    "active": "On sale",
+    "allergens": "Contains",
+    "may_contain": "May contain",
+    "dietary": "Dietary labels",
+}
 
 
 def _defaults():

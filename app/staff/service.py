@@ -6,16 +6,15 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..calendar.service import now as bakery_now
-from ..catalog.service import parse_price
-from ..exceptions import Invalid, NotFound
+from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
+from ..exceptions import Invalid
 from ..extensions import db
-from ..models import Product, is_id
+from ..models import Product
 from ..orders.customer import CONTROL
 from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 
 LOGGER = logging.getLogger(__name__)
-MAX_STOCK = 100_000
 
 
 MAX_REASON = 300
@@ -62,14 +61,6 @@ def product_changes(form):
         values = form.getlist("active") if hasattr(form, "getlist") else [form["active"]]
         changes["active"] = str(values[-1]).lower() in ("1", "true", "on", "yes")
     return changes, errors
-
-
-def get_any_product(product_id):
-    """Any product with this id, on sale or not; NotFound otherwise."""
-    product = db.session.get(Product, product_id) if is_id(product_id) else None
-    if product is None:
-        raise NotFound("No product with that id")
-    return product
 
 
 def pickup_day(moment):
