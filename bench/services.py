@@ -38,6 +38,8 @@ def app_env(base=os.environ):
         LOGIN_RATE_LIMIT="",
         LOGIN_CLIENT_RATE_LIMIT="",
         MAX_OPEN_ORDERS_PER_CONTACT="0",
+        MAX_ITEMS_PER_CLIENT_PER_DAY="0",
+        MAX_ORDERS_PER_CLIENT_PER_SLOT="0",
     )
     return env
 

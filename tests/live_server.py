@@ -27,6 +27,8 @@ def server_env(settings):
         API_KEY_RATE_LIMIT="",
         LOGIN_RATE_LIMIT="",
         LOGIN_CLIENT_RATE_LIMIT="",
+        MAX_ITEMS_PER_CLIENT_PER_DAY="0",
+        MAX_ORDERS_PER_CLIENT_PER_SLOT="0",
     )
     if ON_SERVICES:
         env.update(

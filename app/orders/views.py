@@ -11,7 +11,8 @@ from ..cart import service as cart_service
 from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
 from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
-from . import capacity, service
+from ..rate_limits import client_address
+from . import capacity, holds, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer
 from .validation import parse_order_items
@@ -68,7 +69,7 @@ def create():
 
 def _create_from_checkout():
     cart = cart_service.load_cart()
-    form = checkout_form.submit(request.form, cart, _checkout_holder())
+    form = checkout_form.submit(request.form, cart, _checkout_holder(), holds.client_of(client_address()))
     if form.errors:
         return _checkout_page(cart, form, status=422, data={"error": "Please check the form", "details": form.errors})
     cart_service.clear()
@@ -105,7 +106,8 @@ def _create_from_json(api_key=None):
     if key is not None:
         key = service.scoped_idempotency_key(key, api_key.id if api_key else None)
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
-    order, created = service.place_order(lines, idempotency_key=key, customer=customer)
+    client = holds.client_of(client_address(), api_key.id if api_key else None)
+    order, created = service.place_order(lines, idempotency_key=key, customer=customer, client=client)
     body = {
         "order_id": order.public_id,
         "code": order.code,
