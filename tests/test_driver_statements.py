@@ -94,6 +94,7 @@ def test_a_unique_violation_is_sqlalchemys_integrity_error_and_the_session_goes_
             "customer_phone": None,
             "pickup_at": None,
             "note": None,
+            "held_by": None,
             "processing_attempts": 0,
             "created_at": utcnow(),
             "updated_at": utcnow(),
