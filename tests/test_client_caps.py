@@ -246,3 +246,31 @@ def test_a_cancelled_order_racing_new_ones_never_lets_the_total_past_the_cap(app
     bodies = [{"items": [{"id": bun, "quantity": 50}], "pickup_at": at(12)} for _ in range(10)]
     assert in_parallel(app, bodies) == {201: 1, 409: 9}
     assert held(app) == 100
+
+
+def test_without_a_country_code_in_the_bakerys_phone_its_locale_gives_the_country(make_app, bun):
+    app = make_app(BAKERY_PHONE="020 7946 0000", BAKERY_LOCALE="en_GB")
+    response = order(app.test_client(), bun, 1, customer={"name": "Vic", "phone": "020 7946 0018"})
+    assert response.status_code == 201
+    with app.app_context():
+        assert db.session.scalar(select(Order.customer_phone)) == "+442079460018"
+
+
+@pytest.mark.parametrize("missing", ["name", "contact"])
+def test_the_browser_checkout_needs_a_name_and_a_contact(app, client, bun, missing):
+    client.post("/cart/items", data={"product_id": bun, "quantity": 1}, headers=BROWSER)
+    page = BeautifulSoup(client.get("/checkout", headers=BROWSER).data, "html.parser")
+    fields = {
+        "order_token": page.select_one("input[name=order_token]")["value"],
+        "name": "Vic",
+        "contact": "v@example.com",
+        "pickup_date": "2026-11-26",
+        "pickup_time": "11:00",
+        "note": "",
+    } | {missing: ""}
+    response = client.post("/orders", data=fields, headers=BROWSER)
+    assert response.status_code == 422
+    page = BeautifulSoup(response.data, "html.parser")
+    assert page.select_one(f"#{missing}-error").get_text(strip=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
