@@ -142,8 +142,10 @@ def test_an_ipv6_client_is_counted_by_its_network(client, bun):
 
 
 def test_one_address_cannot_fill_a_slot(client, bun):
-    codes = [order(client, bun, 1, at(8)).status_code for _ in range(4)]
-    assert codes == [201, 201, 409, 409]
+    answers = [order(client, bun, 1, at(8)) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [201, 201, 409, 409]
+    assert answers[2].get_json()["details"]["client_cap"] == "orders per slot"
+    assert answers[2].get_json()["details"]["pickup_at"] == "2026-11-26T08:00:00+01:00"
     assert order(client, bun, 1, at(8), address="198.51.100.9").status_code == 201
     # Without a pickup time the bakery chooses: the next slot this client may still book.
     chosen = [order(client, bun, 1, address="198.51.100.20").get_json()["pickup_at"] for _ in range(3)]

@@ -22,7 +22,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import update
 
-from ..calendar.formatting import day_name, pickup_time
+from ..calendar.formatting import day_name, local_isoformat, pickup_time
 from ..database import DriverStatement, upsert_text
 from ..exceptions import Conflict
 from ..extensions import db
@@ -90,7 +90,7 @@ def take(holders, slot_start, items):
             raise SlotTaken(
                 f"One customer can have at most {slot_cap} orders for {pickup_time(slot_start)}. "
                 "Please choose another time.",
-                {"pickup_at": slot_start.isoformat(), "client_cap": "orders per slot", "limit": slot_cap},
+                {"pickup_at": local_isoformat(slot_start), "client_cap": "orders per slot", "limit": slot_cap},
                 starts=[slot_start],
             )
 
