@@ -84,3 +84,16 @@ def test_the_checkout_keeps_an_address_as_one_mailbox(app, client, products):
     with app.app_context():
         assert db.session.scalar(select(Order.customer_email)) == "ada.lovelace@example.com"
         assert db.session.scalar(select(Order.customer_contact)) == "Ada.Lovelace@Example.COM"
+
+
+def test_a_closure_note_customers_see_is_checked_too(staff_client):
+    data = {"first_day": "2026-12-24", "note": "Merry \u202eChristmas"}
+    response = staff_client.post("/staff/calendar/closures", data=data, headers=BROWSER)
+    assert response.status_code == 422
+    assert "writing direction" in BeautifulSoup(response.data, "html.parser").select_one("#note-error").get_text()
+
+
+def test_a_category_name_is_checked_in_the_same_place(staff_client):
+    response = staff_client.post("/staff/categories", data={"name": "Bre\u2066ad"}, headers=BROWSER)
+    assert response.status_code == 422
+    assert "writing direction" in BeautifulSoup(response.data, "html.parser").get_text()
