@@ -17,10 +17,11 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+from datetime import datetime, time
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ..calendar.formatting import day_name, local_isoformat, pickup_time
 from ..database import DriverStatement, upsert_text
@@ -91,8 +92,21 @@ def take(holders, slot_start, items):
                 f"One customer can have at most {slot_cap} orders for {pickup_time(slot_start)}. "
                 "Please choose another time.",
                 {"pickup_at": local_isoformat(slot_start), "client_cap": "orders per slot", "limit": slot_cap},
-                starts=[slot_start],
+                starts=_full_slots(holder, slot_cap, slot_start),
             )
+
+
+def _full_slots(holder, cap, slot_start):
+    """The slots from `slot_start`'s day on where `holder` has used up its share: a slot the bakery
+    chooses again for this order passes over them all, not one at a time."""
+    full = db.session.scalars(
+        select(ClientSlotHold.slot_start).where(
+            ClientSlotHold.holder == holder,
+            ClientSlotHold.orders >= cap,
+            ClientSlotHold.slot_start >= datetime.combine(slot_start.date(), time()),
+        )
+    )
+    return {slot_start, *full}
 
 
 def release(order):
