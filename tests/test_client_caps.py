@@ -185,9 +185,13 @@ def test_zero_switches_a_cap_off(make_app, add_product):
     assert [order(client, bun, 50, at(8)).status_code for _ in range(5)] == [201] * 5
 
 
-def test_the_checkout_says_so_at_the_pickup_fields(app, client, bun):
-    for n in range(2):
-        assert order(client, bun, 50, at(8 + n)).status_code == 201
+@pytest.mark.parametrize(
+    "earlier, field, message",
+    [([(50, 8), (50, 9)], "pickup_date", "100 items"), ([(1, 11), (1, 11)], "pickup_time", "2 orders")],
+)
+def test_the_checkout_says_so_at_the_pickup_fields(client, bun, earlier, field, message):
+    for quantity, hour in earlier:
+        assert order(client, bun, quantity, at(hour)).status_code == 201
     client.post("/cart/items", data={"product_id": bun, "quantity": 5}, headers=BROWSER)
     page = BeautifulSoup(client.get("/checkout", headers=BROWSER).data, "html.parser")
     token = page.select_one("input[name=order_token]")["value"]
@@ -202,7 +206,7 @@ def test_the_checkout_says_so_at_the_pickup_fields(app, client, bun):
     response = client.post("/orders", data=fields, headers=BROWSER, environ_base=from_address("203.0.113.7"))
     assert response.status_code == 422
     page = BeautifulSoup(response.data, "html.parser")
-    assert "100 items" in page.select_one("#pickup_date-error").get_text()
+    assert message in page.select_one(f"#{field}-error").get_text()
 
 
 # Under load: threads placing orders at once from one client.
