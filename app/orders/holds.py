@@ -115,16 +115,18 @@ def release(order):
         return
     holders = sorted(order.held_by.split())
     items = sum(item.quantity for item in order.items)
+    # One row at a time, in the order place_order takes them: a cancel never deadlocks an order.
     for model, when, column, amount in (
         (ClientDayHold, ClientDayHold.day == order.pickup_at.date(), ClientDayHold.items, items),
         (ClientSlotHold, ClientSlotHold.slot_start == order.pickup_at, ClientSlotHold.orders, 1),
     ):
-        db.session.execute(
-            update(model)
-            .where(model.holder.in_(holders), when, column >= amount)
-            .values({column: column - amount})
-            .execution_options(synchronize_session=False)
-        )
+        for holder in holders:
+            db.session.execute(
+                update(model)
+                .where(model.holder == holder, when, column >= amount)
+                .values({column: column - amount})
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _caps(kind):
