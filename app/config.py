@@ -167,6 +167,13 @@ def load_config(instance_path, env=os.environ, overrides=None):
         # Caps that fit a bakery: items in one order, and orders one contact may have open at once.
         "MAX_ITEMS_PER_ORDER": int(env.get("MAX_ITEMS_PER_ORDER", "50")),
         "MAX_OPEN_ORDERS_PER_CONTACT": int(env.get("MAX_OPEN_ORDERS_PER_CONTACT", "3")),  # 0: no cap
+        # What one client (its address, else each contact it gives) may hold per pickup day (items) and
+        # per pickup slot (orders), over orders not cancelled or failed; 0: no cap (app/orders/holds.py).
+        "MAX_ITEMS_PER_CLIENT_PER_DAY": int(env.get("MAX_ITEMS_PER_CLIENT_PER_DAY", "100")),
+        "MAX_ORDERS_PER_CLIENT_PER_SLOT": int(env.get("MAX_ORDERS_PER_CLIENT_PER_SLOT", "2")),
+        # The same for a client with an API key (counted per key): off by default, a partner shop may order a lot.
+        "API_KEY_MAX_ITEMS_PER_DAY": int(env.get("API_KEY_MAX_ITEMS_PER_DAY", "0")),
+        "API_KEY_MAX_ORDERS_PER_SLOT": int(env.get("API_KEY_MAX_ORDERS_PER_SLOT", "0")),
         # Rate limits (Flask-Limiter syntax, ";" between windows); empty = no limit.
         # Orders per client address; an API key's orders count against its own, higher limit.
         "ORDER_RATE_LIMIT": env.get("ORDER_RATE_LIMIT", "10/minute;60/hour").strip(),

@@ -231,6 +231,8 @@ class Order(db.Model):
     # Indexed: the board, the lists and the reports find the orders of a day by it (app/orders/days.py).
     pickup_at: Mapped[datetime | None] = mapped_column(index=True)
     note: Mapped[str | None] = mapped_column(Text)
+    # The holders (" " between them) whose day and slot holds this order took; given back with the slot.
+    held_by: Mapped[str | None] = mapped_column(String(700))
     # Outbox: NULL until the order has been handed to the queue.
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     processing_attempts: Mapped[int] = mapped_column(default=0)
@@ -532,6 +534,31 @@ class SlotBooking(db.Model):
 
     slot_start: Mapped[datetime] = mapped_column(primary_key=True)
     taken: Mapped[int] = mapped_column(default=0)
+
+
+class ClientDayHold(db.Model):
+    """How many items one client's orders hold for one pickup day (app/orders/holds.py).
+
+    `holder` is who: `addr:<hmac of the address>`, `key:<api key id>`, `email:<address>`, `phone:<E.164>`.
+    """
+
+    __tablename__ = "client_day_holds"
+    __table_args__ = (CheckConstraint("items >= 0", name="items_nonnegative"),)
+
+    holder: Mapped[str] = mapped_column(String(300), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    items: Mapped[int] = mapped_column(default=0)
+
+
+class ClientSlotHold(db.Model):
+    """How many orders one client holds in one pickup slot (local wall time)."""
+
+    __tablename__ = "client_slot_holds"
+    __table_args__ = (CheckConstraint("orders >= 0", name="orders_nonnegative"),)
+
+    holder: Mapped[str] = mapped_column(String(300), primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(primary_key=True)
+    orders: Mapped[int] = mapped_column(default=0)
 
 
 class ProductDayQuota(db.Model):

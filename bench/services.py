@@ -41,6 +41,8 @@ def app_env(base=os.environ):
         PASSWORD_CHANGE_RATE_LIMIT="",
         ORDER_PAGE_RATE_LIMIT="",
         MAX_OPEN_ORDERS_PER_CONTACT="0",
+        MAX_ITEMS_PER_CLIENT_PER_DAY="0",
+        MAX_ORDERS_PER_CLIENT_PER_SLOT="0",
     )
     return env
 

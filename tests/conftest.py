@@ -69,6 +69,9 @@ def settings(tmp_path_factory):
         "LOGIN_ACCOUNT_RATE_LIMIT": "",
         "PASSWORD_CHANGE_RATE_LIMIT": "",
         "ORDER_PAGE_RATE_LIMIT": "",  # the suites poll order statuses
+        # Likewise what one client can hold (tests/test_client_caps.py switches it on).
+        "MAX_ITEMS_PER_CLIENT_PER_DAY": 0,
+        "MAX_ORDERS_PER_CLIENT_PER_SLOT": 0,
         "PASSWORD_HASH_CHEAP": True,  # argon2id at its smallest cost; tests/test_accounts.py checks the real one
     }
     if ON_SERVICES:

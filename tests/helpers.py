@@ -87,6 +87,8 @@ TABLES = (
     "orders",
     "product_day_quota",
     "slot_bookings",
+    "client_day_holds",
+    "client_slot_holds",
     "product_allergens",
     "products",
     "categories",

@@ -30,6 +30,8 @@ def server_env(settings):
         LOGIN_ACCOUNT_RATE_LIMIT="",
         PASSWORD_CHANGE_RATE_LIMIT="",
         ORDER_PAGE_RATE_LIMIT="",
+        MAX_ITEMS_PER_CLIENT_PER_DAY="0",
+        MAX_ORDERS_PER_CLIENT_PER_SLOT="0",
     )
     if ON_SERVICES:
         env.update(

@@ -215,3 +215,43 @@ def test_someone_else_cancelling_within_the_minute_still_emails_the_customer(
     assert "You cancelled order" in cancelled["Subject"]
     # The sender marks the row after the server accepted the message: a moment after it arrived.
     wait_until(lambda: cancellation_row(mail_app, order_id)[0] == "sent", 10, "the cancellation email not marked sent")
+
+
+def test_a_cancel_racing_the_kitchen_taking_the_order_still_cancels(make_app, products):
+    """Pending → Processing (what the worker does) while the customer cancels: the order is still
+    cancellable, so the cancel goes through; a refusal would say why, never "None"."""
+    from app.exceptions import Conflict
+    from app.orders.service import change_status
+
+    app = make_app(BAKERY_SLOT_CAPACITY=50)
+    client = app.test_client()
+    pickup = later_pickup(client)
+    answers = []
+    for _round in range(30):
+        body = {"items": [{"id": products["Baguette"], "quantity": 1}], "pickup_at": pickup}
+        response = client.post("/orders", data=json.dumps(body), headers={"Content-Type": "application/json"})
+        order_id = response.get_json()["order_id"]
+        barrier = threading.Barrier(2)
+
+        def customer(order_id=order_id, barrier=barrier):
+            barrier.wait()
+            answer = app.test_client().post(f"/orders/{order_id}/cancel", headers=JSON)
+            answers.append((answer.status_code, answer.get_json().get("error")))
+
+        def kitchen(order_id=order_id, barrier=barrier):
+            with app.app_context():
+                barrier.wait()
+                try:
+                    change_status(order_id, "Processing")
+                except Conflict:
+                    pass  # the cancel (or the worker) was first
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=customer), threading.Thread(target=kitchen)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+    assert not [error for _code, error in answers if error and "None" in error]
+    assert [code for code, _error in answers] == [200] * 30, answers

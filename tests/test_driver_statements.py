@@ -102,6 +102,7 @@ def test_a_unique_violation_is_sqlalchemys_integrity_error_and_the_session_goes_
             "pickup_at": None,
             "note": None,
             "placed_by": None,
+            "held_by": None,
             "processing_attempts": 0,
             "created_at": utcnow(),
             "updated_at": utcnow(),

@@ -5,7 +5,9 @@ The clock is fixed on Wednesday 25 November 2026 at 10:00 (default hours: Mon–
 """
 
 import json
-from datetime import date, datetime
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -112,6 +114,26 @@ def test_an_order_without_a_pickup_time_gets_the_earliest_free_slot(app, client,
     assert detail["pickup_at"] == "2026-11-25T10:30:00+01:00"
     with app.app_context():
         assert db.session.get(SlotBooking, datetime(2026, 11, 25, 10, 30)).taken == 1
+
+
+def test_orders_without_a_pickup_time_at_the_end_of_a_day_go_on_to_the_next(app, products):
+    """Wednesday's last slot (18:00) has one place left and every earlier one is full: sixteen
+    customers at once, none naming a time. One gets 18:00; the others Thursday, none "fully booked"."""
+    today = [datetime(2026, 11, 25, 10, 30) + timedelta(minutes=30 * n) for n in range(16)]
+    assert today[-1] == datetime(2026, 11, 25, 18, 0)
+    add_rows(app, *(SlotBooking(slot_start=start, taken=8) for start in today[:-1]))
+    add_rows(app, SlotBooking(slot_start=today[-1], taken=7))
+
+    def place(_n):
+        response = order(app.test_client(), [{"id": products["Baguette"], "quantity": 1}])
+        return response.status_code, response.get_json().get("pickup_at") or response.get_json()["error"]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(place, range(16)))
+    assert [code for code, _ in results] == [201] * 16, results
+    pickups = Counter(pickup for _, pickup in results)
+    assert pickups["2026-11-25T18:00:00+01:00"] == 1
+    assert pickups["2026-11-26T07:00:00+01:00"] == 8 and pickups["2026-11-26T07:30:00+01:00"] == 7
 
 
 def test_the_earliest_slot_skips_a_full_one(app, client, products):

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import ApiKey, utcnow
+from ..text_rules import unfit_characters
 
 # Not a secret: recognisable in a config file or a leaked log
 TOKEN_PREFIX = "bk_"  # nosec B105
@@ -24,8 +25,8 @@ def name_problem(name):
         return "Give the key a name, e.g. the kiosk or shop that will use it."
     if len(name) > MAX_NAME:
         return f"Please shorten the name to {MAX_NAME} characters."
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
-        return "A name can't contain control characters."
+    if unfit := unfit_characters(name):
+        return f"A name can't contain {unfit}."
     return None
 
 

@@ -28,6 +28,7 @@ from ..models import (
     SpecialHours,
     WeeklyHours,
 )
+from ..text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .rules import Calendar, ClosedDays
 
@@ -327,6 +328,8 @@ def add_closure(form):
     note = str(form.get("note") or "").strip()
     if len(note) > MAX_NOTE:
         errors["note"] = f"Please keep the note under {MAX_NOTE} characters."
+    elif unfit := unfit_characters(note):  # customers see it in the shop
+        errors["note"] = f"A note can't contain {unfit}."
     if errors:
         raise Invalid("Please check the closed days", errors)
     claim_version(form.get("version"))

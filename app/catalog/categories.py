@@ -1,7 +1,6 @@
 """Categories: the shop's shelves, in the order staff choose; the catalogue groups products by them. No HTTP here."""
 
 import logging
-import re
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -9,10 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import Category, Product, is_id, utcnow
+from ..text_rules import unfit_characters
 
 LOGGER = logging.getLogger(__name__)
 MAX_NAME = 60
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def list_categories():
@@ -76,8 +75,8 @@ def _checked_name(name, category=None):
         problem = "Give the category a name."
     elif len(name) > MAX_NAME:
         problem = f"A category name can be at most {MAX_NAME} characters ({len(name)} now)."
-    elif CONTROL.search(name):
-        problem = "A category name can't contain control characters."
+    elif unfit := unfit_characters(name):
+        problem = f"A category name can't contain {unfit}."
     else:
         query = select(Category.id).where(func.lower(Category.name) == name.lower())
         if category is not None:

@@ -8,7 +8,6 @@ is sent back rather than silently corrected.
 
 import json
 import logging
-import re
 from pathlib import Path
 
 from flask import current_app
@@ -21,6 +20,7 @@ from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..models import Category, Product, is_id
 from ..pictures import sources, store_picture
+from ..text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .service import ANY_VERSION, MAX_STOCK, STALE_PRODUCT, claim_version, get_any_product, parse_price
 
@@ -29,8 +29,6 @@ MAX_NAME = 120
 MAX_DESCRIPTION = 1000
 # Control characters (NUL included: PostgreSQL refuses it in text), except in a description
 # the line breaks and tabs people type.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CHECK_FIELDS = "Please check the highlighted fields."
 MAX_LEAD_HOURS = 24 * 30
 
@@ -170,8 +168,8 @@ def parse_product(submitted, product=None):
         errors["name"] = "Give the product a name."
     elif len(name) > MAX_NAME:
         errors["name"] = f"A name can be at most {MAX_NAME} characters ({len(name)} now)."
-    elif CONTROL.search(name):
-        errors["name"] = "A name can't contain control characters."
+    elif unfit := unfit_characters(name):
+        errors["name"] = f"A name can't contain {unfit}."
     elif _name_taken(name, product):
         errors["name"] = f"There is already a product called “{name}”."
     else:
@@ -180,8 +178,8 @@ def parse_product(submitted, product=None):
     description = _text(submitted, "description").replace("\r\n", "\n").strip()
     if len(description) > MAX_DESCRIPTION:
         errors["description"] = f"A description can be at most {MAX_DESCRIPTION} characters ({len(description)} now)."
-    elif CONTROL_IN_TEXT.search(description):
-        errors["description"] = "A description can't contain control characters."
+    elif unfit := unfit_characters(description, line_breaks=True):
+        errors["description"] = f"A description can't contain {unfit}."
     else:
         values["description"] = description
 
@@ -280,7 +278,7 @@ def _category(text):
     if text.isascii() and text.isdigit():
         category_id = int(text) if len(text) <= 10 else 0
         return db.session.get(Category, category_id) if is_id(category_id) else None
-    if not text or CONTROL.search(text):
+    if not text or unfit_characters(text):
         return None
     return db.session.scalar(select(Category).where(func.lower(Category.name) == text.lower()))
 

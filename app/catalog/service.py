@@ -11,7 +11,7 @@ from ..allergens import ALLERGENS, in_order, unknown_codes
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
 from ..models import Product, ProductDayQuota, is_id, utcnow
-from ..orders.customer import CONTROL
+from ..text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .categories import list_categories
 from .invalidation import mark_catalog_changed
@@ -204,8 +204,8 @@ def parse_reason(text):
     if len(reason) > MAX_REASON:
         message = f"Keep the reason under {MAX_REASON} characters."
         raise Invalid(message, {"reason": message})
-    if CONTROL.search(reason):
-        message = "The reason can't contain control characters."
+    if unfit := unfit_characters(reason):
+        message = f"The reason can't contain {unfit}."
         raise Invalid(message, {"reason": message})
     return reason
 

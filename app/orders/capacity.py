@@ -27,6 +27,15 @@ from ..models import LOW_STOCK, Order, ProductDayQuota, SlotBooking
 LOGGER = logging.getLogger(__name__)
 
 
+class SlotTaken(Conflict):
+    """The slot an order was about to take is gone: full, or its client's share of it used up.
+    When the bakery chose the slot, place_order chooses again without `starts`."""
+
+    def __init__(self, message, details=None, starts=()):
+        super().__init__(message, details)
+        self.starts = list(starts)
+
+
 @dataclass(frozen=True)
 class Pickup:
     """The slot chosen for an order; `assigned` when the bakery chose it (the customer named none)."""
@@ -62,8 +71,9 @@ def parse_pickup_at(value, calendar=None):
     return moment
 
 
-def choose_pickup(lines, products, requested=None):
-    """The slot for an order: `requested` if it can be booked now, else (none asked) the earliest with room.
+def choose_pickup(lines, products, requested=None, passed_over=()):
+    """The slot for an order: `requested` if it can be booked now, else (none asked) the earliest with room
+    that is not one of `passed_over` (slots this order already found gone).
 
     Invalid for a time that cannot be booked (closed, past, too soon, off the slot grid);
     Conflict when nothing within the booking horizon has room. Both say `next_available`.
@@ -77,7 +87,7 @@ def choose_pickup(lines, products, requested=None):
             first = first_free(calendar, moment, lead, lines, products, bookings=bookings)
             raise Invalid(problem[1], {"pickup_at": problem[1], "next_available": _iso(calendar, first)})
         return Pickup(requested, False, calendar, lead)
-    first = first_free(calendar, moment, lead, lines, products, bookings=bookings)
+    first = first_free(calendar, moment, lead, lines, products, bookings=bookings, skip=passed_over)
     if first is None:
         message = f"No pickup time in the next {calendar.days_ahead} days can take this order"
         raise Conflict(message, {"next_available": None})
@@ -87,9 +97,9 @@ def choose_pickup(lines, products, requested=None):
 def reserve(order, lines, products, pickup):
     """Take the quota of each product for the pickup day, then a place in the slot; return the order as placed.
 
-    An assigned slot that filled up meanwhile gives way to the next free one on the same day
-    (a later day would need that day's quotas, out of the lock order); a slot the customer
-    chose is theirs or a Conflict.
+    An assigned slot that filled up meanwhile gives way to the next free one on the same day;
+    past the day's last one it is SlotTaken, and place_order starts again on a later day (whose
+    quotas would be out of the lock order here). A slot the customer chose is theirs or a Conflict.
     """
     day = pickup.start.date()
     _take_quotas(day, lines, products, pickup)
@@ -105,8 +115,10 @@ def reserve(order, lines, products, pickup):
             return replace(order, pickup_at=start)
     first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products)
     message = f"{pickup_time(pickup.start)} is fully booked"
-    raise Conflict(
-        message, {"pickup_at": _iso(pickup.calendar, pickup.start), "next_available": _iso(pickup.calendar, first)}
+    raise SlotTaken(
+        message,
+        {"pickup_at": _iso(pickup.calendar, pickup.start), "next_available": _iso(pickup.calendar, first)},
+        starts=[pickup.start],
     )
 
 
@@ -182,7 +194,7 @@ def _quota_refused(product_id, day, quantity, product, pickup, lines, products):
     db.session.rollback()  # the quota rows this order took are given back before they are read
     left = max(0, limit - quota_taken([product_id], day).get(product_id, 0))
     first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products, after_day=day)
-    raise Conflict(
+    raise SlotTaken(  # the bakery's own choice of day then moves on to one with quota
         f"Only {left} {product.name} left for {pickup_time(pickup.start).split(' at ')[0]}",
         {
             "product_id": product_id,
@@ -191,6 +203,7 @@ def _quota_refused(product_id, day, quantity, product, pickup, lines, products):
             "pickup_at": _iso(pickup.calendar, pickup.start),
             "next_available": _iso(pickup.calendar, first),
         },
+        starts=[pickup.start],
     )
 
 
@@ -230,10 +243,11 @@ def _take_place(start, capacity):
     return SLOT_UPSERT.scalar(db.session, {"slot_start": start, "capacity": capacity}) is not None
 
 
-def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None, bookings=None):
+def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None, bookings=None, skip=()):
     """The earliest slot that can be booked now and has room (and quota for `lines`), or None.
 
-    `bookings` ({slot start: taken} from today on, read with the calendar) saves reading them here.
+    `bookings` ({slot start: taken} from today on, read with the calendar) saves reading them here;
+    the slots in `skip` are passed over.
     """
     lines, products = lines or {}, products or {}
     limited = {pid: p.daily_quota for pid, p in products.items() if getattr(p, "daily_quota", None) is not None}
@@ -245,7 +259,7 @@ def first_free(calendar, moment, lead=None, lines=None, products=None, after_day
             taken = bookings if bookings is not None else booked(calendar.slots_on(day))
             quotas = quota_taken(limited, day)
             quota_ok = all(quotas.get(pid, 0) + lines.get(pid, 0) <= limit for pid, limit in limited.items())
-        if quota_ok and taken.get(start, 0) < calendar.capacity_of(start):
+        if quota_ok and taken.get(start, 0) < calendar.capacity_of(start) and start not in skip:
             return start
     return None
 

@@ -103,13 +103,14 @@ def checkout_key(token, holder):
     return "checkout:" + hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
 
 
-def submit(form, cart, holder, placed_by=None):
+def submit(form, cart, holder, placed_by=None, client=None):
     """Check the form and the cart and place the order; the result has `order` or `errors`.
 
     The token makes a double-clicked submit one order: the second request finds the first
     order by its idempotency key, even when the first has already emptied the cart. The key
     is bound to `holder`, a random id of the session that was given the form. `placed_by`
-    says who places it (service.placer_hash).
+    says who places it (service.placer_hash); `client` is its address or API key, for the caps
+    on what one client can hold (holds.client_of).
     """
     token = form.get("order_token", "")
     checked = CheckoutForm(
@@ -129,11 +130,15 @@ def submit(form, cart, holder, placed_by=None):
     if checked.errors:
         return checked
     try:
-        checked.order, _created = place_order(cart.order_lines(), idempotency_key=key, customer=customer)
+        checked.order, _created = place_order(cart.order_lines(), idempotency_key=key, customer=customer, client=client)
     except DomainError as refused:
         details = refused.details or {}
         if "contact" in details:
             checked.errors["contact"] = refused.message  # too many open orders for this contact
+        elif details.get("client_cap") == "items per day":
+            checked.errors["pickup_date"] = refused.message
+        elif details.get("client_cap") == "orders per slot":
+            checked.errors["pickup_time"] = refused.message
         elif "items" in details:
             checked.errors["cart"] = refused.message  # more items than one order may hold
         elif "pickup_at" in details and "product_id" not in details:

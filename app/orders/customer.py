@@ -1,15 +1,29 @@
-"""Who collects an order: the one set of rules for the checkout form and the JSON API alike."""
+"""Who collects an order: the one set of rules for the checkout form and the JSON API alike.
+
+A contact is kept in one canonical form per mailbox or line (an email address in lower case, a
+phone number in E.164), so that the caps on what one contact may hold count it once however it
+is written; `customer_contact` keeps it as typed, for display.
+"""
 
 import re
+from functools import cache
+
+import phonenumbers
+from babel import Locale
+from flask import current_app
 
 from ..exceptions import Invalid
+from ..text_rules import unfit_characters
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Exactly one plain address (RFC 5322 dot-atom @ a domain with a dot): no display name, no
+# <brackets>, no group syntax ("x:v@x;"), no list ("a,b,victim@x"), no comments, no quotes.
+# Anything else is refused as typed, never "cleaned" into an address the customer did not type.
+EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_](?:[\w-]{0,61}[^\W_])?"
+)
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
-# Control characters (NUL included: PostgreSQL refuses it in text); a note may have line breaks.
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-CONTROL_IN_NOTE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-MAX_NAME, MAX_CONTACT, MAX_NOTE = 120, 255, 500
+MAX_NAME, MAX_CONTACT, MAX_NOTE, MAX_EMAIL = 120, 255, 500, 254
 
 
 def name_problem(name):
@@ -18,47 +32,85 @@ def name_problem(name):
         return "Tell us the name to ask for at the counter."
     if len(name) > MAX_NAME:
         return f"Please shorten the name to {MAX_NAME} characters."
-    if CONTROL.search(name):
-        return "A name can't contain control characters."
+    if unfit := unfit_characters(name):
+        return f"A name can't contain {unfit}."
     return None
 
 
 def email_problem(email):
-    """What is wrong with an email address, or None."""
-    if len(email) > MAX_CONTACT or CONTROL.search(email) or not EMAIL.match(email):
-        return "That doesn't look like an email address."
+    """What is wrong with an email address, or None: it must be one plain address."""
+    if len(email) > MAX_EMAIL or not EMAIL.fullmatch(email):
+        return "That doesn't look like an email address: give one address, like ada@example.com."
     return None
+
+
+def canonical_email(email):
+    """One mailbox, one form: a valid address in lower case (providers treat the local part so too)."""
+    return email.lower()
 
 
 def phone_problem(phone):
-    """What is wrong with a phone number, or None."""
-    if len(phone) > MAX_CONTACT or not PHONE.match(phone):
+    """What is wrong with a phone number, or None: it must be a real number (in the bakery's country
+    when it has no +country code)."""
+    if len(phone) > MAX_CONTACT or not PHONE.match(phone) or _parsed_phone(phone) is None:
         return "That doesn't look like a phone number."
     return None
+
+
+def canonical_phone(phone):
+    """A valid phone number in E.164 (+493012345678), however it was written."""
+    return phonenumbers.format_number(_parsed_phone(phone), phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed_phone(phone):
+    # "0049 30 …" is the international prefix written out: the library reads it as such.
+    try:
+        number = phonenumbers.parse(
+            phone, _home_region(current_app.config["BAKERY_PHONE"], current_app.config["BAKERY_LOCALE"])
+        )
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+@cache
+def _home_region(bakery_phone, locale):
+    """Where a number without a country code is: the bakery's own phone's country, else its locale's."""
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(bakery_phone, None))
+    except phonenumbers.NumberParseException:
+        region = None
+    if region and region != "ZZ":
+        return region
+    return Locale.parse(locale).territory or "GB"
 
 
 def contact_problem(contact):
     """The checkout's one contact field: an email address or a phone number ("" is a problem)."""
     if not contact:
         return "Give an email address or phone number, in case we need to reach you."
-    if email_problem(contact) and phone_problem(contact):
+    if "@" in contact:
+        return email_problem(contact)
+    if phone_problem(contact):
         return "That doesn't look like an email address or a phone number."
     return None
 
 
 def split_contact(contact):
-    """(email, phone) from one valid contact: whichever it is, the other None."""
-    if contact and not email_problem(contact):
-        return contact, None
-    return None, contact or None
+    """(email, phone) in their canonical forms from one valid contact: whichever it is, the other None."""
+    if not contact:
+        return None, None
+    if "@" in contact:
+        return canonical_email(contact), None
+    return None, canonical_phone(contact)
 
 
 def note_problem(note):
     """What is wrong with a note for the bakery, or None."""
     if len(note) > MAX_NOTE:
         return f"Please keep the note under {MAX_NOTE} characters."
-    if CONTROL_IN_NOTE.search(note):
-        return "A note can't contain control characters."
+    if unfit := unfit_characters(note, line_breaks=True):
+        return f"A note can't contain {unfit}."
     return None
 
 
@@ -101,7 +153,7 @@ def parse_api_customer(payload):
     return {
         "name": found.get("name"),
         "contact": " · ".join(filter(None, (email, phone))) or None,
-        "email": email,
-        "phone": phone,
+        "email": email and canonical_email(email),
+        "phone": phone and canonical_phone(phone),
         "note": (note or "").strip() or None,
     }

@@ -40,7 +40,7 @@ from ..models import (
 )
 from ..notifications.outbox import CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER, record_notification, wake_sender
 from ..notifications.outbox import READY as READY_NOTICE
-from . import capacity
+from . import capacity, holds
 from .validation import fingerprint, order_size_problem
 
 LOGGER = logging.getLogger(__name__)
@@ -74,6 +74,8 @@ CODE_ATTEMPTS = 5  # a fresh code after a collision; five collisions in a row me
 # ordering with a stranger's address and cancelling, in a loop, mails the stranger each time.)
 QUIET_CANCEL_WITHIN = timedelta(minutes=1)
 QUIET_CANCEL = "not sent: cancelled within a minute of ordering by whoever placed the order"
+# Slots the bakery chooses for an order, when the one it chose is gone by the time the order takes it.
+PICKUP_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,15 @@ def scoped_idempotency_key(key, api_key_id=None):
     return key
 
 
-def place_order(lines, idempotency_key=None, customer=None):
+def place_order(lines, idempotency_key=None, customer=None, client=None):
     """Reserve stock and record the order in one transaction; return (PlacedOrder, created).
 
     `lines` maps product id to quantity (already validated). A repeated idempotency key
     returns the first order (created=False); the same key for different items is Invalid.
     `customer["placed_by"]` says who places it (see placer_hash), for cancel_by_customer.
+    `client` is who places it (holds.client_of: its address or API key), for the caps on what
+    one client can hold. When the bakery chooses the slot and it is gone by the time the order
+    takes it, the order starts again with the next free slot, on a later day if need be.
     """
     request_hash = fingerprint(lines)
     if idempotency_key:
@@ -138,29 +143,47 @@ def place_order(lines, idempotency_key=None, customer=None):
     customer = dict(customer or {})
     _check_caps(lines, customer)
     products = _orderable_products(lines)
-    pickup = capacity.choose_pickup(lines, products, customer.get("pickup_at"))
-    customer["pickup_at"] = pickup.start
-    try:
-        order = _create_order_row(lines, products, idempotency_key, request_hash, customer)
-        # Stock, then the day's quotas and the slot, last: their row locks are then held only
-        # until the commit just below, so concurrent orders for them wait as little as possible.
-        _reserve_stock(lines, products)
-        order = capacity.reserve(order, lines, products, pickup)
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent request with the same idempotency key won the race: answer with its order.
-        db.session.rollback()
-        existing = idempotency_key and find_placed_order(idempotency_key, request_hash)
-        if not existing:
-            raise
-        return existing, False
-    except BaseException:
-        db.session.rollback()
-        raise
+    held_by = holds.holders_for(client, customer)
+    passed_over = set()
+    for attempt in range(1, PICKUP_ATTEMPTS + 1):
+        pickup = capacity.choose_pickup(lines, products, customer.get("pickup_at"), passed_over)
+        try:
+            order = _place(lines, products, idempotency_key, request_hash, customer, pickup, held_by)
+        except capacity.SlotTaken as taken:
+            if not pickup.assigned or attempt == PICKUP_ATTEMPTS:
+                raise
+            passed_over.update(taken.starts)
+            LOGGER.info("assigned slot gone slot=%s, choosing again", pickup.start.isoformat())
+            continue
+        except IntegrityError:
+            # A concurrent request with the same idempotency key won the race: answer with its order.
+            existing = idempotency_key and find_placed_order(idempotency_key, request_hash)
+            if not existing:
+                raise
+            return existing, False
+        break
 
     LOGGER.info("order placed order_id=%s total=%s lines=%d", order.public_id, order.total, len(lines))
     current_app.extensions["order_queue"].publish(order.public_id)
     return order, True
+
+
+def _place(lines, products, idempotency_key, request_hash, customer, pickup, held_by):
+    """One try at the order's transaction for `pickup`: committed, or rolled back and raised."""
+    try:
+        order = _create_order_row(
+            lines, products, idempotency_key, request_hash, {**customer, "pickup_at": pickup.start}, held_by
+        )
+        # Stock, then the day's quotas, the slot and the client's holds, last: their row locks are
+        # then held only until the commit just below, so concurrent orders wait as little as possible.
+        _reserve_stock(lines, products)
+        order = capacity.reserve(order, lines, products, pickup)
+        holds.take(held_by, order.pickup_at, sum(lines.values()))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return order
 
 
 def _check_caps(lines, customer):
@@ -245,7 +268,7 @@ TAKE_STOCK = DriverStatement(
 # SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/database.py).
 _ORDER_COLUMNS = (
     "public_id, code, status, total, idempotency_key, request_fingerprint, customer_name, customer_contact, "
-    "customer_email, customer_phone, pickup_at, note, placed_by, processing_attempts, created_at, updated_at"
+    "customer_email, customer_phone, pickup_at, note, placed_by, held_by, processing_attempts, created_at, updated_at"
 )
 INSERT_ORDER = upsert_text(
     # Column names only
@@ -294,7 +317,7 @@ def _reserve_stock(lines, products):
             mark_catalog_changed(db.session)  # availability or "only N left" changed
 
 
-def _create_order_row(lines, products, idempotency_key, request_hash, customer):
+def _create_order_row(lines, products, idempotency_key, request_hash, customer, held_by=()):
     """Insert the order and its items with two statements (Core: no unit-of-work overhead)."""
     items = [
         {"product_id": pid, "product_name": products[pid].name, "unit_price": products[pid].price, "quantity": quantity}
@@ -312,6 +335,7 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer):
         "pickup_at": customer.get("pickup_at"),
         "note": customer.get("note"),
         "placed_by": placer_hash(customer.get("placed_by")),
+        "held_by": " ".join(held_by) or None,
     }
     now = utcnow()
     values.update(status=PENDING, processing_attempts=0, created_at=now, updated_at=now)
@@ -375,6 +399,7 @@ def change_status(public_id, new_status, reason=None, by="bakery", only_from=Non
             if restored - item.quantity <= LOW_STOCK:
                 mark_catalog_changed(db.session)
         capacity.release(order)
+        holds.release(order)
     if actor is not None:
         move = f"{current} → {new_status}" + (f": {reason}" if reason else "")
         audit.record(actor, "order.status", "order", order.public_id, move)
@@ -437,31 +462,43 @@ def _duration(minutes):
     return f"{minutes} minutes"
 
 
+CANCEL_ATTEMPTS = 2  # the kitchen taking the order (Pending → Processing) at that moment leaves it cancellable
+CHANGED_MEANWHILE = "It changed just as you cancelled. Please reload the page and try again."
+
+
 def cancel_by_customer(public_id, now=None, cancelled_by=None):
     """The customer cancels their order: Conflict unless cancel_terms allow it; stock goes back at once.
 
-    `cancelled_by` says who cancels, as `placed_by` did for place_order: the one who placed the
-    order, cancelling within QUIET_CANCEL_WITHIN, gets no cancellation email (the row is skipped).
+    The move is conditional on the status read; when another move wins in between (the worker
+    taking the order, staff marking it Ready) the terms are read again and, if they still allow
+    it, the cancel is tried once more. `cancelled_by` says who cancels, as `placed_by` did for
+    place_order: the one who placed the order, cancelling within QUIET_CANCEL_WITHIN, gets no
+    cancellation email (the row is skipped).
     """
-    order = get_order(public_id)
-    terms = cancel_terms(order, now)
-    if not terms.allowed:
-        db.session.rollback()
-        raise Conflict(f"This order can't be cancelled. {terms.why_not}", {"status": order.status})
-    placed_here = order.placed_by is not None and hmac.compare_digest(order.placed_by, placer_hash(cancelled_by) or "")
-    quiet = placed_here and utcnow() - order.created_at < QUIET_CANCEL_WITHIN
-    try:
-        # only_from: staff may mark it Ready meanwhile; then the conditional update refuses this.
-        order = change_status(
-            public_id,
-            CANCELLED,
-            by="customer",
-            only_from=CUSTOMER_CANCELS_FROM,
-            unsent_because=QUIET_CANCEL if quiet else None,
-        )
-    except Conflict as lost:
+    for attempt in range(1, CANCEL_ATTEMPTS + 1):
         order = get_order(public_id)
-        why = cancel_terms(order, now).why_not
-        raise Conflict(f"This order can't be cancelled. {why}", {"status": order.status}) from lost
-    LOGGER.info("order cancelled by customer order_id=%s", public_id)
-    return order
+        terms = cancel_terms(order, now)
+        if not terms.allowed:
+            db.session.rollback()
+            raise Conflict(f"This order can't be cancelled. {terms.why_not}", {"status": order.status})
+        placed_here = order.placed_by is not None and hmac.compare_digest(
+            order.placed_by, placer_hash(cancelled_by) or ""
+        )
+        quiet = placed_here and utcnow() - order.created_at < QUIET_CANCEL_WITHIN
+        try:
+            # only_from: staff may mark it Ready meanwhile; then the conditional update refuses this.
+            order = change_status(
+                public_id,
+                CANCELLED,
+                by="customer",
+                only_from=CUSTOMER_CANCELS_FROM,
+                unsent_because=QUIET_CANCEL if quiet else None,
+            )
+        except Conflict as lost:
+            if attempt < CANCEL_ATTEMPTS:
+                continue
+            order = get_order(public_id)
+            why = cancel_terms(order, now).why_not or CHANGED_MEANWHILE
+            raise Conflict(f"This order can't be cancelled. {why}", {"status": order.status}) from lost
+        LOGGER.info("order cancelled by customer order_id=%s", public_id)
+        return order

@@ -12,7 +12,7 @@ from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
 from ..negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
 from ..rate_limits import client_address
-from . import capacity, service
+from . import capacity, holds, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer
 from .validation import parse_order_items
@@ -69,7 +69,9 @@ def create():
 
 def _create_from_checkout():
     cart = cart_service.load_cart()
-    form = checkout_form.submit(request.form, cart, _checkout_holder(), placed_by=_placer())
+    form = checkout_form.submit(
+        request.form, cart, _checkout_holder(), placed_by=_placer(), client=holds.client_of(client_address())
+    )
     if form.errors:
         return _checkout_page(cart, form, status=422, data={"error": "Please check the form", "details": form.errors})
     cart_service.clear()
@@ -121,7 +123,8 @@ def _create_from_json(api_key=None):
         key = service.scoped_idempotency_key(key, api_key.id if api_key else None)
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
     customer["placed_by"] = _placer()
-    order, created = service.place_order(lines, idempotency_key=key, customer=customer)
+    client = holds.client_of(client_address(), api_key.id if api_key else None)
+    order, created = service.place_order(lines, idempotency_key=key, customer=customer, client=client)
     body = {
         "order_id": order.public_id,
         "code": order.code,

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import CANCELLED, COMPLETED, FAILED, NO_SHOW, ORDER_STATUSES, PENDING, PROCESSING, READY, Order, OrderItem
-from ..orders.customer import CONTROL
 from ..orders.days import before, order_day, parse_board_day, since
+from ..text_rules import CONTROL
 from ..whole_numbers import whole_number
 
 MAX_QUERY = 100

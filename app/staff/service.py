@@ -10,7 +10,7 @@ from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F
 from ..exceptions import Invalid
 from ..extensions import db
 from ..models import Product
-from ..orders.customer import CONTROL
+from ..text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 
@@ -29,8 +29,8 @@ def cancel_reason(text):
     text = text.strip()
     if len(text) > MAX_REASON:
         raise Invalid(f"Please keep the reason under {MAX_REASON} characters", {"reason": "too long"})
-    if CONTROL.search(text):
-        raise Invalid("The reason can't contain control characters", {"reason": "control characters"})
+    if unfit := unfit_characters(text):
+        raise Invalid(f"The reason can't contain {unfit}", {"reason": unfit})
     return text or None
 
 
