@@ -73,7 +73,17 @@ def order_size_problem(lines, max_items):
     return None
 
 
-def fingerprint(lines):
-    """A stable hash of the normalised lines, to recognise a retry of the same order."""
-    canonical = json.dumps(sorted(lines.items()))
+def fingerprint(lines, customer=None):
+    """A stable hash of the whole order request (normalised lines, who collects it, the pickup
+    time asked for, the note), to recognise a retry of the same order."""
+    customer = customer or {}
+    pickup = customer.get("pickup_at")
+    canonical = json.dumps(
+        {
+            "lines": sorted(lines.items()),
+            "customer": [customer.get(field) for field in ("name", "email", "phone", "note")],
+            "pickup_at": pickup.isoformat() if pickup else None,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -11,6 +11,7 @@ from ..cart import service as cart_service
 from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
 from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
+from ..rate_limits import client_address
 from . import capacity, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer
@@ -103,7 +104,7 @@ def _create_from_json(api_key=None):
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")
     if key is not None:
-        key = service.scoped_idempotency_key(key, api_key.id if api_key else None)
+        key = service.scoped_idempotency_key(key, api_key.id if api_key else None, sender=client_address())
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
     order, created = service.place_order(lines, idempotency_key=key, customer=customer)
     body = {
