@@ -3,6 +3,7 @@
 import re
 
 from ..exceptions import Invalid
+from ..json_fields import unknown_fields
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
@@ -10,6 +11,7 @@ PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CONTROL_IN_NOTE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_NAME, MAX_CONTACT, MAX_NOTE = 120, 255, 500
+CUSTOMER_FIELDS = ("name", "email", "phone")
 
 
 def name_problem(name):
@@ -76,8 +78,7 @@ def parse_api_customer(payload):
                 '"customer" must be an object like {"name": "Ada", "email": "ada@example.com"}',
                 {"customer": "must be an object"},
             )
-        for key in sorted(set(customer) - {"name", "email", "phone"}):
-            errors[f"customer.{key}"] = "unknown field: use name, email and phone"
+        errors.update(unknown_fields(customer, CUSTOMER_FIELDS, prefix="customer."))
         for key, rule in (("name", name_problem), ("email", email_problem), ("phone", phone_problem)):
             value = customer.get(key)
             if value is None or (key != "name" and value == ""):

@@ -10,6 +10,7 @@ from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
+from ..json_fields import refuse_unknown_fields
 from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
 from ..rate_limits import client_address
 from . import capacity, service
@@ -150,6 +151,7 @@ def cancel_confirm(order_id):
 @bp.post("/orders/<order_id>/cancel")
 def cancel(order_id):
     """The customer cancels: JSON gets the order (409 if too late), htmx the cancel block, browsers a 303."""
+    _refuse_fields_in_json_body()
     try:
         order = service.cancel_by_customer(order_id)
     except Conflict as refused:
@@ -170,6 +172,16 @@ def cancel(order_id):
         terms=terms,
         cancelled=True,
     )
+
+
+def _refuse_fields_in_json_body():
+    """A JSON cancel carries no fields: `{}` or no body at all; a field is refused by name (422)."""
+    if not request.is_json or not request.content_length:
+        return
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, "Send {} as the JSON body, or no body")
+    refuse_unknown_fields(payload, (), "cancelling an order")
 
 
 def order_json(order, terms):
