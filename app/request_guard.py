@@ -34,7 +34,13 @@ def register_request_guard(app):
 
 
 def guard_request():
-    """Refuse NUL characters, JSON nested too deeply and bodies over the limit, whatever the route."""
+    """Refuse NUL characters, JSON nested too deeply and bodies over the limit, whatever the route.
+
+    A request the router could not match (no such URL, or a method the URL does not take) is
+    left alone: no view reads it, and its 404 or 405 (with Allow) is the answer, not a 400 or 413.
+    """
+    if request.routing_exception is not None:
+        return
     environ = request.environ
     _buffer_chunked_body()
     # Most requests have no query and no body: nothing to parse (and a cached GET is that cheap).

@@ -200,3 +200,23 @@ def resolve(spec, schema):
     while "$ref" in schema:
         schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     return schema
+
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/staff/categories", {"name": "Seasonal", "colour": "red"}),
+        ("/staff/api-keys", {"name": "Kiosk", "expires": "2027-01-01"}),
+        ("/staff/accounts", {"username": "cleo", "password": "crusty-rye-loaf", "role": "staff", "email": "c@x.io"}),
+        ("/staff/calendar/capacity", {"capacity": "6", "slot": "08:00"}),
+        ("/staff/products/new", {"name": "Scone", "price": "2.50", "stock": "5", "colour": "golden"}),
+    ],
+)
+def test_a_staff_json_body_with_an_unknown_field_is_422_naming_it(staff_client, path, body):
+    before = staff_client.get(path.replace("/new", "").replace("/capacity", ""), headers=JSON).get_json()
+    response = staff_client.post(path, json=body, headers=JSON)
+    assert response.status_code == 422
+    unknown = {"colour", "expires", "email", "slot"} & set(body)
+    assert set(response.get_json()["details"]) == unknown
+    assert all(name in response.get_json()["error"] for name in unknown)
+    assert staff_client.get(path.replace("/new", "").replace("/capacity", ""), headers=JSON).get_json() == before

@@ -34,6 +34,23 @@ CHECK_FIELDS = "Please check the highlighted fields."
 MAX_LEAD_HOURS = 24 * 30
 
 
+# What the product form sends (its picture comes as an upload); a JSON caller's other members are refused.
+PRODUCT_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "price",
+    "stock",
+    "daily_quota",
+    "lead_hours",
+    "active",
+    "allergens",
+    "may_contain",
+    "dietary",
+    "picture_url",
+)
+
+
 def get_any_product(product_id):
     """Any product with this id, on sale or not; NotFound otherwise."""
     product = db.session.get(Product, product_id) if is_id(product_id) else None

@@ -3,6 +3,7 @@
 from flask import Blueprint, request
 
 from ..audit import local_moment
+from ..json_fields import refuse_unknown_fields
 from .auth import current_staff
 from .service import pickup_day
 
@@ -17,12 +18,19 @@ def who_is_logged_in():
     return {"staff_user": current_staff()}
 
 
-def submitted():
-    """The form, or the JSON object an API caller sent (anything else counts as empty)."""
+def submitted(*accepted):
+    """The form, or the JSON object an API caller sent (anything else counts as empty).
+
+    A JSON member not in `accepted` is Invalid (422), by name: a misspelt field is never
+    dropped in silence. A form's other fields (its CSRF token, its buttons) are not checked.
+    """
     if not request.is_json:
         return request.form
     payload = request.get_json(silent=True)
-    return payload if isinstance(payload, dict) else {}
+    if not isinstance(payload, dict):
+        return {}
+    refuse_unknown_fields(payload, accepted, "this request")
+    return payload
 
 
 def product_json(product):

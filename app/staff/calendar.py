@@ -21,6 +21,14 @@ CHANGES = {
     "capacity": calendar.set_default_capacity,
     "overrides": calendar.set_capacity_override,
 }
+# The fields each form sends (a JSON caller's other members are refused by name).
+FIELDS = {
+    "hours": tuple(f"{field}-{day}" for day in range(7) for field in ("open", "opens", "closes")),
+    "closures": ("first_day", "last_day", "note"),
+    "special": ("day", "opens", "closes"),
+    "capacity": ("capacity",),
+    "overrides": ("day", "time", "capacity"),
+}
 
 
 @bp.get("/calendar")
@@ -33,7 +41,7 @@ def calendar_page():
 @owner_required
 def calendar_change(section):
     """Save one of the page's forms; 422 with a message at each field that is wrong."""
-    form = submitted()
+    form = submitted(*FIELDS[section])
     try:
         CHANGES[section](form)
     except Invalid as refused:
@@ -61,7 +69,7 @@ def special_delete(day):
 @bp.post("/calendar/overrides/<day>/delete")
 @owner_required
 def override_delete(day):
-    at = submitted().get("time") or None
+    at = submitted("time").get("time") or None
     try:
         slot = time.fromisoformat(at) if at else None
     except ValueError:

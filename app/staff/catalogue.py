@@ -27,7 +27,7 @@ def product_new():
     if request.method == "GET":
         return _product_form(None, _defaults())
     try:
-        product = editing.create_product(submitted(), *_upload(), actor=current_staff())
+        product = editing.create_product(submitted(*editing.PRODUCT_FIELDS), *_upload(), actor=current_staff())
     except Invalid as refused:
         return _refused_form(None, refused)
     LOGGER.info("staff created product product_id=%s by=%s", product.id, current_staff().username)
@@ -43,7 +43,9 @@ def product_edit(product_id):
     if request.method == "GET":
         return _product_form(product, _current(product))
     try:
-        product = editing.edit_product(product_id, submitted(), *_upload(), actor=current_staff())
+        product = editing.edit_product(
+            product_id, submitted(*editing.PRODUCT_FIELDS), *_upload(), actor=current_staff()
+        )
     except Invalid as refused:
         return _refused_form(product, refused)
     LOGGER.info("staff edited product product_id=%s by=%s", product.id, current_staff().username)
@@ -92,7 +94,7 @@ def _refused_form(product, refused):
         raise refused
     return _product_form(
         product,
-        _typed(submitted()),
+        _typed(submitted(*editing.PRODUCT_FIELDS)),
         refused.details or {},
         status=status_for(refused),
         stored_picture=getattr(refused, "stored_picture", None),
@@ -156,7 +158,7 @@ def categories():
 @staff_required
 def category_add():
     """Add a category at the end of the list."""
-    name = submitted().get("name", "")
+    name = submitted("name").get("name", "")
     try:
         category = shelves.add_category(name)
     except Invalid as refused:
@@ -177,7 +179,7 @@ def category_add():
 @bp.post("/categories/<id:category_id>")
 @staff_required
 def category_rename(category_id):
-    name = submitted().get("name", "")
+    name = submitted("name").get("name", "")
     try:
         category = shelves.rename_category(category_id, name)
     except Invalid as refused:
@@ -196,7 +198,7 @@ def category_rename(category_id):
 @bp.post("/categories/<id:category_id>/move")
 @staff_required
 def category_move(category_id):
-    category = shelves.move_category(category_id, submitted().get("direction"))
+    category = shelves.move_category(category_id, submitted("direction").get("direction"))
     return respond_after_write(
         category.to_dict(),
         CATEGORIES,

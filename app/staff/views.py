@@ -86,7 +86,7 @@ def products():
 @staff_required
 def product_update(product_id):
     """Change price, stock or on-sale; an invalid value is shown at its field (422)."""
-    form = submitted()
+    form = submitted("price", "stock", "active")
     changes, errors = service.product_changes(form)
     if errors:
         product = service.get_any_product(product_id)
