@@ -196,3 +196,11 @@ def test_nobody_without_the_api_key_can_borrow_its_stored_keys(keyed_app, produc
     assert "Idempotent-Replayed" not in borrowed.headers
     assert borrowed.get_json()["order_id"] != kiosk.get_json()["order_id"]
     assert orders_count(app) == 2
+
+
+@pytest.mark.parametrize("name", [None, 5, ["Kiosk"], {"name": "Kiosk"}])
+def test_a_key_name_that_is_not_text_is_422(keyed_app, name):
+    client = staff_client(keyed_app())
+    response = client.post("/staff/api-keys", json={"name": name}, headers=JSON)
+    assert response.status_code == 422
+    assert response.get_json()["details"] == {"name": "Give the key a name, e.g. the kiosk or shop that will use it."}
