@@ -162,3 +162,10 @@ def test_a_key_shaped_like_the_shops_own_is_just_a_key(app, client, ada_order, k
     again = send(client, ada_order, key)
     assert first.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert stored_keys(app) == [stored_keys(app)[0]] and stored_keys(app)[0] != key
+
+
+def test_the_same_pickup_time_written_another_way_is_the_same_request(client, ada_order):
+    first = send(client, ada_order, "kiosk-0001")
+    again = send(client, {**ada_order, "pickup_at": "2026-11-26T07:30:00Z"}, "kiosk-0001")  # 08:30 in Berlin
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["order_id"] == first.get_json()["order_id"]
