@@ -46,6 +46,10 @@ include-path = [
     "/pickup-slots", "/orders", "/staff/orders", "/staff/orders/search",
     "/staff/bake-list", "/staff/pick-list", "/staff/reports",
     "/staff/account", "/staff/accounts", "/staff/api-keys", "/staff/categories",
+    "/staff/categories/{{category_id}}", "/staff/categories/{{category_id}}/move",
+    "/staff/api-keys/{{key_id}}/revoke", "/staff/accounts/{{staff_id}}/role",
+    "/staff/accounts/{{staff_id}}/active", "/staff/accounts/{{staff_id}}/password",
+    "/staff/products/{{product_id}}/retire",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 

@@ -193,20 +193,13 @@ OUTSIDE_THE_DOCUMENT = {
     "/staff/",
     "/staff/login",
     "/staff/logout",
-    "/staff/accounts/{staff_id}/active",
-    "/staff/accounts/{staff_id}/password",
-    "/staff/accounts/{staff_id}/role",
-    "/staff/api-keys/{key_id}/revoke",
     "/staff/calendar/{section}",
     "/staff/calendar/closures/{closure_id}/delete",
     "/staff/calendar/overrides/{day}/delete",
     "/staff/calendar/special/{day}/delete",
-    "/staff/categories/{category_id}",
-    "/staff/categories/{category_id}/move",
     "/staff/orders/{order_id}/status",
     "/staff/products/{product_id}",
     "/staff/products/{product_id}/edit",
-    "/staff/products/{product_id}/retire",
     "/staff/products/new",
     "/staff/reports/lines.csv",  # CSV downloads
     "/staff/reports/orders.csv",
@@ -308,3 +301,30 @@ def test_the_newly_documented_methods_answer_as_documented(staff_client, product
     )
     assert changed.status_code == 200
     assert_matches(changed.get_json(), "/staff/account", "post", 200)
+
+
+def test_the_staff_writes_on_one_thing_answer_as_documented(staff_client, products):
+    client = staff_client
+    category = client.post("/staff/categories", json={"name": "Seasonal"}).get_json()["id"]
+    key = client.post("/staff/api-keys", json={"name": "Kiosk"}).get_json()["id"]
+    cleo = client.post("/staff/accounts", json={"username": "cleo", "password": "crusty-rye-loaf-42"}).get_json()["id"]
+    answers = [
+        (f"/staff/categories/{category}", "/staff/categories/{category_id}", {"name": "Festive"}),
+        (f"/staff/categories/{category}/move", "/staff/categories/{category_id}/move", {"direction": "up"}),
+        (f"/staff/api-keys/{key}/revoke", "/staff/api-keys/{key_id}/revoke", None),
+        (f"/staff/accounts/{cleo}/role", "/staff/accounts/{staff_id}/role", {"role": "owner"}),
+        (f"/staff/accounts/{cleo}/active", "/staff/accounts/{staff_id}/active", {"active": "0"}),
+        (
+            f"/staff/accounts/{cleo}/password",
+            "/staff/accounts/{staff_id}/password",
+            {"password": "oven-glove-sunrise-9"},
+        ),
+        (f"/staff/products/{products['Baguette']}/retire", "/staff/products/{product_id}/retire", None),
+    ]
+    for url, path, body in answers:
+        response = client.post(url, json=body, headers=JSON) if body else client.post(url, headers=JSON)
+        assert response.status_code == 200, url
+        assert_matches(response.get_json(), path, "post", 200)
+    refused = client.post(f"/staff/categories/{category}/move", json={"direction": "sideways"})
+    assert refused.status_code == 422
+    assert_matches(refused.get_json(), "/staff/categories/{category_id}/move", "post", 422)
