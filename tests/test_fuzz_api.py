@@ -49,7 +49,8 @@ include-path = [
     "/staff/categories/{{category_id}}", "/staff/categories/{{category_id}}/move",
     "/staff/api-keys/{{key_id}}/revoke", "/staff/accounts/{{staff_id}}/role",
     "/staff/accounts/{{staff_id}}/active", "/staff/accounts/{{staff_id}}/password",
-    "/staff/products/{{product_id}}/retire",
+    "/staff/products/{{product_id}}/retire", "/staff/products/{{product_id}}",
+    "/staff/orders/{{order_id}}/status",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 

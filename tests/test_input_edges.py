@@ -220,3 +220,11 @@ def test_a_staff_json_body_with_an_unknown_field_is_422_naming_it(staff_client, 
     assert set(response.get_json()["details"]) == unknown
     assert all(name in response.get_json()["error"] for name in unknown)
     assert staff_client.get(path.replace("/new", "").replace("/capacity", ""), headers=JSON).get_json() == before
+
+
+@pytest.mark.parametrize("body", ["[null, null]", '"Seasonal"', "5"])
+def test_a_staff_json_body_that_is_not_an_object_is_400(staff_client, body):
+    response = staff_client.post("/staff/categories", data=body, headers={**JSON, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "JSON object" in response.get_json()["error"]
+    assert staff_client.get("/staff/categories", headers=JSON).get_json() == []

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Order
 from app.openapi import load_spec
-from tests.helpers import JSON, post_order
+from tests.helpers import JSON, post_order, wait_for_status
 
 
 def schema_for(path, method, status):
@@ -197,8 +197,6 @@ OUTSIDE_THE_DOCUMENT = {
     "/staff/calendar/closures/{closure_id}/delete",
     "/staff/calendar/overrides/{day}/delete",
     "/staff/calendar/special/{day}/delete",
-    "/staff/orders/{order_id}/status",
-    "/staff/products/{product_id}",
     "/staff/products/{product_id}/edit",
     "/staff/products/new",
     "/staff/reports/lines.csv",  # CSV downloads
@@ -328,3 +326,22 @@ def test_the_staff_writes_on_one_thing_answer_as_documented(staff_client, produc
     refused = client.post(f"/staff/categories/{category}/move", json={"direction": "sideways"})
     assert refused.status_code == 422
     assert_matches(refused.get_json(), "/staff/categories/{category_id}/move", "post", 422)
+
+
+def test_the_order_board_and_product_row_writes_answer_as_documented(staff_client, products):
+    client = staff_client
+    order_id = post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"]
+    assert wait_for_status(client, order_id, "Processing") == "Processing"
+    moved = client.post(f"/staff/orders/{order_id}/status", json={"status": "Ready", "from": "Processing"})
+    assert moved.status_code == 200
+    assert_matches(moved.get_json(), "/staff/orders/{order_id}/status", "post", 200)
+    stale = client.post(f"/staff/orders/{order_id}/status", json={"status": "Completed", "from": "Processing"})
+    assert stale.status_code == 409
+    assert_matches(stale.get_json(), "/staff/orders/{order_id}/status", "post", 409)
+    changed = client.post(f"/staff/products/{products['Baguette']}", json={"price": 3.1, "stock": 7, "active": True})
+    assert changed.status_code == 200
+    assert_matches(changed.get_json(), "/staff/products/{product_id}", "post", 200)
+    assert (changed.get_json()["price"], changed.get_json()["stock"]) == (3.1, 7)
+    refused = client.post(f"/staff/products/{products['Baguette']}", json={"stock": -1})
+    assert refused.status_code == 422
+    assert_matches(refused.get_json(), "/staff/products/{product_id}", "post", 422)
