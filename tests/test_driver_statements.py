@@ -87,13 +87,13 @@ def test_a_unique_violation_is_sqlalchemys_integrity_error_and_the_session_goes_
     )
     assert response.status_code == 201
     with app.app_context():
-        first = db.session.scalar(text("SELECT public_id FROM orders"))
+        first, taken_key = db.session.execute(text("SELECT public_id, idempotency_key FROM orders")).one()
         values = {
             "public_id": "another-public-id",
             "code": "ZZZZZZ",
             "status": "Pending",
             "total": 1,
-            "idempotency_key": "k1",
+            "idempotency_key": taken_key,
             "request_fingerprint": "x",
             "customer_name": None,
             "customer_contact": None,

@@ -1,11 +1,16 @@
 """Input at the edges of what the database can hold, and redirect targets: a clear 4xx, never a 500."""
 
+import json
+
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import MAX_ID, Product
+from app.models import MAX_ID, Order, Product
+from app.openapi import load_spec
 from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order
+from tests.test_openapi import assert_matches
 
 HUGE_IDS = [MAX_ID + 1, 2**63, 1180591620717411303424]
 
@@ -128,3 +133,98 @@ def test_the_json_order_answer_keeps_its_shape_on_a_replay(client, products):
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["Location"] == first.headers["Location"] == f"/orders/{first.get_json()['order_id']}"
     assert again.get_json()["total"] == first.get_json()["total"] == 2.8
+
+
+def test_an_order_with_unknown_top_level_fields_is_422_naming_them(app, client, products):
+    body = {"items": [{"id": products["Baguette"], "quantity": 1}], "name": "Ada", "email": "ada@x"}
+    response = client.post("/orders", data=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    answer = response.get_json()
+    assert set(answer["details"]) == {"name", "email"}
+    assert all("items, customer, pickup_at and note" in problem for problem in answer["details"].values())
+    assert '"name"' in answer["error"] and '"email"' in answer["error"] and '"customer"' in answer["error"]
+    assert_matches(answer, "/orders", "post", 422)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_an_order_line_with_unknown_fields_is_422_naming_them(app, client, products):
+    items = [{"id": products["Baguette"], "quantity": 1}, {"id": products["Baguette"], "qty": 2, "quantity": 1}]
+    response = client.post("/orders", data=json.dumps({"items": items}), headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.get_json()["details"] == {"items[1].qty": "unknown field: use id and quantity"}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_a_cancel_with_fields_in_its_body_is_422_and_cancels_nothing(client, products):
+    placed = client.post(
+        "/orders",
+        data=json.dumps({"items": [{"id": products["Baguette"], "quantity": 1}]}),
+        headers={"Content-Type": "application/json"},
+    ).get_json()
+    refused = client.post(f"/orders/{placed['order_id']}/cancel", json={"reason": "changed my mind"})
+    assert refused.status_code == 422
+    assert set(refused.get_json()["details"]) == {"reason"}
+    assert client.get(f"/orders/{placed['order_id']}", headers=JSON).get_json()["status"] == "Pending"
+    assert client.post(f"/orders/{placed['order_id']}/cancel", json={}).get_json()["status"] == "Cancelled"
+
+
+def test_the_document_refuses_unknown_fields_in_every_json_request_body():
+    spec = load_spec()
+
+    def objects(schema):
+        schema = resolve(spec, schema)
+        if "object" in ([schema.get("type")] if isinstance(schema.get("type"), str) else schema.get("type", [])):
+            yield schema
+        for sub in schema.get("properties", {}).values():
+            yield from objects(sub)
+        if isinstance(schema.get("items"), dict):
+            yield from objects(schema["items"])
+
+    bodies = [
+        op["requestBody"]["content"][kind]["schema"]
+        for path in spec["paths"].values()
+        for op in path.values()
+        if isinstance(op, dict) and "requestBody" in op
+        for kind in op["requestBody"]["content"]
+        if kind == "application/json"
+    ]
+    assert bodies
+    for body in bodies:
+        for schema in objects(body):
+            assert schema.get("additionalProperties") is False, schema
+
+
+def resolve(spec, schema):
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/staff/categories", {"name": "Seasonal", "colour": "red"}),
+        ("/staff/api-keys", {"name": "Kiosk", "expires": "2027-01-01"}),
+        ("/staff/accounts", {"username": "cleo", "password": "crusty-rye-loaf", "role": "staff", "email": "c@x.io"}),
+        ("/staff/calendar/capacity", {"capacity": "6", "slot": "08:00"}),
+        ("/staff/products/new", {"name": "Scone", "price": "2.50", "stock": "5", "colour": "golden"}),
+    ],
+)
+def test_a_staff_json_body_with_an_unknown_field_is_422_naming_it(staff_client, path, body):
+    before = staff_client.get(path.replace("/new", "").replace("/capacity", ""), headers=JSON).get_json()
+    response = staff_client.post(path, json=body, headers=JSON)
+    assert response.status_code == 422
+    unknown = {"colour", "expires", "email", "slot"} & set(body)
+    assert set(response.get_json()["details"]) == unknown
+    assert all(name in response.get_json()["error"] for name in unknown)
+    assert staff_client.get(path.replace("/new", "").replace("/capacity", ""), headers=JSON).get_json() == before
+
+
+@pytest.mark.parametrize("body", ["[null, null]", '"Seasonal"', "5"])
+def test_a_staff_json_body_that_is_not_an_object_is_400(staff_client, body):
+    response = staff_client.post("/staff/categories", data=body, headers={**JSON, "Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "JSON object" in response.get_json()["error"]
+    assert staff_client.get("/staff/categories", headers=JSON).get_json() == []

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Order
 from app.openapi import load_spec
-from tests.helpers import JSON, post_order
+from tests.helpers import JSON, post_order, wait_for_status
 
 
 def schema_for(path, method, status):
@@ -177,3 +177,181 @@ def test_staff_json_without_a_login_is_the_documented_401(client):
     refused = client.get("/staff/orders", headers=JSON)
     assert refused.status_code == 401
     assert_matches(refused.get_json(), "/staff/orders", "get", 401)
+
+
+# Pages, assets and browser form posts that have no JSON answer of their own: the document
+# describes the JSON API, so these stay out of it. Every other route is in the document, with
+# exactly the methods it answers. A new route goes in one of the two, on purpose.
+OUTSIDE_THE_DOCUMENT = {
+    "/",  # the shop's page (its JSON is GET /products)
+    "/openapi.json",  # the document itself
+    "/static/{filename}",
+    "/uploads/{name}",
+    "/cart/items",  # the cart's buttons: form posts with the CSRF token
+    "/cart/items/{product_id}",
+    "/cart/items/{product_id}/delete",
+    "/staff/",
+    "/staff/login",
+    "/staff/logout",
+    "/staff/calendar/{section}",
+    "/staff/calendar/closures/{closure_id}/delete",
+    "/staff/calendar/overrides/{day}/delete",
+    "/staff/calendar/special/{day}/delete",
+    "/staff/products/{product_id}/edit",
+    "/staff/products/new",
+    "/staff/reports/lines.csv",  # CSV downloads
+    "/staff/reports/orders.csv",
+}
+HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+SAMPLE_VALUES = {"filename": "css/bakery.css", "name": "x.png", "day": "2026-12-01", "section": "hours"}
+
+
+def routes(app):
+    """{path as the document writes it: a URL that reaches it}, for every rule of the app."""
+    found = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        url = re.sub(
+            r"<(?:([^:>]+):)?([^>]+)>",
+            lambda m: SAMPLE_VALUES.get(m.group(2), "1" if m.group(1) else "abcdefgh12345678"),
+            rule.rule,
+        )
+        found[path] = url
+    return found
+
+
+def allowed(client, url):
+    """The methods the app says the URL takes, as it answers OPTIONS."""
+    response = client.options(url)
+    assert response.status_code == 200, url
+    return {method.strip() for method in response.headers["Allow"].split(",")}
+
+
+def test_every_route_answers_exactly_the_methods_the_document_describes(app, client):
+    """HEAD (wherever GET is) and OPTIONS are implicit, as the document's description says."""
+    spec = load_spec()
+    assert "HEAD" in spec["info"]["description"] and "OPTIONS" in spec["info"]["description"]
+    documented = {path: {m.upper() for m in ops} & HTTP_METHODS for path, ops in spec["paths"].items()}
+    app_routes = routes(app)
+    drift = {}
+    for path, url in sorted(app_routes.items()):
+        methods = allowed(client, url)
+        implicit = {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+        if path in OUTSIDE_THE_DOCUMENT:
+            assert path not in documented, f"{path} is documented: take it off OUTSIDE_THE_DOCUMENT"
+        elif methods - implicit != documented.get(path, set()):
+            drift[path] = {"app": sorted(methods - implicit), "document": sorted(documented.get(path, set()))}
+    assert drift == {}
+    assert set(documented) <= set(app_routes), "documented paths the app does not have"
+    assert set(app_routes) >= OUTSIDE_THE_DOCUMENT, "stale entries in OUTSIDE_THE_DOCUMENT"
+
+
+WRONG_METHOD_REQUESTS = {
+    "no body": {},
+    "form without a CSRF token": {"data": {"name": "x"}},
+    "JSON": {"json": {"name": "x"}},
+    "htmx form": {"data": {"name": "x"}, "headers": {"HX-Request": "true"}},
+    "NUL in the query": {"query_string": "q=%00"},
+    "body over the limit": {"data": "x" * (1024 * 1024 + 1), "content_type": "application/x-www-form-urlencoded"},
+}
+
+
+@pytest.mark.parametrize("variant", sorted(WRONG_METHOD_REQUESTS))
+def test_a_method_a_route_does_not_take_is_405_with_allow_on_every_route(make_app, variant):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    wrong = {}
+    for path, url in sorted(routes(app).items()):
+        methods = allowed(client, url)
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            response = client.open(url, method=method, **WRONG_METHOD_REQUESTS[variant])
+            allow = {m.strip() for m in response.headers.get("Allow", "").split(",") if m.strip()}
+            if response.status_code != 405 or allow != methods:
+                wrong[f"{method} {path}"] = response.status_code
+    assert wrong == {}
+
+
+def test_the_newly_documented_methods_answer_as_documented(staff_client, products):
+    client = staff_client
+    client.post("/cart/items", data={"product_id": products["Baguette"], "quantity": "1"})
+    shown = client.post("/checkout", data={"pickup_date": "2026-12-03"}, headers=JSON)
+    assert shown.status_code == 200
+    assert_matches(shown.get_json(), "/checkout", "post", 200)
+    order_id = post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"]
+    confirm = client.get(f"/orders/{order_id}/cancel", headers=JSON)
+    assert confirm.status_code == 200
+    assert_matches(confirm.get_json(), "/orders/{order_id}/cancel", "get", 200)
+    created = {
+        "/staff/categories": client.post("/staff/categories", json={"name": "Seasonal"}),
+        "/staff/api-keys": client.post("/staff/api-keys", json={"name": "Kiosk"}),
+        "/staff/accounts": client.post(
+            "/staff/accounts", json={"username": "cleo", "password": "crusty-rye-loaf-42", "role": "staff"}
+        ),
+    }
+    for path, response in created.items():
+        assert response.status_code == 201, path
+        assert_matches(response.get_json(), path, "post", 201)
+    wrong = client.post("/staff/account", json={"current_password": "nope", "new_password": "oven-glove-sunrise"})
+    assert wrong.status_code == 422
+    assert_matches(wrong.get_json(), "/staff/account", "post", 422)
+    changed = client.post(
+        "/staff/account", json={"current_password": "secret-bread", "new_password": "oven-glove-sunrise-9"}
+    )
+    assert changed.status_code == 200
+    assert_matches(changed.get_json(), "/staff/account", "post", 200)
+
+
+def test_the_staff_writes_on_one_thing_answer_as_documented(staff_client, products):
+    client = staff_client
+    category = client.post("/staff/categories", json={"name": "Seasonal"}).get_json()["id"]
+    key = client.post("/staff/api-keys", json={"name": "Kiosk"}).get_json()["id"]
+    cleo = client.post("/staff/accounts", json={"username": "cleo", "password": "crusty-rye-loaf-42"}).get_json()["id"]
+    answers = [
+        (f"/staff/categories/{category}", "/staff/categories/{category_id}", {"name": "Festive"}),
+        (f"/staff/categories/{category}/move", "/staff/categories/{category_id}/move", {"direction": "up"}),
+        (f"/staff/api-keys/{key}/revoke", "/staff/api-keys/{key_id}/revoke", None),
+        (f"/staff/accounts/{cleo}/role", "/staff/accounts/{staff_id}/role", {"role": "owner"}),
+        (f"/staff/accounts/{cleo}/active", "/staff/accounts/{staff_id}/active", {"active": "0"}),
+        (
+            f"/staff/accounts/{cleo}/password",
+            "/staff/accounts/{staff_id}/password",
+            {"password": "oven-glove-sunrise-9"},
+        ),
+        (f"/staff/products/{products['Baguette']}/retire", "/staff/products/{product_id}/retire", None),
+    ]
+    for url, path, body in answers:
+        response = client.post(url, json=body, headers=JSON) if body else client.post(url, headers=JSON)
+        assert response.status_code == 200, url
+        assert_matches(response.get_json(), path, "post", 200)
+    refused = client.post(f"/staff/categories/{category}/move", json={"direction": "sideways"})
+    assert refused.status_code == 422
+    assert_matches(refused.get_json(), "/staff/categories/{category_id}/move", "post", 422)
+
+
+def test_the_order_board_and_product_row_writes_answer_as_documented(staff_client, products):
+    client = staff_client
+    order_id = post_order(client, [{"id": products["Baguette"], "quantity": 1}]).get_json()["order_id"]
+    assert wait_for_status(client, order_id, "Processing") == "Processing"
+    moved = client.post(f"/staff/orders/{order_id}/status", json={"status": "Ready", "from": "Processing"})
+    assert moved.status_code == 200
+    assert_matches(moved.get_json(), "/staff/orders/{order_id}/status", "post", 200)
+    stale = client.post(f"/staff/orders/{order_id}/status", json={"status": "Completed", "from": "Processing"})
+    assert stale.status_code == 409
+    assert_matches(stale.get_json(), "/staff/orders/{order_id}/status", "post", 409)
+    [baguette] = [row for row in client.get("/staff/products", headers=JSON).get_json() if row["name"] == "Baguette"]
+    changed = client.post(
+        f"/staff/products/{products['Baguette']}",
+        json={"price": 3.1, "stock": 7, "active": True, "version": baguette["version"]},
+    )
+    assert changed.status_code == 200
+    assert_matches(changed.get_json(), "/staff/products/{product_id}", "post", 200)
+    assert (changed.get_json()["price"], changed.get_json()["stock"]) == (3.1, 7)
+    refused = client.post(f"/staff/products/{products['Baguette']}", json={"stock": -1, "version": baguette["version"]})
+    assert refused.status_code == 422
+    assert_matches(refused.get_json(), "/staff/products/{product_id}", "post", 422)
+    stale = client.post(f"/staff/products/{products['Baguette']}", json={"price": 3.2, "version": baguette["version"]})
+    assert stale.status_code == 409
+    assert_matches(stale.get_json(), "/staff/products/{product_id}", "post", 409)
+    adjusted = client.post(f"/staff/products/{products['Baguette']}/stock", json={"change": "+5", "reason": "baked"})
+    assert adjusted.status_code == 200 and adjusted.get_json()["stock"] == 12
+    assert_matches(adjusted.get_json(), "/staff/products/{product_id}/stock", "post", 200)

@@ -32,7 +32,7 @@ def name_problem(name):
 
 def create_key(name):
     """A new key named `name`: returns (ApiKey, token). The token exists only in this answer."""
-    name = (name or "").strip()
+    name = name.strip() if isinstance(name, str) else ""  # a JSON caller may send anything
     problem = name_problem(name)
     if problem:
         raise Invalid(problem, {"name": problem})

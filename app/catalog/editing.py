@@ -33,6 +33,26 @@ CHECK_FIELDS = "Please check the highlighted fields."
 MAX_LEAD_HOURS = 24 * 30
 
 
+# What the product form sends (its picture comes as an upload; `version` and `original` are what it
+# was loaded with, app/staff/conflicts.py); a JSON caller's other members are refused.
+PRODUCT_FIELDS = (
+    "name",
+    "description",
+    "category",
+    "price",
+    "stock",
+    "daily_quota",
+    "lead_hours",
+    "active",
+    "allergens",
+    "may_contain",
+    "dietary",
+    "picture_url",
+    "version",
+    "original",
+)
+
+
 def create_product(submitted, picture=None, upload_folder=None, actor=None):
     """A new product from the submitted fields (a form or a JSON object); Invalid with details otherwise.
 

@@ -13,6 +13,7 @@ from babel import Locale
 from flask import current_app
 
 from ..exceptions import Invalid
+from ..json_fields import unknown_fields
 from ..text_rules import unfit_characters
 
 # Exactly one plain address (RFC 5322 dot-atom @ a domain with a dot): no display name, no
@@ -24,6 +25,7 @@ EMAIL = re.compile(
 )
 PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{5,24}$")
 MAX_NAME, MAX_CONTACT, MAX_NOTE, MAX_EMAIL = 120, 255, 500, 254
+CUSTOMER_FIELDS = ("name", "email", "phone")
 
 
 def name_problem(name):
@@ -128,8 +130,7 @@ def parse_api_customer(payload):
                 '"customer" must be an object like {"name": "Ada", "email": "ada@example.com"}',
                 {"customer": "must be an object"},
             )
-        for key in sorted(set(customer) - {"name", "email", "phone"}):
-            errors[f"customer.{key}"] = "unknown field: use name, email and phone"
+        errors.update(unknown_fields(customer, CUSTOMER_FIELDS, prefix="customer."))
         for key, rule in (("name", name_problem), ("email", email_problem), ("phone", phone_problem)):
             value = customer.get(key)
             if value is None or (key != "name" and value == ""):

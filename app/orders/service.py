@@ -68,7 +68,8 @@ NOTICE_FOR = {
     (CANCELLED, "customer"): CANCELLED_BY_CUSTOMER,
 }
 CUSTOMER_CANCELS_FROM = (PENDING, PROCESSING)
-RESERVED_KEY_PREFIXES = ("api:", "checkout:")
+# 128 bits of the sender HMAC: with a 255-character key, `anon:<tag>:<key>` fits the 300 of the column.
+SENDER_TAG_LENGTH = 32
 CODE_ATTEMPTS = 5  # a fresh code after a collision; five collisions in a row mean something else is wrong
 # A customer who cancels this soon after ordering, from where they ordered, knows: no email. (Else
 # ordering with a stranger's address and cancelling, in a loop, mails the stranger each time.)
@@ -110,31 +111,30 @@ def get_order_by_code(code):
     return order
 
 
-def scoped_idempotency_key(key, api_key_id=None):
-    """The key as stored: an API client's keys are its own (`api:<id>:<key>`), so two clients
-    choosing the same key make two orders. Keys without an API key stay as sent; the prefixes
-    the shop uses itself (`api:`, `checkout:`) are refused there, so no one can borrow them."""
+def scoped_idempotency_key(key, api_key_id=None, sender=""):
+    """The key as stored, in its sender's own space: `api:<key id>:<key>` for an API client,
+    `anon:<sender tag>:<key>` for anybody else, the tag an HMAC of the client address (the
+    table holds no address). Two senders choosing the same key make two orders, and neither
+    can tell from the answers that the other used it."""
     if api_key_id is not None:
         return f"api:{api_key_id}:{key}"
-    if key.startswith(RESERVED_KEY_PREFIXES):
-        raise Invalid(
-            f"An Idempotency-Key may not start with {' or '.join(RESERVED_KEY_PREFIXES)}",
-            {"Idempotency-Key": "reserved prefix"},
-        )
-    return key
+    secret = current_app.config["SECRET_KEY"].encode()
+    tag = hmac.new(secret, f"idempotency-sender:{sender}".encode(), hashlib.sha256).hexdigest()
+    return f"anon:{tag[:SENDER_TAG_LENGTH]}:{key}"
 
 
 def place_order(lines, idempotency_key=None, customer=None, client=None):
     """Reserve stock and record the order in one transaction; return (PlacedOrder, created).
 
     `lines` maps product id to quantity (already validated). A repeated idempotency key
-    returns the first order (created=False); the same key for different items is Invalid.
+    returns the first order (created=False) if the request is the same (items, customer,
+    requested pickup time, note); the same key for another request is Invalid.
     `customer["placed_by"]` says who places it (see placer_hash), for cancel_by_customer.
     `client` is who places it (holds.client_of: its address or API key), for the caps on what
     one client can hold. When the bakery chooses the slot and it is gone by the time the order
     takes it, the order starts again with the next free slot, on a later day if need be.
     """
-    request_hash = fingerprint(lines)
+    request_hash = fingerprint(lines, customer)
     if idempotency_key:
         existing = find_placed_order(idempotency_key, request_hash)
         if existing:
@@ -213,7 +213,7 @@ def _check_caps(lines, customer):
 
 
 def find_placed_order(key, request_hash=None):
-    """The order placed with this idempotency key, or None; Invalid if it was for other items."""
+    """The order placed with this idempotency key, or None; Invalid if it was for another request."""
     row = db.session.execute(
         select(
             Order.public_id, Order.status, Order.total, Order.code, Order.request_fingerprint, Order.pickup_at

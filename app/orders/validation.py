@@ -4,7 +4,13 @@ import hashlib
 import json
 
 from ..exceptions import Invalid, Malformed
+from ..json_fields import refuse_unknown_fields, unknown_fields
 from ..models import MAX_ID, is_id
+from .customer import CUSTOMER_FIELDS
+
+ORDER_FIELDS = ("items", "customer", "pickup_at", "note")
+LINE_FIELDS = ("id", "quantity")
+CUSTOMER_HINT = ' The name, email and phone go in "customer": {"name": "Ada", "email": "ada@example.com"}.'
 
 
 def _is_int(value):
@@ -36,6 +42,8 @@ def parse_order_items(payload, max_quantity, max_lines):
     """
     if not isinstance(payload, dict):
         raise Malformed('The body must be a JSON object like {"items": [{"id": 1, "quantity": 2}]}')
+    misplaced = set(payload) & set(CUSTOMER_FIELDS)
+    refuse_unknown_fields(payload, ORDER_FIELDS, "an order", CUSTOMER_HINT if misplaced else "")
     items = payload.get("items")
     if not isinstance(items, list) or not items:
         raise Invalid('"items" must be a non-empty list', {"items": "required"})
@@ -48,6 +56,7 @@ def parse_order_items(payload, max_quantity, max_lines):
         if not isinstance(item, dict):
             errors[field] = 'must be an object with "id" and "quantity"'
             continue
+        errors.update(unknown_fields(item, LINE_FIELDS, prefix=f"{field}."))
         product_id, quantity = json_whole_number(item.get("id")), json_whole_number(item.get("quantity"))
         if not is_id(product_id):
             errors[f"{field}.id"] = f"must be a product id: a whole number from 1 to {MAX_ID}"
@@ -73,7 +82,17 @@ def order_size_problem(lines, max_items):
     return None
 
 
-def fingerprint(lines):
-    """A stable hash of the normalised lines, to recognise a retry of the same order."""
-    canonical = json.dumps(sorted(lines.items()))
+def fingerprint(lines, customer=None):
+    """A stable hash of the whole order request (normalised lines, who collects it, the pickup
+    time asked for, the note), to recognise a retry of the same order."""
+    customer = customer or {}
+    pickup = customer.get("pickup_at")
+    canonical = json.dumps(
+        {
+            "lines": sorted(lines.items()),
+            "customer": [customer.get(field) for field in ("name", "email", "phone", "note")],
+            "pickup_at": pickup.isoformat() if pickup else None,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()

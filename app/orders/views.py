@@ -10,6 +10,7 @@ from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
+from ..json_fields import refuse_unknown_fields
 from ..negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
 from ..rate_limits import client_address
 from . import capacity, holds, service
@@ -120,7 +121,7 @@ def _create_from_json(api_key=None):
     if key is not None and len(key) > 255:
         raise ApiError(400, "Idempotency-Key must be at most 255 characters")
     if key is not None:
-        key = service.scoped_idempotency_key(key, api_key.id if api_key else None)
+        key = service.scoped_idempotency_key(key, api_key.id if api_key else None, sender=client_address())
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
     customer["placed_by"] = _placer()
     client = holds.client_of(client_address(), api_key.id if api_key else None)
@@ -168,6 +169,7 @@ def cancel_confirm(order_id):
 @bp.post("/orders/<order_id>/cancel")
 def cancel(order_id):
     """The customer cancels: JSON gets the order (409 if too late), htmx the cancel block, browsers a 303."""
+    _refuse_fields_in_json_body()
     try:
         order = service.cancel_by_customer(order_id, cancelled_by=_placer())
     except Conflict as refused:
@@ -188,6 +190,16 @@ def cancel(order_id):
         terms=terms,
         cancelled=True,
     )
+
+
+def _refuse_fields_in_json_body():
+    """A JSON cancel carries no fields: `{}` or no body at all; a field is refused by name (422)."""
+    if not request.is_json or not request.content_length:
+        return
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise ApiError(400, "Send {} as the JSON body, or no body")
+    refuse_unknown_fields(payload, (), "cancelling an order")
 
 
 def order_json(order, terms):

@@ -79,7 +79,7 @@ def accounts_page():
 @owner_required
 def account_new():
     """Add an account: username, role and a first password the person changes later."""
-    form = submitted()
+    form = submitted("username", "password", "role")
     typed = {"username": form.get("username", ""), "role": form.get("role", "")}
     try:
         user = accounts.create_staff(form.get("username"), form.get("password"), form.get("role"), by=current_staff())
@@ -92,7 +92,7 @@ def account_new():
 @owner_required
 def account_role(staff_id):
     try:
-        user = accounts.set_role(current_staff(), staff_id, submitted().get("role"))
+        user = accounts.set_role(current_staff(), staff_id, submitted("role").get("role"))
     except DomainError as refused:
         return _refused(refused, staff_id)
     return _saved(user)
@@ -102,7 +102,7 @@ def account_role(staff_id):
 @owner_required
 def account_active(staff_id):
     """Disable (every session of theirs ends at once) or enable again: `active=0` or `active=1`."""
-    value = str(submitted().get("active", "")).strip().lower()
+    value = str(submitted("active").get("active", "")).strip().lower()
     try:
         if value not in ("0", "1", "true", "false"):
             raise Invalid("Say active=1 (enable) or active=0 (disable)", {"active": "0 or 1"})
@@ -117,7 +117,7 @@ def account_active(staff_id):
 def account_password(staff_id):
     """Set a new password for someone who forgot theirs; their sessions end."""
     try:
-        user = accounts.reset_password(current_staff(), staff_id, submitted().get("password"))
+        user = accounts.reset_password(current_staff(), staff_id, submitted("password").get("password"))
     except DomainError as refused:
         return _refused(refused, staff_id)
     return _saved(user)
@@ -131,7 +131,7 @@ def own_account():
     if request.method == "GET":
         saved = request.args.get("saved") == "1"
         return respond(account_json(user), OWN_ACCOUNT, block="password_form", user=user, errors={}, saved=saved)
-    form = submitted()
+    form = submitted("current_password", "new_password", "new_password_again")
     try:
         if form.get("new_password") != form.get("new_password_again", form.get("new_password")):
             message = "The two new passwords are not the same."

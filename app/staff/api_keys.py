@@ -37,7 +37,7 @@ def api_keys_page():
 @owner_required
 def api_key_create():
     """A new key; its token is in this answer only (answered directly, not redirected: it is never stored)."""
-    name = submitted().get("name", "")
+    name = submitted("name").get("name", "")
     try:
         key, token = api_keys.create_key(name)
     except Invalid as refused:

@@ -3,6 +3,8 @@
 from flask import Blueprint, request
 
 from ..audit import local_moment
+from ..exceptions import Malformed
+from ..json_fields import refuse_unknown_fields
 from .auth import current_staff
 from .service import pickup_day
 
@@ -17,12 +19,22 @@ def who_is_logged_in():
     return {"staff_user": current_staff()}
 
 
-def submitted():
-    """The form, or the JSON object an API caller sent (anything else counts as empty)."""
+def submitted(*accepted):
+    """The form, or the JSON object an API caller sent (no body counts as empty).
+
+    A JSON body that is not an object is Malformed (400); a member not in `accepted` is
+    Invalid (422), by name: a misspelt field is never dropped in silence. A form's other
+    fields (its CSRF token, its buttons) are not checked.
+    """
     if not request.is_json:
         return request.form
+    if not request.content_length:
+        return {}
     payload = request.get_json(silent=True)
-    return payload if isinstance(payload, dict) else {}
+    if not isinstance(payload, dict):
+        raise Malformed("The body must be a JSON object with the form's fields")
+    refuse_unknown_fields(payload, accepted, "this request")
+    return payload
 
 
 def product_json(product):

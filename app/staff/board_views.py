@@ -46,7 +46,7 @@ def order_status(order_id):
     `from` is the status the board showed: a move made on a stale board is refused, not applied.
     A plain browser confirms "Collected" on a page of its own (htmx asks with hx-confirm).
     """
-    form = submitted()
+    form = submitted("status", "from", "reason", "confirmed", "date")
     new_status = form.get("status")
     try:
         if new_status not in STAFF_MOVES:

@@ -24,6 +24,16 @@ CHANGES = {
     "capacity": calendar.set_default_capacity,
     "overrides": calendar.set_capacity_override,
 }
+# The fields each form sends, and the calendar's version and values it was loaded with (a JSON
+# caller's other members are refused by name).
+LOADED_WITH = ("version", "original")
+FIELDS = {
+    "hours": (*(f"{field}-{day}" for day in range(7) for field in ("open", "opens", "closes")), *LOADED_WITH),
+    "closures": ("first_day", "last_day", "note", *LOADED_WITH),
+    "special": ("day", "opens", "closes", *LOADED_WITH),
+    "capacity": ("capacity", *LOADED_WITH),
+    "overrides": ("day", "time", "capacity", *LOADED_WITH),
+}
 
 
 @bp.get("/calendar")
@@ -36,7 +46,7 @@ def calendar_page():
 @owner_required
 def calendar_change(section):
     """Save one of the page's forms; 422 with a message at each field that is wrong."""
-    form = submitted()
+    form = submitted(*FIELDS[section])
     try:
         CHANGES[section](form)
     except Stale as stale:
@@ -53,7 +63,7 @@ def calendar_change(section):
 @owner_required
 def closure_delete(closure_id):
     try:
-        calendar.delete_closure(closure_id, submitted().get("version"))
+        calendar.delete_closure(closure_id, submitted("version").get("version"))
     except Stale as stale:
         return _stale("closures", stale)
     return _saved("closures")
@@ -63,7 +73,7 @@ def closure_delete(closure_id):
 @owner_required
 def special_delete(day):
     try:
-        calendar.delete_special_hours(_day(day), submitted().get("version"))
+        calendar.delete_special_hours(_day(day), submitted("version").get("version"))
     except Stale as stale:
         return _stale("special", stale)
     return _saved("special")
@@ -72,13 +82,14 @@ def special_delete(day):
 @bp.post("/calendar/overrides/<day>/delete")
 @owner_required
 def override_delete(day):
-    at = submitted().get("time") or None
+    form = submitted("time", "version")
+    at = form.get("time") or None
     try:
         slot = time.fromisoformat(at) if at else None
     except ValueError:
         raise NotFound("No such capacity override") from None
     try:
-        calendar.delete_capacity_override(_day(day), slot, submitted().get("version"))
+        calendar.delete_capacity_override(_day(day), slot, form.get("version"))
     except Stale as stale:
         return _stale("overrides", stale)
     return _saved("overrides")

@@ -28,7 +28,7 @@ def product_new():
     if request.method == "GET":
         return _product_form(None, _defaults())
     try:
-        product = editing.create_product(submitted(), *_upload(), actor=current_staff())
+        product = editing.create_product(submitted(*editing.PRODUCT_FIELDS), *_upload(), actor=current_staff())
     except Invalid as refused:
         return _refused_form(None, refused)
     LOGGER.info("staff created product product_id=%s by=%s", product.id, current_staff().username)
@@ -43,7 +43,7 @@ def product_edit(product_id):
     product = editing.get_any_product(product_id)
     if request.method == "GET":
         return _product_form(product, _current(product))
-    form = submitted()
+    form = submitted(*editing.PRODUCT_FIELDS)
     try:
         product = editing.edit_product(
             product_id, form, *_upload(), actor=current_staff(), version=submitted_version(form)
@@ -99,7 +99,7 @@ def _refused_form(product, refused):
     """The form again at 422, with what was typed and a message at each field."""
     if wants_json():
         raise refused
-    form = submitted()
+    form = submitted(*editing.PRODUCT_FIELDS)
     return _product_form(
         product,
         _typed(form),
@@ -212,7 +212,7 @@ def categories():
 @staff_required
 def category_add():
     """Add a category at the end of the list."""
-    name = submitted().get("name", "")
+    name = submitted("name").get("name", "")
     try:
         category = shelves.add_category(name)
     except Invalid as refused:
@@ -233,7 +233,7 @@ def category_add():
 @bp.post("/categories/<id:category_id>")
 @staff_required
 def category_rename(category_id):
-    name = submitted().get("name", "")
+    name = submitted("name").get("name", "")
     try:
         category = shelves.rename_category(category_id, name)
     except Invalid as refused:
@@ -252,7 +252,7 @@ def category_rename(category_id):
 @bp.post("/categories/<id:category_id>/move")
 @staff_required
 def category_move(category_id):
-    category = shelves.move_category(category_id, submitted().get("direction"))
+    category = shelves.move_category(category_id, submitted("direction").get("direction"))
     return respond_after_write(
         category.to_dict(),
         CATEGORIES,

@@ -85,7 +85,7 @@ def products():
 @staff_required
 def product_update(product_id):
     """Change price, stock or on-sale; an invalid value is shown at its field (422), a stale save at 409."""
-    form = submitted()
+    form = submitted("price", "stock", "active", "version", "original")
     changes, errors = service.product_changes(form)
     if errors:
         return _product_row(service.get_any_product(product_id), 422, errors=errors, values=form)
@@ -109,7 +109,7 @@ def product_update(product_id):
 @staff_required
 def product_stock(product_id):
     """Add to or take away from the stock ("+12 baked", "-3 broken"): a delta, so orders meanwhile still count."""
-    form = submitted()
+    form = submitted("change", "reason")
     try:
         change, reason = parse_stock_change(form.get("change")), parse_reason(form.get("reason"))
         product = adjust_stock(product_id, change, reason, actor=current_staff())
