@@ -3,6 +3,7 @@
 import json
 import os
 import time
+from datetime import datetime, timedelta
 
 import psycopg2
 import pytest
@@ -133,3 +134,34 @@ def clean_database(app):
                     conn.execute(text(f"DELETE FROM {table}"))
         cache.clear()
         db.engine.dispose()
+
+
+def sent_by(fields):
+    """What a browser sends for these inputs (BeautifulSoup tags): {name: [values]}, unticked boxes left out."""
+    sent = {}
+    for field in fields:
+        kind = field.get("type", "text")
+        if field.name == "select":
+            chosen = field.select_one("option[selected]") or field.select_one("option")
+            value = chosen.get("value", "")
+        elif field.name == "textarea":
+            value = field.get_text()
+        elif (kind in ("checkbox", "radio") and not field.has_attr("checked")) or kind == "file":
+            continue
+        else:
+            value = field.get("value", "")
+        sent.setdefault(field["name"], []).append(value)
+    return sent
+
+
+class Clock:
+    """The time staff sessions and device cookies see (UTC, naive); tests move it instead of waiting."""
+
+    def __init__(self):
+        self.now = datetime(2026, 12, 1, 8, 0)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)

@@ -2,7 +2,6 @@
 
 import os
 import stat
-from datetime import datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -13,23 +12,10 @@ from werkzeug.security import generate_password_hash
 from app.extensions import db
 from app.models import StaffSession, StaffUser
 from app.staff.service import create_staff
-from tests.helpers import BROWSER, HTMX, JSON
+from tests.helpers import BROWSER, HTMX, JSON, Clock
 
 ANA = {"username": "ana", "password": "secret-bread"}
 BEN = {"username": "ben", "password": "crusty-rye-loaf"}
-
-
-class Clock:
-    """The time staff sessions see (UTC, naive); tests move it instead of sleeping."""
-
-    def __init__(self):
-        self.now = datetime(2026, 12, 1, 8, 0)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

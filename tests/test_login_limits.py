@@ -7,14 +7,13 @@ Each app has a key prefix of its own, so counts never leak between tests on the 
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 
 from app.staff import passwords
 from app.staff.service import create_staff
-from tests.helpers import BROWSER, HTMX, JSON
+from tests.helpers import BROWSER, HTMX, JSON, Clock
 
 ANA_PASSWORD = "secret-bread"
 COUNTER = {"REMOTE_ADDR": "192.0.2.50"}  # the bakery's own counter
@@ -55,19 +54,6 @@ def password_checks(monkeypatch):
 
     monkeypatch.setattr(passwords, "verify", counted)
     return checks
-
-
-class Clock:
-    """The time staff sessions and device cookies see (UTC, naive); tests move it instead of waiting."""
-
-    def __init__(self):
-        self.now = datetime(2026, 12, 1, 8, 0)
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
 
 
 def login(client, environ, password="guess", username="ana", headers=BROWSER):

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Category, Product
 from app.pictures import MAX_BYTES
 from app.staff.service import create_staff
-from tests.helpers import BROWSER, HTMX, JSON, post_order
+from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by
 from tests.test_pictures import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
 
 STAFF = {"username": "ana", "password": "secret-bread"}
@@ -54,20 +54,7 @@ def soup_of(response):
 
 def fields_of(form):
     """What a browser sends for `form`: {name: [values]} of its inputs, ticked boxes, selected options, text areas."""
-    sent = {}
-    for field in form.select("input[name], select[name], textarea[name]"):
-        kind = field.get("type", "text")
-        if field.name == "select":
-            chosen = field.select_one("option[selected]") or field.select_one("option")
-            value = chosen.get("value", "")
-        elif field.name == "textarea":
-            value = field.get_text()
-        elif (kind in ("checkbox", "radio") and not field.has_attr("checked")) or kind == "file":
-            continue
-        else:
-            value = field.get("value", "")
-        sent.setdefault(field["name"], []).append(value)
-    return sent
+    return sent_by(form.select("input[name], select[name], textarea[name]"))
 
 
 def category_id(app, name):

@@ -13,7 +13,7 @@ from app.catalog.categories import add_category
 from app.extensions import db
 from app.models import AuditEntry, CalendarSettings, Product, WeeklyHours
 from app.staff.service import create_staff
-from tests.helpers import BROWSER, HTMX, JSON, post_order, services_only
+from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by, services_only
 from tests.test_browser import chromium, live_server  # noqa: F401  (fixtures)
 
 STAFF = {"username": "ana", "password": "secret-bread"}
@@ -53,24 +53,6 @@ def loaf(app, add_product):
 
 def soup_of(response):
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def sent_by(fields):
-    """What a browser sends for these inputs: {name: [values]}, unticked boxes left out."""
-    sent = {}
-    for field in fields:
-        kind = field.get("type", "text")
-        if field.name == "select":
-            chosen = field.select_one("option[selected]") or field.select_one("option")
-            value = chosen.get("value", "")
-        elif field.name == "textarea":
-            value = field.get_text()
-        elif (kind in ("checkbox", "radio") and not field.has_attr("checked")) or kind == "file":
-            continue
-        else:
-            value = field.get("value", "")
-        sent.setdefault(field["name"], []).append(value)
-    return sent
 
 
 def row_form(client, product_id):
