@@ -81,7 +81,7 @@ def take(holders, slot_start, items):
         if day_cap and (holder not in held or held[holder] > day_cap):
             day = day_name(slot_start.date())
             raise Conflict(
-                f"One customer can have at most {day_cap} items for {day}, and this order would make more. "
+                f"One customer can have at most {_count(day_cap, 'item')} for {day}, and this order would make more. "
                 "For a bigger order, please call the bakery.",
                 {"pickup_date": slot_start.date().isoformat(), "client_cap": "items per day", "limit": day_cap},
             )
@@ -89,11 +89,15 @@ def take(holders, slot_start, items):
     for holder, (_day_cap, slot_cap) in zip(holders, caps, strict=True):
         if slot_cap and holder not in in_slot:
             raise SlotTaken(
-                f"One customer can have at most {slot_cap} orders for {pickup_time(slot_start)}. "
+                f"One customer can have at most {_count(slot_cap, 'order')} for {pickup_time(slot_start)}. "
                 "Please choose another time.",
                 {"pickup_at": local_isoformat(slot_start), "client_cap": "orders per slot", "limit": slot_cap},
                 starts=_full_slots(holder, slot_cap, slot_start),
             )
+
+
+def _count(number, noun):
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _full_slots(holder, cap, slot_start):
