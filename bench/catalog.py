@@ -12,7 +12,7 @@ FRAGMENT = {"Accept": "text/html", "HX-Request": "true"}
 
 
 def scenarios():
-    """The figures of issue 5 that need only GET requests."""
+    """The catalogue figures that need only GET requests."""
     return [
         Scenario(STATIC, "static", headers=JSON),
         Scenario(BARE, "bare", headers=JSON),
