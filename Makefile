@@ -56,6 +56,15 @@ db: $(BIN)/.installed-run ## Create or upgrade the schema and load the demo prod
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 
+# A .env made for Docker Compose (cp .env.example .env) names the hosts db, redis and rabbitmq, which exist
+# only inside Compose, and the app, the worker and the flask command all read .env: one line, not a traceback.
+COMPOSE_HOSTS_RE := ^[[:space:]]*(export[[:space:]]+)?(DB_HOST[[:space:]]*=[[:space:]]*"?db"?([[:space:]]|$$)|(DATABASE_URL|REDIS_URL|RABBITMQ_URL)[[:space:]]*=.*(@|//)(db|redis|rabbitmq)(:|/|"|[[:space:]]|$$))
+ifneq ($(filter run db staff,$(MAKECMDGOALS)),)
+ifneq ($(shell test -f .env && grep -Eq '$(COMPOSE_HOSTS_RE)' .env && echo compose),)
+$(error .env is for Docker Compose (DB_HOST=db, redis, rabbitmq): move it away (mv .env .env.compose) for make run, or run docker compose up)
+endif
+endif
+
 ifneq ($(filter staff,$(MAKECMDGOALS)),)
 ifndef user
 $(error Say who: make staff user=ana)
