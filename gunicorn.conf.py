@@ -1,6 +1,6 @@
 """gunicorn settings, read automatically by `gunicorn wsgi:app` from this folder.
 
-Chosen from `make bench` on the 2-core machine (README, Benchmarks): sync workers, two per
+Chosen from `make bench` on the 2-core machine (docs/performance.md): sync workers, two per
 core. Side by side in one run, sync -w4 served the cached catalogue at 0.81x (JSON) and
 0.53x (full page) of bare Flask with the lowest p99, where gthread -w2 --threads 8 managed
 0.43x and 0.31x: threads of one process fight over its GIL while cached requests are pure
@@ -32,7 +32,7 @@ def _env(name, default):
 bind = _env("GUNICORN_BIND", "0.0.0.0:5000")
 worker_class = _env("GUNICORN_WORKER_CLASS", "sync")
 # Capped: every process keeps its own PostgreSQL pool (DB_POOL_SIZE + DB_MAX_OVERFLOW),
-# and too many connections slow a small database server down (README, "Limits of this machine").
+# and too many connections slow a small database server down (docs/performance.md, "Limits of the machine").
 workers = int(_env("GUNICORN_WORKERS", min(2 * _cpu_count(), 8)))
 threads = int(_env("GUNICORN_THREADS", 1))  # more than 1 turns sync into gthread
 # A request that takes longer than this is stuck: every dependency has a short timeout.

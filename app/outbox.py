@@ -73,7 +73,7 @@ class OutboxRelay(BackgroundLoop):
     so that the orders of concurrent requests share a batch, or `busy_linger` when it last
     published less than a second ago: under load each web process's relay would otherwise
     publish batches of one order, and a batch costs ~2.5 ms of CPU in the web process
-    whatever its size (claim, publish, AMQP commit, database commit; README, Benchmarks).
+    whatever its size (claim, publish, AMQP commit, database commit; docs/performance.md).
     """
 
     thread_name = "outbox-relay"

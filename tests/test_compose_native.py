@@ -4,7 +4,7 @@ The files come from what the Dockerfile COPYs into each image (less .dockerignor
 out in a temporary folder; the backend's and the worker's commands and environments are
 taken from `docker-compose config` (as Compose would start them, with a test .env); nginx
 runs the frontend image's config template; and the service host names db, redis and rabbitmq resolve to this
-machine (CI adds them to /etc/hosts). Then the README's URLs must work, and orders placed
+machine (CI adds them to /etc/hosts). Then the URLs of docs/deployment.md must work, and orders placed
 while two workers run are processed once each.
 
 Its own database, cache keys and queue: bakery_compose_test, prefix compose-native: in

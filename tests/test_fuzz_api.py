@@ -3,7 +3,7 @@
 It runs on both backends; on the services it is PostgreSQL that answers, where NUL bytes and
 numbers past 2**31 behave differently from SQLite. The budget is fixed (a seed, a number of
 examples per operation) so that a run takes about a minute and finds the same things every time;
-BAKERY_FUZZ_SEED and BAKERY_FUZZ_EXAMPLES change them (see README, "Fuzzing").
+BAKERY_FUZZ_SEED and BAKERY_FUZZ_EXAMPLES change them (see docs/testing.md, "Fuzzing").
 """
 
 import os

@@ -90,3 +90,9 @@ def test_every_setting_is_in_the_configuration_table():
 def test_the_configuration_table_names_only_settings_the_code_reads():
     unknown = documented_settings() - code_settings()
     assert not unknown, f"in docs/configuration.md but read by no code: {sorted(unknown)}"
+
+
+def test_the_readme_has_no_settings_table_of_its_own():
+    readme = (ROOT / "README.md").read_text()
+    assert "docs/configuration.md" in readme
+    assert "| `DB_POOL_SIZE`" not in readme and "| variable |" not in readme

@@ -226,7 +226,7 @@ def test_a_skipped_step_is_refused_with_a_message(staff_client, app, products, h
 def test_a_json_body_that_is_not_an_object_is_refused(staff_client, products):
     order_id = place(staff_client, [{"id": products["Baguette"], "quantity": 1}])
     response = staff_client.post(f"/staff/orders/{order_id}/status", json=["Ready"], headers=JSON)
-    # 400, as for POST /orders (README, "Errors"): a body that is not an object is malformed.
+    # 400, as for POST /orders (docs/api.md, "Errors"): a body that is not an object is malformed.
     assert response.status_code == 400 and "error" in response.get_json()
 
 

@@ -1,7 +1,7 @@
 """The catalogue cache: a per-process copy in front of the shared Flask-Caching tier.
 
 Why two tiers: on this machine a Redis round trip costs as much CPU as the whole Flask
-request (README, "Limits of this machine"), so the hot catalogue is served from a copy in each process.
+request (docs/performance.md, "Limits of the machine"), so the hot catalogue is served from a copy in each process.
 The copies stay correct because every change publishes an invalidation on Redis pub/sub
 that each process's listener applies. Where no invalidation can be heard — the embedded
 default (no Redis: other gunicorn workers and `flask product-update` are other processes),

@@ -1,7 +1,7 @@
 """The emails customers get: Jinja templates (plain text and HTML) and an .ics entry for the pickup.
 
 Built from the notification row and its order as they are when the email is sent, with the
-standard library's `email` package (see README, "Libraries and why").
+standard library's `email` package (see docs/architecture.md, "Libraries and why").
 """
 
 from datetime import timedelta
