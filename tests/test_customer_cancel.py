@@ -2,7 +2,7 @@
 
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bs4 import BeautifulSoup
 from sqlalchemy import select, update
@@ -77,7 +77,11 @@ def test_the_deadline_is_shown_and_after_it_the_page_says_why_not(app, client, p
     set_pickup(app, order_id, 180)
     page = soup_of(client.get(f"/orders/{order_id}", headers=BROWSER))
     assert page.select_one(".cancel-until time")  # until pickup minus 120 minutes
-    assert client.get(f"/orders/{order_id}", headers=JSON).get_json()["can_cancel"] is True
+    as_json = client.get(f"/orders/{order_id}", headers=JSON).get_json()
+    assert as_json["can_cancel"] is True
+    # Both times carry the bakery's UTC offset, so a client in another zone reads them right.
+    until, pickup = datetime.fromisoformat(as_json["cancel_until"]), datetime.fromisoformat(as_json["pickup_at"])
+    assert until.utcoffset() is not None and pickup - until == timedelta(minutes=120)
     set_pickup(app, order_id, 90)  # inside the last two hours
     page = soup_of(client.get(f"/orders/{order_id}", headers=BROWSER))
     assert "up to 2 hours before pickup" in page.select_one(".cancel-closed").get_text()

@@ -207,5 +207,5 @@ def order_json(order, terms):
     return {
         **order.to_dict(),
         "can_cancel": terms.allowed,
-        "cancel_until": terms.until.isoformat() if terms.until else None,
+        "cancel_until": local_isoformat(terms.until),  # with its UTC offset, like pickup_at
     }
