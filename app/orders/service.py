@@ -427,7 +427,7 @@ def cancel_terms(order, now=None):
     """The customer's terms for cancelling `order` at `now` (the bakery's local time).
 
     While it is Pending or Processing and the pickup is more than BAKERY_CANCEL_BEFORE_MINUTES
-    away; an order without a pickup time (API orders) can be cancelled until it is ready.
+    away; an order without a pickup time (placed before pickup slots existed) until it is ready.
     """
     config = current_app.config
     now = now or local_now(config["BAKERY_TIMEZONE"])
