@@ -43,7 +43,7 @@ def engine_options(url, pool_size=5, max_overflow=5):
         # every thread of `make run` without waiting on the pool.
         return {"connect_args": {"timeout": 15}, "pool_size": 20, "max_overflow": 20}
     # No pool_pre_ping: it costs a round trip per request. A connection that died with a
-    # database restart fails one request (a 503, see errors.py) and the pool is renewed.
+    # database restart fails one request (a 503, see app/web/errors.py) and the pool is renewed.
     return {
         "pool_recycle": 1800,
         "pool_size": pool_size,
@@ -156,7 +156,7 @@ def load_config(instance_path, env=os.environ, overrides=None):
         # Customers may cancel online until this many minutes before their pickup.
         "BAKERY_CANCEL_BEFORE_MINUTES": int(env.get("BAKERY_CANCEL_BEFORE_MINUTES", "120")),
         # Request bodies: an order or a form is a few KB. The product form takes more for its
-        # picture (app/uploads.py); anything over is a 413 before it is read.
+        # picture (app/web/uploads.py); anything over is a 413 before it is read.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH") or 64 * 1024),
         # Uploaded product pictures; in Compose a named volume that nginx serves as /uploads/.
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),

@@ -93,3 +93,23 @@ def test_services_never_speak_http():
         if names & HTTP_NAMES or "abort(" in path.read_text():
             offenders[module_name(path)] = sorted(names & HTTP_NAMES)
     assert offenders == {}
+
+
+def service_modules():
+    """The feature packages' service layer: each package's service.py, and the order pipeline's processing."""
+    return [p for p in [*APP.rglob("service.py"), APP / "orders" / "processing.py"] if p.exists()]
+
+
+def test_services_never_import_the_web_layer():
+    modules = {module_name(p): p for p in APP.rglob("*.py")}
+    offenders = {
+        module_name(p): sorted(m for m in imports_of(p, modules) if m == "app.web" or m.startswith("app.web."))
+        for p in service_modules()
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_the_web_layer_check_sees_a_web_import():
+    service = APP / "orders" / "service.py"
+    assert service in service_modules()
+    assert "app.web.negotiation" in imports_of(APP / "orders" / "views.py", {"app.web.negotiation"})

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Order
-from app.openapi import load_spec
+from app.web.openapi import load_spec
 from tests.helpers import JSON, post_order, wait_for_status
 
 

@@ -8,11 +8,11 @@ from flask_limiter import RateLimitExceeded
 from ..api_keys.bearer import current_api_key, require_valid_api_key
 from ..calendar.formatting import local_isoformat
 from ..cart import service as cart_service
-from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
-from ..json_fields import refuse_unknown_fields
-from ..negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
 from ..rate_limits import client_address
+from ..web.errors import ApiError, handle_rate_limited
+from ..web.json_fields import refuse_unknown_fields
+from ..web.negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
 from . import capacity, holds, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer

@@ -9,7 +9,7 @@ from ..calendar import service as calendar
 from ..calendar.formatting import clock, weekday_name
 from ..catalog.editing import original_values
 from ..exceptions import Invalid, NotFound, Stale
-from ..negotiation import respond, respond_after_write, wants_json
+from ..web.negotiation import respond, respond_after_write, wants_json
 from .auth import current_staff, owner_required
 from .blueprint import bp, submitted
 from .conflicts import differences, original_field

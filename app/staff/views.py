@@ -8,7 +8,7 @@ from ..catalog.editing import original_values
 from ..catalog.service import MAX_STOCK, adjust_stock, parse_reason, parse_stock_change, update_product
 from ..exceptions import Invalid, Stale
 from ..guess_limits import TooManyGuesses, login_attempt
-from ..negotiation import redirect_after_write, respond, respond_after_write, see_other
+from ..web.negotiation import redirect_after_write, respond, respond_after_write, see_other
 from ..whole_numbers import whole_number
 from . import known_devices, service
 from .accounts import MAX_USERNAME
