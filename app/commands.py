@@ -7,10 +7,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import rabbitmq
 from .calendar.service import now as bakery_now
 from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
+from .infra import rabbitmq
 from .models import ORDER_STATUSES, STAFF_ROLES
 from .orders.days import parse_board_day
 from .orders.no_show import mark_no_shows

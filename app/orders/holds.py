@@ -24,9 +24,9 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from ..calendar.formatting import day_name, local_isoformat, pickup_time
-from ..database import DriverStatement, upsert_text
 from ..exceptions import Conflict
 from ..extensions import db
+from ..infra.driver_statements import DriverStatement, upsert_text
 from ..models import MAX_ID, ClientDayHold, ClientSlotHold
 from .capacity import SlotTaken
 
