@@ -10,13 +10,13 @@ from .catalog.cache import CatalogCache
 from .catalog.invalidation import watch_product_changes
 from .config import load_config
 from .extensions import cache, db, migrate
-from .guess_limits import init_guess_limits
 from .infra.order_queue import create_order_queue
 from .notifications.sender import create_notification_sender
-from .private_files import keep_private
-from .rate_limits import init_rate_limits
-from .security import register_csrf
-from .security_headers import init_security_headers
+from .security.csrf import register_csrf
+from .security.guess_limits import init_guess_limits
+from .security.headers import init_security_headers
+from .security.private_files import keep_private
+from .security.rate_limits import init_rate_limits
 from .staff.auth import init_login
 from .web.converters import register_converters
 from .web.cookie_session import CookieSessionInterface

@@ -218,7 +218,7 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "BAKERY_ORDER_CUTOFF": clock_time(env.get("BAKERY_ORDER_CUTOFF"), "BAKERY_ORDER_CUTOFF"),
         # Dates as customers read them (Babel); an unknown locale fails at start.
         "BAKERY_LOCALE": str(Locale.parse(env.get("BAKERY_LOCALE", "en_GB"))),
-        # Forms are protected by Flask-WTF's CSRFProtect, called from app/security.py.
+        # Forms are protected by Flask-WTF's CSRFProtect, called from app/security/csrf.py.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no "expired" at checkout
         **cache_settings(env),

@@ -14,7 +14,7 @@ from flask_wtf.csrf import validate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 
-from app.security_headers import SECURITY_HEADERS
+from app.security.headers import SECURITY_HEADERS
 from app.web.negotiation import accept_prefers_json
 from app.web.shared_html import COUNT_LABEL_SLOT, COUNT_SLOT, TOKEN_SLOT, Visitor, personalise
 from app.web.signing import COMPRESS_FROM, SmallPayloadSerializer

@@ -28,7 +28,7 @@ from ..models import (
     SpecialHours,
     WeeklyHours,
 )
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .rules import Calendar, ClosedDays
 

@@ -20,7 +20,7 @@ from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..models import Category, Product, is_id
 from ..pictures import sources, store_picture
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .service import ANY_VERSION, MAX_STOCK, STALE_PRODUCT, claim_version, get_any_product, parse_price
 

@@ -11,7 +11,7 @@ from ..allergens import ALLERGENS, in_order, unknown_codes
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
 from ..models import Product, ProductDayQuota, is_id, utcnow
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .categories import list_categories
 from .invalidation import mark_catalog_changed

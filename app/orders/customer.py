@@ -13,7 +13,7 @@ from babel import Locale
 from flask import current_app
 
 from ..exceptions import Invalid
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..web.json_fields import unknown_fields
 
 # Exactly one plain address (RFC 5322 dot-atom @ a domain with a dot): no display name, no

@@ -10,7 +10,7 @@ from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F
 from ..exceptions import Invalid
 from ..extensions import db
 from ..models import Product
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 

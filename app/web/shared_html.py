@@ -14,7 +14,7 @@ from flask import get_flashed_messages
 from markupsafe import Markup, escape
 
 from ..cart.service import item_count
-from ..security import csrf_token
+from ..security.csrf import csrf_token
 
 # A placeholder, not a secret
 TOKEN_SLOT = "__csrf_token_slot__"  # nosec B105

@@ -5,9 +5,9 @@ import secrets
 from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from .extensions import csrf
-from .web.errors import error_response
-from .web.signing import SmallPayloadSerializer
+from ..extensions import csrf
+from ..web.errors import error_response
+from ..web.signing import SmallPayloadSerializer
 
 CSRF_MESSAGE = "This form has expired or did not come from our shop. Go back, reload the page and try again."
 
