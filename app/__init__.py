@@ -70,7 +70,7 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .calendar.views import bp as calendar_bp
+    from .bakery_calendar.views import bp as calendar_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .orders.views import bp as orders_bp

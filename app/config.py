@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 
-from .hours import DEFAULT_HOURS, parse_opening_hours
+from .bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
 
 
 def database_url(env=os.environ, instance_path="instance"):

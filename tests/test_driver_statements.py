@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.calendar import service as calendar_service
+from app.bakery_calendar import service as calendar_service
 from app.extensions import db
 from app.infra.driver_statements import DATABASE_DOWN, PREPARED_KEY, DriverStatement, _prepare
 from app.models import Product, utcnow

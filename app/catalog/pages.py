@@ -10,7 +10,7 @@ import time
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from ..calendar.service import now, ordering_day
+from ..bakery_calendar.service import now, ordering_day
 from ..web.negotiation import VARY
 from ..web.shared_html import EVERYONE, personalise
 from .service import catalogue_stamp, free_from, list_products, shelves

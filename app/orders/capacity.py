@@ -16,8 +16,8 @@ from itertools import takewhile
 
 from sqlalchemy import select, update
 
-from ..calendar.formatting import pickup_time
-from ..calendar.service import booked, calendar_and_bookings, load_calendar, now
+from ..bakery_calendar.formatting import pickup_time
+from ..bakery_calendar.service import booked, calendar_and_bookings, load_calendar, now
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid
 from ..extensions import db

@@ -23,7 +23,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..calendar.formatting import day_name, local_isoformat, pickup_time
+from ..bakery_calendar.formatting import day_name, local_isoformat, pickup_time
 from ..exceptions import Conflict
 from ..extensions import db
 from ..infra.driver_statements import DriverStatement, upsert_text

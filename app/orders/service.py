@@ -14,10 +14,10 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..bakery_calendar.hours import local_now
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
-from ..hours import local_now
 from ..infra.driver_statements import DriverStatement, upsert_text
 from ..models import (
     CANCELLED,

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_limiter import RateLimitExceeded
 
 from ..api_keys.bearer import current_api_key, require_valid_api_key
-from ..calendar.formatting import local_isoformat
+from ..bakery_calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..exceptions import Conflict
 from ..security.rate_limits import client_address

@@ -5,7 +5,7 @@ import logging
 from flask import current_app, jsonify, request, session, url_for
 
 from .. import audit
-from ..calendar.service import now as bakery_now
+from ..bakery_calendar.service import now as bakery_now
 from ..exceptions import DomainError, Invalid, NotFound
 from ..models import CANCELLED, COMPLETED, NO_SHOW, ORDER_STATUSES, PROCESSING, READY
 from ..orders.days import order_day, parse_board_day

@@ -5,8 +5,8 @@ from datetime import date, time
 
 from flask import request, url_for
 
-from ..calendar import service as calendar
-from ..calendar.formatting import clock, weekday_name
+from ..bakery_calendar import service as calendar
+from ..bakery_calendar.formatting import clock, weekday_name
 from ..catalog.editing import original_values
 from ..exceptions import Invalid, NotFound, Stale
 from ..web.negotiation import respond, respond_after_write, wants_json

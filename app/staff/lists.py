@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 from flask import render_template, request
 
-from ..allergens import ALLERGENS
-from ..calendar.formatting import clock, local_isoformat
-from ..calendar.service import load_calendar, now
+from ..bakery_calendar.formatting import clock, local_isoformat
+from ..bakery_calendar.service import load_calendar, now
+from ..catalog.allergens import ALLERGENS
 from ..exceptions import Invalid
 from ..orders import lists
 from ..orders.days import FIRST_DAY, LAST_DAY, board_day

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import request
 
-from ..calendar.service import now
+from ..bakery_calendar.service import now
 from ..exceptions import Invalid
 from ..reports import exports, summary
 from ..reports.ranges import parse_range

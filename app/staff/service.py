@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..calendar.service import now as bakery_now
+from ..bakery_calendar.service import now as bakery_now
 from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
 from ..exceptions import Invalid
 from ..extensions import db

@@ -17,7 +17,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
-from ..hours import local_now
 from ..infra.driver_statements import DriverStatement
 from ..models import (
     CalendarSettings,
@@ -30,6 +29,7 @@ from ..models import (
 )
 from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
+from .hours import local_now
 from .rules import Calendar, ClosedDays
 
 LOGGER = logging.getLogger(__name__)
