@@ -9,22 +9,22 @@ from sqlalchemy.engine import Engine
 from .catalog.cache import CatalogCache
 from .catalog.invalidation import watch_product_changes
 from .config import load_config
-from .converters import register_converters
-from .cookie_session import CookieSessionInterface
-from .errors import register_errorhandlers
 from .extensions import cache, db, migrate
-from .flask_app import BakeryFlask
-from .guess_limits import init_guess_limits
-from .json_provider import BakeryJSONProvider
+from .infra.order_queue import create_order_queue
 from .notifications.sender import create_notification_sender
-from .private_files import keep_private
-from .queue import create_order_queue
-from .rate_limits import init_rate_limits
-from .request_guard import register_request_guard
-from .security import register_csrf
-from .security_headers import init_security_headers
+from .security.csrf import register_csrf
+from .security.guess_limits import init_guess_limits
+from .security.headers import init_security_headers
+from .security.private_files import keep_private
+from .security.rate_limits import init_rate_limits
 from .staff.auth import init_login
-from .templating import register_template_globals
+from .web.converters import register_converters
+from .web.cookie_session import CookieSessionInterface
+from .web.errors import register_errorhandlers
+from .web.flask_app import BakeryFlask
+from .web.json_provider import BakeryJSONProvider
+from .web.request_guard import register_request_guard
+from .web.templating import register_template_globals
 
 
 def create_app(overrides=None):
@@ -70,11 +70,9 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
-    from .calendar.views import bp as calendar_bp
+    from .bakery_calendar.views import bp as calendar_bp
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
-    from .health import bp as health_bp
-    from .openapi import bp as openapi_bp
     from .orders.views import bp as orders_bp
     from .staff import (  # noqa: F401  (their routes join the staff blueprint)
         account_views,
@@ -87,7 +85,9 @@ def register_blueprints(app):
         views,
     )
     from .staff.blueprint import bp as staff_bp
-    from .uploads import bp as uploads_bp
+    from .web.health import bp as health_bp
+    from .web.openapi import bp as openapi_bp
+    from .web.uploads import bp as uploads_bp
 
     for blueprint in (catalog_bp, cart_bp, orders_bp, calendar_bp, staff_bp, health_bp, openapi_bp, uploads_bp):
         app.register_blueprint(blueprint)

@@ -7,15 +7,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import rabbitmq
-from .calendar.service import now as bakery_now
+from .bakery_calendar.service import now as bakery_now
+from .catalog.seed_data import load_demo
 from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
+from .infra import rabbitmq
 from .models import ORDER_STATUSES, STAFF_ROLES
 from .orders.days import parse_board_day
 from .orders.no_show import mark_no_shows
 from .orders.service import change_status
-from .seed_data import load_demo
 from .staff.service import create_staff
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 
-from .hours import DEFAULT_HOURS, parse_opening_hours
+from .bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
 
 
 def database_url(env=os.environ, instance_path="instance"):
@@ -43,7 +43,7 @@ def engine_options(url, pool_size=5, max_overflow=5):
         # every thread of `make run` without waiting on the pool.
         return {"connect_args": {"timeout": 15}, "pool_size": 20, "max_overflow": 20}
     # No pool_pre_ping: it costs a round trip per request. A connection that died with a
-    # database restart fails one request (a 503, see errors.py) and the pool is renewed.
+    # database restart fails one request (a 503, see app/web/errors.py) and the pool is renewed.
     return {
         "pool_recycle": 1800,
         "pool_size": pool_size,
@@ -156,7 +156,7 @@ def load_config(instance_path, env=os.environ, overrides=None):
         # Customers may cancel online until this many minutes before their pickup.
         "BAKERY_CANCEL_BEFORE_MINUTES": int(env.get("BAKERY_CANCEL_BEFORE_MINUTES", "120")),
         # Request bodies: an order or a form is a few KB. The product form takes more for its
-        # picture (app/uploads.py); anything over is a 413 before it is read.
+        # picture (app/web/uploads.py); anything over is a 413 before it is read.
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH") or 64 * 1024),
         # Uploaded product pictures; in Compose a named volume that nginx serves as /uploads/.
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
@@ -218,7 +218,7 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "BAKERY_ORDER_CUTOFF": clock_time(env.get("BAKERY_ORDER_CUTOFF"), "BAKERY_ORDER_CUTOFF"),
         # Dates as customers read them (Babel); an unknown locale fails at start.
         "BAKERY_LOCALE": str(Locale.parse(env.get("BAKERY_LOCALE", "en_GB"))),
-        # Forms are protected by Flask-WTF's CSRFProtect, called from app/security.py.
+        # Forms are protected by Flask-WTF's CSRFProtect, called from app/security/csrf.py.
         "WTF_CSRF_CHECK_DEFAULT": False,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: no "expired" at checkout
         **cache_settings(env),

@@ -1,4 +1,4 @@
-"""The refusals of the bakery's rules: raised by services, turned into answers only by errors.py.
+"""The refusals of the bakery's rules: raised by services, turned into answers only by app/web/errors.py.
 
 Services serve the web, the CLI and the worker alike, so they never speak HTTP: they
 raise one of these, each with a message for people and optional details by field.

@@ -10,8 +10,8 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .allergens import ALLERGENS, in_order
-from .calendar.formatting import local_isoformat
+from .bakery_calendar.formatting import local_isoformat
+from .catalog.allergens import ALLERGENS, in_order
 from .extensions import db
 
 PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED, NO_SHOW = (

@@ -79,8 +79,8 @@ def build_app(services, instance):
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.catalog.seed_data import load_demo
     from app.extensions import db
-    from app.seed_data import load_demo
 
     if services:
         ensure_database(SERVICES_DATABASE_URL)

@@ -149,7 +149,7 @@ def drain_backlog(count, workers):
 
     import pika
 
-    from app.rabbitmq import PERSISTENT, encode_order
+    from app.infra.rabbitmq import PERSISTENT, encode_order
 
     from .processes import Process
 

@@ -12,9 +12,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
+from app.catalog.seed_data import load_demo
 from app.extensions import db
 from app.models import Product
-from app.seed_data import load_demo
 from app.staff.service import create_staff
 from tests.helpers import (
     BACKEND,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from app import rabbitmq
 from app.extensions import db
+from app.infra import rabbitmq
 from app.models import Notification, Order
 
 ROOT = Path(__file__).resolve().parent.parent

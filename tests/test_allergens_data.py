@@ -6,11 +6,11 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
-from app.allergens import ALLERGENS, DIETARY, unknown_codes
+from app.catalog.allergens import ALLERGENS, DIETARY, unknown_codes
 from app.catalog.categories import list_categories
+from app.catalog.seed_data import DEMO_CATEGORIES, DEMO_DETAILS
 from app.extensions import db
 from app.models import Category, Product, ProductAllergen
-from app.seed_data import DEMO_CATEGORIES, DEMO_DETAILS
 from tests.helpers import JSON, ON_SERVICES, PG_URL, TABLES, ensure_postgres_database
 
 OLD_HEAD = "f43ebb97c743"

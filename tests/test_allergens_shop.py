@@ -6,9 +6,9 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
+from app.catalog.pictures import store_picture
 from app.extensions import db
 from app.models import Product
-from app.pictures import store_picture
 from tests.helpers import BROWSER, HTMX, JSON, post_order, wait_for_status
 
 

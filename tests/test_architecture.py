@@ -1,6 +1,8 @@
-"""The layers hold: services never speak HTTP, app/ never imports worker/, and app/ has no import cycles."""
+"""The layers hold: services never speak HTTP nor import app.web, app/ never imports worker/, app/ has no import
+cycles, and its top level is a few modules and packages, none named like the standard library."""
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,3 +95,34 @@ def test_services_never_speak_http():
         if names & HTTP_NAMES or "abort(" in path.read_text():
             offenders[module_name(path)] = sorted(names & HTTP_NAMES)
     assert offenders == {}
+
+
+def service_modules():
+    """The feature packages' service layer: each package's service.py, and the order pipeline's processing."""
+    return [p for p in [*APP.rglob("service.py"), APP / "orders" / "processing.py"] if p.exists()]
+
+
+def test_services_never_import_the_web_layer():
+    modules = {module_name(p): p for p in APP.rglob("*.py")}
+    offenders = {
+        module_name(p): sorted(m for m in imports_of(p, modules) if m == "app.web" or m.startswith("app.web."))
+        for p in service_modules()
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_the_web_layer_check_sees_a_web_import():
+    service = APP / "orders" / "service.py"
+    assert service in service_modules()
+    assert "app.web.negotiation" in imports_of(APP / "orders" / "views.py", {"app.web.negotiation"})
+
+
+def test_app_top_level_is_the_factory_its_settings_and_packages():
+    """app/ holds at most 10 modules; every concern (web, infra, security, features) is a package."""
+    modules = sorted(p.name for p in APP.glob("*.py"))
+    assert len(modules) <= 10, modules
+
+
+def test_no_package_or_module_of_app_is_named_like_the_standard_library():
+    names = {p.stem for p in APP.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()}
+    assert names & sys.stdlib_module_names == set()

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from app.calendar import service
+from app.bakery_calendar import service
 from app.extensions import db
 from app.models import SlotBooking, SlotCapacity
 
@@ -13,7 +13,7 @@ NOW = datetime(2026, 11, 25, 10, 0)
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
 
 
 def test_an_unchanged_calendar_is_not_built_again(app):

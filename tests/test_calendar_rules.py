@@ -4,8 +4,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from app.calendar.rules import Calendar, ClosedDays
-from app.hours import DEFAULT_HOURS, parse_opening_hours
+from app.bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
+from app.bakery_calendar.rules import Calendar, ClosedDays
 
 # Mon–Fri 07:00–18:30, Sat 08:00–14:00, closed on Sundays; 27 November 2026 is a Friday.
 WEEK = parse_opening_hours(DEFAULT_HOURS)
@@ -158,7 +158,7 @@ def test_a_calendar_keeps_each_day_s_slots_but_hands_out_copies_and_stays_bounde
     from dataclasses import replace
     from datetime import timedelta
 
-    from app.calendar.rules import MAX_KEPT_DAYS
+    from app.bakery_calendar.rules import MAX_KEPT_DAYS
 
     cal = calendar()
     saturday = date(2026, 11, 28)

@@ -28,7 +28,7 @@ import psycopg2
 import pytest
 import redis
 
-from app.seed_data import demo_products
+from app.catalog.seed_data import demo_products
 from bench.processes import free_port
 from tests.compose_tools import (
     ROOT,

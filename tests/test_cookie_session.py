@@ -1,4 +1,4 @@
-"""The session cookie (app/cookie_session.py): Flask's own format, cheaper without a cookie."""
+"""The session cookie (app/web/cookie_session.py): Flask's own format, cheaper without a cookie."""
 
 from tests.helpers import JSON
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
+from app.bakery_calendar.hours import local_now
 from app.extensions import db
-from app.hours import local_now
 from app.models import Notification, Order
 from tests.helpers import BROWSER, HTMX, JSON, later_pickup, wait_for_status
 from tests.pipeline import wait_until

@@ -2,9 +2,9 @@
 
 from datetime import datetime, timedelta
 
-from app.calendar.rules import Calendar
+from app.bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
+from app.bakery_calendar.rules import Calendar
 from app.extensions import db
-from app.hours import DEFAULT_HOURS, parse_opening_hours
 from app.models import CANCELLED, Order, utcnow
 from app.orders.days import NOT_BAKED, board_day, order_day, orders_on, parse_board_day
 

@@ -1,4 +1,4 @@
-"""The order path's statements on the session's own DBAPI cursor (app/database.py: DriverStatement).
+"""The order path's statements on the session's own DBAPI cursor (app/infra/driver_statements.py: DriverStatement).
 
 They must behave as SQLAlchemy's own execution does: same rows, the same exceptions (an
 IntegrityError the order path answers with the first order, an OperationalError the web
@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.calendar import service as calendar_service
-from app.database import DATABASE_DOWN, PREPARED_KEY, DriverStatement, _prepare
+from app.bakery_calendar import service as calendar_service
 from app.extensions import db
+from app.infra.driver_statements import DATABASE_DOWN, PREPARED_KEY, DriverStatement, _prepare
 from app.models import Product, utcnow
 from app.orders import capacity
 from app.orders import service as order_service

@@ -14,10 +14,10 @@ from flask_wtf.csrf import validate_csrf
 from itsdangerous import URLSafeTimedSerializer
 from markupsafe import Markup
 
-from app.negotiation import accept_prefers_json
-from app.security_headers import SECURITY_HEADERS
-from app.shared_html import COUNT_LABEL_SLOT, COUNT_SLOT, TOKEN_SLOT, Visitor, personalise
-from app.signing import COMPRESS_FROM, SmallPayloadSerializer
+from app.security.headers import SECURITY_HEADERS
+from app.web.negotiation import accept_prefers_json
+from app.web.shared_html import COUNT_LABEL_SLOT, COUNT_SLOT, TOKEN_SLOT, Visitor, personalise
+from app.web.signing import COMPRESS_FROM, SmallPayloadSerializer
 from tests.helpers import BROWSER, HTMX, JSON, post_order
 
 CURL = {"Accept": "*/*"}

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from app import create_app
+from app.catalog.seed_data import load_demo
 from app.extensions import db
-from app.seed_data import load_demo
 from app.staff.service import create_staff
 from tests.helpers import clean_database
 from tests.live_server import serve
@@ -56,7 +56,7 @@ include-path = [
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 
-# The guard (app/request_guard.py) refuses a NUL byte anywhere in a query or a JSON body,
+# The guard (app/web/request_guard.py) refuses a NUL byte anywhere in a query or a JSON body,
 # keys of extra members included, with a documented 400: a schema cannot say "no NUL at any
 # depth", so a generated request with one is well-formed but rightly refused.
 [[operations]]

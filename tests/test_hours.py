@@ -4,8 +4,8 @@ from datetime import time
 
 import pytest
 
+from app.bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours, summary
 from app.config import load_config
-from app.hours import DEFAULT_HOURS, parse_opening_hours, summary
 
 WEEK = parse_opening_hours(DEFAULT_HOURS)
 

@@ -7,8 +7,8 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
+from app.bakery_calendar.hours import local_now
 from app.extensions import db
-from app.hours import local_now
 from app.models import Notification, Order
 from tests.helpers import BROWSER, JSON, ON_SERVICES, later_pickup, wait_for_status
 from tests.pipeline import wait_until

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Order
-from app.openapi import load_spec
+from app.web.openapi import load_spec
 from tests.helpers import JSON, post_order, wait_for_status
 
 
@@ -67,7 +67,7 @@ def test_a_schema_mismatch_would_be_caught():
 
 
 def test_the_allergen_codes_in_the_spec_are_the_apps(client):
-    from app.allergens import ALLERGENS
+    from app.catalog.allergens import ALLERGENS
 
     spec = client.get("/openapi.json").get_json()
     assert spec["components"]["schemas"]["AllergenCode"]["enum"] == list(ALLERGENS)

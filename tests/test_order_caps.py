@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday morning, as in test_storefron
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
 
 
 def total_stock(app):
@@ -59,7 +59,7 @@ def test_the_cap_is_a_setting(make_app, products):
     app = make_app(MAX_ITEMS_PER_ORDER=5)
     client = app.test_client()
     with app.app_context():
-        from app.seed_data import load_demo
+        from app.catalog.seed_data import load_demo
 
         load_demo()
         baguette = db.session.scalar(select(Product.id).where(Product.name == "Baguette"))
@@ -128,7 +128,7 @@ def test_the_checkout_refuses_a_cart_over_the_cap(make_app):
     app = make_app(MAX_ITEMS_PER_ORDER=3)
     client = app.test_client()
     with app.app_context():
-        from app.seed_data import load_demo
+        from app.catalog.seed_data import load_demo
 
         load_demo()
         baguette = db.session.scalar(select(Product.id).where(Product.name == "Baguette"))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app import rabbitmq
-from app.backoff import Backoff
+from app.infra import rabbitmq
+from app.infra.backoff import Backoff
 from app.orders.processing import ACK, DEAD_LETTER, handle_order, retry_delay
 from tests.helpers import post_order, wait_for_status
 

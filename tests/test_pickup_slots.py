@@ -34,7 +34,7 @@ NOW = datetime(2026, 11, 25, 10, 0)
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
 
 
 def order(client, items, pickup_at=None, headers=None):
@@ -259,7 +259,7 @@ def test_a_cutoff_moves_the_ordering_day_and_the_catalogue_says_so(make_app, pro
     app = make_app(BAKERY_ORDER_CUTOFF=datetime(2026, 1, 1, 9, 0).time())
     client = app.test_client()
     with app.app_context():
-        from app.seed_data import load_demo
+        from app.catalog.seed_data import load_demo
 
         load_demo()
     # Wednesday 10:00 is past Tuesday's and Wednesday's 09:00: Friday is the first day open to orders.

@@ -6,8 +6,8 @@ import threading
 import pytest
 from PIL import Image
 
+from app.catalog.pictures import DECODE_LOCK, MAX_BYTES, URL_PREFIX, WIDTHS, sources, store_picture
 from app.exceptions import Invalid
-from app.pictures import DECODE_LOCK, MAX_BYTES, URL_PREFIX, WIDTHS, sources, store_picture
 
 GPS_IFD = 0x8825
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
-from app import rabbitmq
 from app.extensions import db
+from app.infra import rabbitmq
+from app.infra.order_relay import OutboxRelay
 from app.models import Order
-from app.outbox import OutboxRelay
 from tests.helpers import JSON, later_pickup, post_order, services_only
 from tests.pipeline import (
     WorkerProcess,
@@ -385,8 +385,8 @@ def test_an_idle_relay_keeps_its_connection_and_publishes_the_next_order_at_once
     delete_queues(schema["RABBITMQ_URL"], queue)
     purge_queues(schema["RABBITMQ_URL"], queue)  # declared afresh, so that its messages can be counted
     # The migrations' logging.config.fileConfig disabled the loggers that existed before they ran.
-    monkeypatch.setattr(logging.getLogger("app.outbox"), "disabled", False)
-    caplog.set_level(logging.INFO, logger="app.outbox")
+    monkeypatch.setattr(logging.getLogger("app.infra.order_relay"), "disabled", False)
+    caplog.set_level(logging.INFO, logger="app.infra.order_relay")
     app = make_app(ORDERS_QUEUE=queue, RABBITMQ_URL=f"{schema['RABBITMQ_URL']}?heartbeat=2")
     client = app.test_client()
     product_id = add_product(name="Idle Bun", stock=10)
@@ -401,7 +401,7 @@ def test_an_idle_relay_keeps_its_connection_and_publishes_the_next_order_at_once
     finally:
         app.extensions["order_queue"].stop()
         delete_queues(schema["RABBITMQ_URL"], queue)
-    relay_log = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "app.outbox"]
+    relay_log = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "app.infra.order_relay"]
     assert [message for _, message in relay_log if "connected" in message] == [f"outbox relay connected queue={queue}"]
     assert [entry for entry in relay_log if entry[0] != "INFO"] == []
     assert took < 1.0

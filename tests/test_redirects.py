@@ -10,8 +10,8 @@ the cart form's `next`.
 
 import pytest
 
-from app.negotiation import safe_local_path
 from app.staff.service import create_staff
+from app.web.negotiation import safe_local_path
 from tests.helpers import BROWSER, HTMX
 
 EVIL = "evil.example"

@@ -13,9 +13,9 @@ from bs4 import BeautifulSoup
 from PIL import Image
 from sqlalchemy import func, select
 
+from app.catalog.pictures import MAX_BYTES
 from app.extensions import db
 from app.models import Order, Product
-from app.pictures import MAX_BYTES
 from app.staff.service import create_staff
 from tests.helpers import BROWSER, JSON, post_order
 from tests.live_server import serve

@@ -1,4 +1,4 @@
-"""Security headers on every answer (app/security_headers.py), HSTS and Secure cookies behind
+"""Security headers on every answer (app/security/headers.py), HSTS and Secure cookies behind
 HTTPS=1, templates a strict CSP can serve, and the pages in Chromium without one CSP violation."""
 
 import json
@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.config import load_config
-from app.security_headers import CONTENT_SECURITY_POLICY, HSTS, SECURITY_HEADERS
+from app.security.headers import CONTENT_SECURITY_POLICY, HSTS, SECURITY_HEADERS
 from tests.helpers import BROWSER, HTMX, JSON
 from tests.test_browser import (  # noqa: F401 (fixtures of the browser test below)
     ARTIFACTS,

@@ -6,7 +6,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
 from app.catalog import pages
-from app.shared_html import COUNT_SLOT, TOKEN_SLOT
+from app.web.shared_html import COUNT_SLOT, TOKEN_SLOT
 from tests.helpers import BROWSER, HTMX
 
 READS = (

@@ -9,8 +9,8 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
+from app.bakery_calendar.hours import local_now
 from app.extensions import db
-from app.hours import local_now
 from app.models import Order, Product, StaffSession, StaffUser
 from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, wait_for_status

@@ -8,9 +8,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.catalog.categories import list_categories
+from app.catalog.pictures import MAX_BYTES
 from app.extensions import db
 from app.models import Category, Product
-from app.pictures import MAX_BYTES
 from app.staff.service import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by
 from tests.test_pictures import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb

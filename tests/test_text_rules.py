@@ -4,7 +4,7 @@ round (a name could otherwise show on the staff board as something else), one pl
 import pytest
 from bs4 import BeautifulSoup
 
-from app.text_rules import unfit_characters
+from app.security.text_rules import unfit_characters
 from tests.helpers import BROWSER, JSON
 
 BIDI_CONTROLS = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]

@@ -50,7 +50,7 @@ def main():
 
 def consume(app, stopping):
     """Consume RabbitMQ until stopped, with the outbox relay beside it."""
-    from app.outbox import OutboxRelay
+    from app.infra.order_relay import OutboxRelay
     from worker.consumer import OrderConsumer
 
     relay = OutboxRelay(app, min_age=RELAY_MIN_AGE, interval=RELAY_MIN_AGE)
@@ -63,7 +63,7 @@ def consume(app, stopping):
 
 def poll(app, stopping):
     """No RabbitMQ: process Pending orders found in the database, every second."""
-    from app.queue import InProcessQueue
+    from app.infra.order_queue import InProcessQueue
 
     poller = InProcessQueue(app, sweep_seconds=1.0)
     poller.start()

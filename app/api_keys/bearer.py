@@ -2,7 +2,7 @@
 
 from flask import g, request
 
-from ..errors import ApiError
+from ..web.errors import ApiError
 from . import service
 
 MISSING = object()

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import ApiKey, utcnow
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 
 # Not a secret: recognisable in a config file or a leaked log
 TOKEN_PREFIX = "bk_"  # nosec B105

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, flash, request, url_for
 
-from ..negotiation import respond, respond_after_write, safe_local_path, see_other, wants_redirect
+from ..web.negotiation import respond, respond_after_write, safe_local_path, see_other, wants_redirect
 from . import service
 from .service import CartError
 

@@ -20,8 +20,8 @@ import time
 
 import redis
 
-from ..backoff import Backoff
-from ..cache_errors import REDIS_ERRORS
+from ..infra.backoff import Backoff
+from ..infra.cache_errors import REDIS_ERRORS
 
 LOGGER = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
 from ..models import Category, Product, is_id, utcnow
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 
 LOGGER = logging.getLogger(__name__)
 MAX_NAME = 60

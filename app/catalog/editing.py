@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
 from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..models import Category, Product, is_id
-from ..pictures import sources, store_picture
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
+from .allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
+from .pictures import sources, store_picture
 from .service import ANY_VERSION, MAX_STOCK, STALE_PRODUCT, claim_version, get_any_product, parse_price
 
 LOGGER = logging.getLogger(__name__)

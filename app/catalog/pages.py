@@ -10,9 +10,9 @@ import time
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from ..calendar.service import now, ordering_day
-from ..negotiation import VARY
-from ..shared_html import EVERYONE, personalise
+from ..bakery_calendar.service import now, ordering_day
+from ..web.negotiation import VARY
+from ..web.shared_html import EVERYONE, personalise
 from .service import catalogue_stamp, free_from, list_products, shelves
 
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 from sqlalchemy import select, update
 
 from .. import audit
-from ..allergens import ALLERGENS, in_order, unknown_codes
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
 from ..models import Product, ProductDayQuota, is_id, utcnow
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
+from .allergens import ALLERGENS, in_order, unknown_codes
 from .categories import list_categories
 from .invalidation import mark_catalog_changed
 

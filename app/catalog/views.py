@@ -3,8 +3,8 @@
 from flask import Blueprint, request
 
 from ..exceptions import Invalid
-from ..negotiation import html_page, is_htmx, respond, wants_json
-from ..shared_html import this_visitor
+from ..web.negotiation import html_page, is_htmx, respond, wants_json
+from ..web.shared_html import this_visitor
 from . import pages, service
 
 bp = Blueprint("catalog", __name__)

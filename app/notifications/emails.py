@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 from flask import current_app
 
-from ..allergens import ALLERGENS
-from ..hours import summary
+from ..bakery_calendar.hours import summary
+from ..catalog.allergens import ALLERGENS
 from ..models import utcnow
 from ..orders.service import cancel_terms
 from .outbox import CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER, CONFIRMATION, READY

@@ -10,7 +10,7 @@ staff see it on the board. On PostgreSQL the count is taken under a transaction-
 advisory lock per mailbox, so two senders claiming at once cannot both let the last one
 through; on SQLite the claim's UPDATE already holds the database's one write lock.
 Marking: a row becomes `sent` only after the SMTP server accepted the message. A failure
-is tried again after capped exponential back-off (app/backoff.py); a permanent refusal
+is tried again after capped exponential back-off (app/infra/backoff.py); a permanent refusal
 (5xx) or the last allowed attempt marks it `failed`, which staff see on the board.
 A sender that dies between "accepted" and "marked" leaves the row claimed; it is sent
 again when the lease is over, with the same Message-ID (emails.message_id): the one
@@ -26,9 +26,9 @@ from datetime import timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import selectinload
 
-from ..background import BackgroundLoop
-from ..backoff import Backoff
 from ..extensions import db
+from ..infra.background import BackgroundLoop
+from ..infra.backoff import Backoff
 from ..models import (
     NOTIFICATION_FAILED,
     NOTIFICATION_PENDING,

@@ -16,12 +16,12 @@ from itertools import takewhile
 
 from sqlalchemy import select, update
 
-from ..calendar.formatting import pickup_time
-from ..calendar.service import booked, calendar_and_bookings, load_calendar, now
+from ..bakery_calendar.formatting import pickup_time
+from ..bakery_calendar.service import booked, calendar_and_bookings, load_calendar, now
 from ..catalog.invalidation import mark_catalog_changed
-from ..database import DriverStatement, upsert_text
 from ..exceptions import Conflict, Invalid
 from ..extensions import db
+from ..infra.driver_statements import DriverStatement, upsert_text
 from ..models import LOW_STOCK, Order, ProductDayQuota, SlotBooking
 
 LOGGER = logging.getLogger(__name__)

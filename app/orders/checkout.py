@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..calendar import service as calendar_service
+from ..bakery_calendar import service as calendar_service
 from ..exceptions import Conflict, DomainError
 from . import capacity
 from .customer import contact_problem, name_problem, note_problem, split_contact

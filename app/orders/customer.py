@@ -13,8 +13,8 @@ from babel import Locale
 from flask import current_app
 
 from ..exceptions import Invalid
-from ..json_fields import unknown_fields
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
+from ..web.json_fields import unknown_fields
 
 # Exactly one plain address (RFC 5322 dot-atom @ a domain with a dot): no display name, no
 # <brackets>, no group syntax ("x:v@x;"), no list ("a,b,victim@x"), no comments, no quotes.

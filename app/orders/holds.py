@@ -23,10 +23,10 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..calendar.formatting import day_name, local_isoformat, pickup_time
-from ..database import DriverStatement, upsert_text
+from ..bakery_calendar.formatting import day_name, local_isoformat, pickup_time
 from ..exceptions import Conflict
 from ..extensions import db
+from ..infra.driver_statements import DriverStatement, upsert_text
 from ..models import MAX_ID, ClientDayHold, ClientSlotHold
 from .capacity import SlotTaken
 

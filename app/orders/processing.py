@@ -2,7 +2,7 @@
 
 Plain, idempotent functions, free of HTTP and of any broker: the RabbitMQ consumer
 (worker/consumer.py, handle_orders() for the messages it has in hand) and the embedded
-in-process queue (app/queue.py, handle_order() one at a time) only turn the outcomes into
+in-process queue (app/infra/order_queue.py, handle_order() one at a time) only turn the outcomes into
 their own ack, retry (after the outcome's delay: capped exponential back-off) or dead-letter.
 """
 
@@ -13,10 +13,10 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import DateTime, bindparam, select, text, update
 
-from ..backoff import Backoff
-from ..database import DATABASE_DOWN
 from ..exceptions import DomainError
 from ..extensions import db
+from ..infra.backoff import Backoff
+from ..infra.driver_statements import DATABASE_DOWN
 from ..models import FAILED, PENDING, PROCESSING, Order, utcnow
 from ..notifications.outbox import (
     CONFIRMATION,

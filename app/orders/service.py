@@ -14,11 +14,11 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..bakery_calendar.hours import local_now
 from ..catalog.invalidation import mark_catalog_changed
-from ..database import DriverStatement, upsert_text
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
-from ..hours import local_now
+from ..infra.driver_statements import DriverStatement, upsert_text
 from ..models import (
     CANCELLED,
     CODE_ALPHABET,
@@ -265,7 +265,7 @@ TAKE_STOCK = DriverStatement(
 )
 # ON CONFLICT (code) only: a taken code draws another, while a taken idempotency key still
 # raises IntegrityError for place_order to answer with the first order. Hand-written because
-# SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/database.py).
+# SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/infra/driver_statements.py).
 _ORDER_COLUMNS = (
     "public_id, code, status, total, idempotency_key, request_fingerprint, customer_name, customer_contact, "
     "customer_email, customer_phone, pickup_at, note, placed_by, held_by, processing_attempts, created_at, updated_at"

@@ -4,8 +4,8 @@ import hashlib
 import json
 
 from ..exceptions import Invalid, Malformed
-from ..json_fields import refuse_unknown_fields, unknown_fields
 from ..models import MAX_ID, is_id
+from ..web.json_fields import refuse_unknown_fields, unknown_fields
 from .customer import CUSTOMER_FIELDS
 
 ORDER_FIELDS = ("items", "customer", "pickup_at", "note")

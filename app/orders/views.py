@@ -6,13 +6,13 @@ from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_limiter import RateLimitExceeded
 
 from ..api_keys.bearer import current_api_key, require_valid_api_key
-from ..calendar.formatting import local_isoformat
+from ..bakery_calendar.formatting import local_isoformat
 from ..cart import service as cart_service
-from ..errors import ApiError, handle_rate_limited
 from ..exceptions import Conflict
-from ..json_fields import refuse_unknown_fields
-from ..negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
-from ..rate_limits import client_address
+from ..security.rate_limits import client_address
+from ..web.errors import ApiError, handle_rate_limited
+from ..web.json_fields import refuse_unknown_fields
+from ..web.negotiation import is_htmx, redirect_after_write, respond, respond_after_write, wants_json
 from . import capacity, holds, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer
@@ -60,7 +60,7 @@ def create():
     """API clients send JSON; the checkout form posts here too, as a browser form.
 
     Rate limited per client address, or per API key for a client that sends one
-    (app/rate_limits.py); a bad or revoked key is a 401 before anything else.
+    (app/security/rate_limits.py); a bad or revoked key is a 401 before anything else.
     """
     api_key = require_valid_api_key()
     if api_key is not None or request.is_json or wants_json():

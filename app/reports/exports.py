@@ -6,7 +6,7 @@ Customer contact details stay out: the books need the code, day, status and mone
 
 from sqlalchemy import func, select
 
-from ..calendar.formatting import local_isoformat
+from ..bakery_calendar.formatting import local_isoformat
 from ..extensions import db
 from ..models import Order, OrderItem
 from ..orders.days import on_days, placed_day

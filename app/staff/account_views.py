@@ -4,11 +4,11 @@ import logging
 
 from flask import request, url_for
 
-from ..errors import status_for
 from ..exceptions import DomainError, Invalid
-from ..guess_limits import TooManyGuesses, password_change_attempt
 from ..models import STAFF_ROLES
-from ..negotiation import respond, respond_after_write, wants_json
+from ..security.guess_limits import TooManyGuesses, password_change_attempt
+from ..web.errors import status_for
+from ..web.negotiation import respond, respond_after_write, wants_json
 from . import accounts
 from .auth import current_staff, owner_required, staff_required
 from .blueprint import bp, submitted

@@ -6,7 +6,7 @@ from flask import url_for
 
 from ..api_keys import service as api_keys
 from ..exceptions import Invalid
-from ..negotiation import respond, respond_after_write, wants_json
+from ..web.negotiation import respond, respond_after_write, wants_json
 from .auth import current_staff, owner_required
 from .blueprint import bp, submitted
 

@@ -5,9 +5,9 @@ import functools
 from flask import render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 
-from ..errors import ApiError
 from ..extensions import db
-from ..negotiation import hx_redirect, is_htmx, safe_local_path, see_other, wants_json
+from ..web.errors import ApiError
+from ..web.negotiation import hx_redirect, is_htmx, safe_local_path, see_other, wants_json
 from . import sessions
 
 login_manager = LoginManager()
@@ -24,7 +24,7 @@ def _load_user(token):
 
 def init_login(app):
     # Flask-Login's own context processor loads the user for every template, which reads the
-    # session while the shop renders HTML it shares between visitors (app/shared_html.py).
+    # session while the shop renders HTML it shares between visitors (app/web/shared_html.py).
     # The proxy instead loads the user only when a template asks (the staff pages do).
     login_manager.init_app(app, add_context_processor=False)
     app.context_processor(lambda: {"current_user": current_user})

@@ -4,7 +4,7 @@ from flask import Blueprint, request
 
 from ..audit import local_moment
 from ..exceptions import Malformed
-from ..json_fields import refuse_unknown_fields
+from ..web.json_fields import refuse_unknown_fields
 from .auth import current_staff
 from .service import pickup_day
 

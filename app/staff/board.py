@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from ..calendar.service import load_calendar
-from ..calendar.service import now as bakery_now
+from ..bakery_calendar.service import load_calendar
+from ..bakery_calendar.service import now as bakery_now
 from ..exceptions import Invalid
 from ..extensions import db
 from ..models import PENDING, PROCESSING, READY, Order, OrderItem, Product

@@ -5,14 +5,14 @@ import logging
 from flask import current_app, jsonify, request, session, url_for
 
 from .. import audit
-from ..calendar.service import now as bakery_now
-from ..errors import status_for
+from ..bakery_calendar.service import now as bakery_now
 from ..exceptions import DomainError, Invalid, NotFound
 from ..models import CANCELLED, COMPLETED, NO_SHOW, ORDER_STATUSES, PROCESSING, READY
-from ..negotiation import is_htmx, respond, see_other, wants_json, wants_redirect
 from ..orders.days import order_day, parse_board_day
 from ..orders.no_show import mark_no_show
 from ..orders.service import change_status, get_order
+from ..web.errors import status_for
+from ..web.negotiation import is_htmx, respond, see_other, wants_json, wants_redirect
 from . import board, search, service
 from .auth import current_staff, staff_required
 from .blueprint import bp, submitted

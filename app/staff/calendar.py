@@ -5,11 +5,11 @@ from datetime import date, time
 
 from flask import request, url_for
 
-from ..calendar import service as calendar
-from ..calendar.formatting import clock, weekday_name
+from ..bakery_calendar import service as calendar
+from ..bakery_calendar.formatting import clock, weekday_name
 from ..catalog.editing import original_values
 from ..exceptions import Invalid, NotFound, Stale
-from ..negotiation import respond, respond_after_write, wants_json
+from ..web.negotiation import respond, respond_after_write, wants_json
 from .auth import current_staff, owner_required
 from .blueprint import bp, submitted
 from .conflicts import differences, original_field

@@ -7,10 +7,10 @@ from flask import current_app, request, url_for
 from .. import audit
 from ..catalog import categories as shelves
 from ..catalog import editing
-from ..errors import status_for
 from ..exceptions import Invalid, Stale
-from ..negotiation import redirect_after_write, respond, respond_after_write, wants_json
-from ..uploads import accepts_uploads
+from ..web.errors import status_for
+from ..web.negotiation import redirect_after_write, respond, respond_after_write, wants_json
+from ..web.uploads import accepts_uploads
 from .auth import current_staff, staff_required
 from .blueprint import bp, product_json, submitted
 from .conflicts import allergen_words, differences, original_field, submitted_version

@@ -7,7 +7,7 @@ when the save is refused as stale, these rows say what changed since and what wa
 import json
 from dataclasses import dataclass
 
-from ..allergens import ALLERGENS, DIETARY
+from ..catalog.allergens import ALLERGENS, DIETARY
 
 
 @dataclass(frozen=True)

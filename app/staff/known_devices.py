@@ -4,7 +4,7 @@ Past LOGIN_ACCOUNT_RATE_LIMIT a username's password is checked only from such a 
 stranger spraying passwords cannot keep the counter out. The cookie is signed with the app's
 secret, sent only to the login URL, and holds for each username a random device id and when it
 was issued (at each successful login); an entry older than LOGIN_KNOWN_DEVICE_DAYS counts for
-nothing. A known device's failed logins count under its own id (app/guess_limits.py), so a
+nothing. A known device's failed logins count under its own id (app/security/guess_limits.py), so a
 copied cookie gets a share of its own, not the account's.
 """
 

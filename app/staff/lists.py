@@ -5,15 +5,15 @@ from datetime import date, timedelta
 
 from flask import render_template, request
 
-from ..allergens import ALLERGENS
-from ..calendar.formatting import clock, local_isoformat
-from ..calendar.service import load_calendar, now
-from ..csv_export import csv_response, wants_csv
+from ..bakery_calendar.formatting import clock, local_isoformat
+from ..bakery_calendar.service import load_calendar, now
+from ..catalog.allergens import ALLERGENS
 from ..exceptions import Invalid
-from ..negotiation import html_page, respond
 from ..orders import lists
 from ..orders.days import FIRST_DAY, LAST_DAY, board_day
 from ..reports.ranges import day_or_default
+from ..web.csv_export import csv_response, wants_csv
+from ..web.negotiation import html_page, respond
 from .auth import staff_required
 from .blueprint import bp
 

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from flask import request
 
-from ..calendar.service import now
-from ..csv_export import csv_response
+from ..bakery_calendar.service import now
 from ..exceptions import Invalid
 from ..reports import exports, summary
 from ..reports.ranges import parse_range
+from ..web.csv_export import csv_response
 from .auth import staff_required
 from .blueprint import bp
 from .lists import answer_page, refused

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import CANCELLED, COMPLETED, FAILED, NO_SHOW, ORDER_STATUSES, PENDING, PROCESSING, READY, Order, OrderItem
 from ..orders.days import before, order_day, parse_board_day, since
-from ..text_rules import CONTROL
+from ..security.text_rules import CONTROL
 from ..whole_numbers import whole_number
 
 MAX_QUERY = 100

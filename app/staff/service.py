@@ -5,12 +5,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..calendar.service import now as bakery_now
+from ..bakery_calendar.service import now as bakery_now
 from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
 from ..exceptions import Invalid
 from ..extensions import db
 from ..models import Product
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 

@@ -7,8 +7,8 @@ from flask import request, url_for
 from ..catalog.editing import original_values
 from ..catalog.service import MAX_STOCK, adjust_stock, parse_reason, parse_stock_change, update_product
 from ..exceptions import Invalid, Stale
-from ..guess_limits import TooManyGuesses, login_attempt
-from ..negotiation import redirect_after_write, respond, respond_after_write, see_other
+from ..security.guess_limits import TooManyGuesses, login_attempt
+from ..web.negotiation import redirect_after_write, respond, respond_after_write, see_other
 from ..whole_numbers import whole_number
 from . import known_devices, service
 from .accounts import MAX_USERNAME
@@ -33,7 +33,7 @@ def login():
             return see_other(next_url)
         return respond({}, "staff/login.html", block="login_form", next_url=next_url, username="")
     username = request.form.get("username", "")
-    try:  # counted before the password is checked, given back if it is right (app/guess_limits.py)
+    try:  # counted before the password is checked, given back if it is right (app/security/guess_limits.py)
         attempt = login_attempt(username, known_device=known_devices.recognised(username))
     except TooManyGuesses as limited:
         LOGGER.warning("staff login rate limited username=%s", username[:80])

@@ -15,7 +15,7 @@ down_revision = 'f43ebb97c743'
 branch_labels = None
 depends_on = None
 
-# Frozen here: a migration must not change when app/allergens.py does.
+# Frozen here: a migration must not change when app/catalog/allergens.py does.
 ALLERGEN_CODES = ('gluten', 'crustaceans', 'eggs', 'fish', 'peanuts', 'soy', 'milk', 'nuts', 'celery', 'mustard',
                   'sesame', 'sulphites', 'lupin', 'molluscs')
 

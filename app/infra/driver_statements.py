@@ -1,4 +1,5 @@
-"""What "the database is down" means, for the web (a 503) and the order pipeline (wait, count nothing)."""
+"""The order path's hand-written SQL (DriverStatement on the DBAPI cursor, upsert_text, dialect_insert), and
+what "the database is down" means (DATABASE_DOWN), for the web (a 503) and the order pipeline (wait, count nothing)."""
 
 import re
 from collections import namedtuple

@@ -5,7 +5,7 @@ but Flask builds a new signing serializer for every request, cookie or not (abou
 of a cached `GET /products`). Here a request without a session cookie gets an empty
 session straight away, the serializer is built once per secret key (and fallbacks), and
 `Vary: Cookie` is added without parsing and re-serialising the `Vary` header. The serializer
-is Flask's (same salt, key derivation and digest) but skips zlib on small sessions (app/signing.py).
+is Flask's (same salt, key derivation and digest) but skips zlib on small sessions (app/web/signing.py).
 """
 
 from flask.sessions import SecureCookieSessionInterface

@@ -2,7 +2,7 @@
 
 from werkzeug.routing import IntegerConverter
 
-from .models import MAX_ID
+from ..models import MAX_ID
 
 
 class IdConverter(IntegerConverter):

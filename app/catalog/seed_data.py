@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from .extensions import db
-from .models import Category, Product
+from ..extensions import db
+from ..models import Category, Product
 
 DEMO_CATEGORIES = ["Breads", "Viennoiserie", "Cakes & tarts"]
 

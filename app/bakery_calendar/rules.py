@@ -40,7 +40,7 @@ class Calendar:
     cutoff: time | None = None
     lead_minutes: int = 30
     days_ahead: int = 14
-    # Each day's slots, worked out once per Calendar: a kept Calendar (calendar/service.py) serves
+    # Each day's slots, worked out once per Calendar: a kept Calendar (bakery_calendar/service.py) serves
     # every order of a process, and each order asks for the slots of its days again.
     _slots: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 

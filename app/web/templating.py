@@ -1,13 +1,13 @@
 """What every template and fragment can use: the shared macros and a few helpers."""
 
-from .allergens import ALLERGENS, DIETARY
-from .calendar import formatting as dates
-from .calendar.service import weekly_hours
-from .hours import summary
-from .models import CANCELLED, COMPLETED, FAILED, NO_SHOW, PENDING, PROCESSING, READY
+from ..bakery_calendar import formatting as dates
+from ..bakery_calendar.hours import summary
+from ..bakery_calendar.service import weekly_hours
+from ..catalog.allergens import ALLERGENS, DIETARY
+from ..catalog.pictures import sources as picture_sources
+from ..models import CANCELLED, COMPLETED, FAILED, NO_SHOW, PENDING, PROCESSING, READY
+from ..orders.checkout import pickup_bounds
 from .negotiation import is_htmx
-from .orders.checkout import pickup_bounds
-from .pictures import sources as picture_sources
 from .shared_html import register_visitor
 
 STATUS_HELP = {

@@ -3,8 +3,8 @@
 from flask import Blueprint, request
 
 from ..cart import service as cart_service
-from ..negotiation import respond, wants_json
 from ..orders.capacity import lead_minutes
+from ..web.negotiation import respond, wants_json
 from . import service
 
 bp = Blueprint("calendar", __name__)

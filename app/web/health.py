@@ -5,7 +5,7 @@ import logging
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from .extensions import cache, db
+from ..extensions import cache, db
 
 LOGGER = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

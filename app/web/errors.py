@@ -6,9 +6,9 @@ from flask import jsonify, render_template
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .database import DATABASE_DOWN
-from .exceptions import Conflict, DomainError, Invalid, Malformed, NotFound
-from .extensions import db
+from ..exceptions import Conflict, DomainError, Invalid, Malformed, NotFound
+from ..extensions import db
+from ..infra.driver_statements import DATABASE_DOWN
 from .negotiation import wants_json
 
 LOGGER = logging.getLogger(__name__)

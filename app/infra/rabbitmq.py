@@ -1,6 +1,6 @@
 """RabbitMQ in one place: connection settings, the queue topology, the message format.
 
-The publisher (app/outbox.py), the consumer (worker/consumer.py), the CLI and /health all go
+The publisher (app/infra/order_relay.py), the consumer (worker/consumer.py), the CLI and /health all go
 through here, so they agree on names, queue arguments and timeouts.
 """
 

@@ -4,7 +4,7 @@ A misspelt or misplaced field (`"email"` beside `"items"` instead of inside `"cu
 otherwise be dropped without a word, and the order placed without it.
 """
 
-from .exceptions import Invalid
+from ..exceptions import Invalid
 
 
 def listed(names):

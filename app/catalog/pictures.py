@@ -22,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .exceptions import Invalid
+from ..exceptions import Invalid
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_BYTES = 5 * 1024 * 1024

@@ -2,15 +2,15 @@
 
 The app-wide limit (MAX_CONTENT_LENGTH, 64 KB) stays for every other route; a multipart post
 to a view marked with accepts_uploads() gets its own limit for that request only, set by the
-input guard (app/request_guard.py) before anything (the CSRF check included) reads the body.
+input guard (app/web/request_guard.py) before anything (the CSRF check included) reads the body.
 """
 
 from flask import Blueprint, current_app, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
-from .pictures import STORED_NAME
+from ..catalog.pictures import STORED_NAME
 
-# A picture may be 5 MB (app/pictures.py); a little more lets a 6 MB file reach the field
+# A picture may be 5 MB (app/catalog/pictures.py); a little more lets a 6 MB file reach the field
 # check and get a message there, while a far bigger body is a plain 413.
 UPLOAD_BODY_LIMIT = 8 * 1024 * 1024
 YEAR = 365 * 24 * 3600

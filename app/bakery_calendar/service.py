@@ -15,10 +15,9 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..catalog.invalidation import mark_catalog_changed
-from ..database import DriverStatement
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
-from ..hours import local_now
+from ..infra.driver_statements import DriverStatement
 from ..models import (
     CalendarSettings,
     Closure,
@@ -28,8 +27,9 @@ from ..models import (
     SpecialHours,
     WeeklyHours,
 )
-from ..text_rules import unfit_characters
+from ..security.text_rules import unfit_characters
 from ..whole_numbers import whole_number
+from .hours import local_now
 from .rules import Calendar, ClosedDays
 
 LOGGER = logging.getLogger(__name__)

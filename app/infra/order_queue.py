@@ -12,11 +12,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..extensions import db
+from ..models import PENDING, Order, utcnow
+from ..orders.processing import RETRY, handle_order, waiting_for_retry
 from . import rabbitmq
-from .extensions import db
-from .models import PENDING, Order, utcnow
-from .orders.processing import RETRY, handle_order, waiting_for_retry
-from .outbox import OutboxRelay
+from .order_relay import OutboxRelay
 
 LOGGER = logging.getLogger(__name__)
 

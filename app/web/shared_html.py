@@ -13,8 +13,8 @@ from functools import lru_cache
 from flask import get_flashed_messages
 from markupsafe import Markup, escape
 
-from .cart.service import item_count
-from .security import csrf_token
+from ..cart.service import item_count
+from ..security.csrf import csrf_token
 
 # A placeholder, not a secret
 TOKEN_SLOT = "__csrf_token_slot__"  # nosec B105

@@ -16,11 +16,11 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..extensions import db
+from ..models import PENDING, Order, utcnow
 from . import rabbitmq
 from .background import BackgroundLoop
 from .backoff import Backoff
-from .extensions import db
-from .models import PENDING, Order, utcnow
 
 LOGGER = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ import secrets
 from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from .errors import error_response
-from .extensions import csrf
-from .signing import SmallPayloadSerializer
+from ..extensions import csrf
+from ..web.errors import error_response
+from ..web.signing import SmallPayloadSerializer
 
 CSRF_MESSAGE = "This form has expired or did not come from our shop. Go back, reload the page and try again."
 
@@ -45,7 +45,7 @@ def csrf_token():
     """Flask-WTF's generate_csrf(): the same token in the session and in `g`, checked by Flask-WTF.
 
     It builds a serializer for every request that shows a form (every catalogue page); here
-    one is kept per secret key, and it skips zlib on the token (app/signing.py).
+    one is kept per secret key, and it skips zlib on the token (app/web/signing.py).
     """
     config = current_app.config
     field_name = config["WTF_CSRF_FIELD_NAME"]

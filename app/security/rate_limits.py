@@ -4,14 +4,14 @@ Counts live in the app's Redis under their own prefix (in memory on the embedded
 so every process agrees. If that storage is down these limits let requests through and
 log it (RATELIMIT_SWALLOW_ERRORS): a broken limiter must never stop the shop taking orders.
 Each limit reads its setting when it is checked; an empty setting switches it off.
-Password guesses (staff logins) are limited in app/guess_limits.py, in the same storage.
+Password guesses (staff logins) are limited in app/security/guess_limits.py, in the same storage.
 """
 
 from flask import current_app, request
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .api_keys.bearer import current_api_key
+from ..api_keys.bearer import current_api_key
 
 
 def client_address():
