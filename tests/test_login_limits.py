@@ -43,7 +43,7 @@ def limited_app(make_app):
 
 @pytest.fixture
 def password_checks(monkeypatch):
-    """Counts the password checks (argon2 verify calls); each takes 50 ms, as a real argon2id check about does."""
+    """Counts the password checks (argon2 verify calls); each sleeps 50 ms, standing in for a real argon2id check."""
     checks = []
     real_verify = passwords.verify
 

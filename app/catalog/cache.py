@@ -1,7 +1,8 @@
 """The catalogue cache: a per-process copy in front of the shared Flask-Caching tier.
 
-Why two tiers: on this machine a Redis round trip costs as much CPU as the whole Flask
-request (docs/performance.md, "Limits of the machine"), so the hot catalogue is served from a copy in each process.
+Why two tiers: a Redis round trip through its client is dear next to the whole Flask request
+(docs/performance.md, "Limits of the machine", has the figures), so the hot catalogue is served
+from a copy in each process.
 The copies stay correct because every change publishes an invalidation on Redis pub/sub
 that each process's listener applies. Where no invalidation can be heard — the embedded
 default (no Redis: other gunicorn workers and `flask product-update` are other processes),

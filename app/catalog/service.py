@@ -124,8 +124,9 @@ def catalogue_stamp():
 
     Per row, not count() and max(updated_at): a change committed after a later-stamped one
     (two writers racing for the lock, or two hosts' clocks) leaves the max as it was, never
-    its own row's value. Plain SQL on a connection of its own: measured here, that costs a
-    quarter of the CPU of the same query built with select(), and a tenth of a session's.
+    its own row's value. Plain SQL on a connection of its own, as it can run on every cached
+    request (app/catalog/cache.py): the same query built with select() costs more CPU, and
+    through a session far more (docs/performance.md, "Why the speed-ups exist").
     """
     with db.engine.connect() as connection:
         return tuple(connection.exec_driver_sql(STAMP_QUERY).all())

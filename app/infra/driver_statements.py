@@ -25,9 +25,10 @@ def upsert_text(sql, table):
     """A hand-written INSERT … ON CONFLICT statement whose :name parameters bind as `table`'s columns.
 
     SQLAlchemy cannot cache the compiled form of its dialect INSERT … ON CONFLICT constructs
-    (they have no cache key), so each use compiled afresh: ~1-10 ms of CPU per statement on
-    the order path. The same SQL runs on PostgreSQL and SQLite; typed binds keep SQLite's
-    stored date and time formats. A parameter named like `<column>_<n>` binds as that column.
+    (they have no cache key), so each use on the order path compiled afresh, which costs far
+    more CPU than running the statement (docs/performance.md, "Why the speed-ups exist").
+    The same SQL runs on PostgreSQL and SQLite; typed binds keep SQLite's stored date and
+    time formats. A parameter named like `<column>_<n>` binds as that column.
     """
     statement = text(sql)
     binds = []
@@ -41,17 +42,18 @@ def upsert_text(sql, table):
 class DriverStatement:
     """A statement of the order path, run on the session's own DBAPI cursor as a prepared statement on PostgreSQL.
 
-    SQLAlchemy's execution layer (execution context, result, rows) costs ~0.1–0.2 ms of CPU
-    per statement over psycopg2's own work, and PostgreSQL parses and plans every statement
-    psycopg2 sends it anew; placing an order runs seven. So the statement is compiled once,
-    PREPAREd once per database connection (a round trip on its first use there), and then
-    sent as `EXECUTE name (values)` inside the session's transaction (the session still
-    begins, commits and rolls back). Only statements whose binds need no processing by
-    SQLAlchemy take this way (checked when compiled); the others, and every statement on
-    SQLite (whose dates and times SQLAlchemy stores as text), run through the session as
-    before. Rows come back as named tuples, like SQLAlchemy's rows. Prepared statements
-    outlive a rollback and die with their connection, which is what the bookkeeping in the
-    pooled connection's `info` assumes (a pooler in transaction mode in between would not do).
+    SQLAlchemy's execution layer (execution context, result, rows) costs several times
+    psycopg2's own CPU per statement (docs/performance.md, "What limits them"), and
+    PostgreSQL parses and plans every statement psycopg2 sends it anew; placing an order
+    runs seven. So the statement is compiled once, PREPAREd once per database connection (a
+    round trip on its first use there), and then sent as `EXECUTE name (values)` inside the
+    session's transaction (the session still begins, commits and rolls back). Only
+    statements whose binds need no processing by SQLAlchemy take this way (checked when
+    compiled); the others, and every statement on SQLite (whose dates and times SQLAlchemy
+    stores as text), run through the session as before. Rows come back as named tuples, like
+    SQLAlchemy's rows. Prepared statements outlive a rollback and die with their connection,
+    which is what the bookkeeping in the pooled connection's `info` assumes (a pooler in
+    transaction mode in between would not do).
     """
 
     _numbers = count(1)

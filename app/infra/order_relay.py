@@ -72,8 +72,9 @@ class OutboxRelay(BackgroundLoop):
     (the worker's relay is only the safety net). After a wake-up it waits `linger` seconds
     so that the orders of concurrent requests share a batch, or `busy_linger` when it last
     published less than a second ago: under load each web process's relay would otherwise
-    publish batches of one order, and a batch costs ~2.5 ms of CPU in the web process
-    whatever its size (claim, publish, AMQP commit, database commit; docs/performance.md).
+    publish batches of one order, and a batch costs the web process about the same CPU
+    whatever its size (claim, publish, AMQP commit, database commit; the figure is in
+    docs/performance.md, "What limits them").
     """
 
     thread_name = "outbox-relay"

@@ -75,7 +75,8 @@ def _no_limits_apply():
     """Whether this request's view has no limit switched on: then the limiter's hooks are skipped.
 
     Flask-Limiter checks every request (a before_request hook) and resolves the limits of its
-    view even when there are none; that was a quarter of the CPU of a cached GET /products.
+    view even when there are none, a good share of a cached GET /products (docs/performance.md,
+    "Why the speed-ups exist").
     """
     settings = LIMIT_SETTINGS.get(request.endpoint)
     return settings is None or not any(current_app.config[name] for name in settings)
@@ -93,7 +94,7 @@ def _only_where_limits_apply(app, counts_before):
     """Run the hooks the limiter just added only for requests whose view has a limit switched on.
 
     For any other request they do nothing a caller can see (no limit is checked, so there are
-    no X-RateLimit headers and no deductions), yet they cost a sixth of a cached GET /products:
+    no X-RateLimit headers and no deductions), yet they cost a good share of a cached GET /products:
     the limiter resolves exemptions and meta limits, and builds its per-request context, anyway.
     """
     for name, before in counts_before.items():

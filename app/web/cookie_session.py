@@ -1,11 +1,12 @@
 """Flask's signed cookie session, cheaper on requests that carry no session cookie.
 
-The same cookie, signature and behaviour as Flask's own `SecureCookieSessionInterface`,
-but Flask builds a new signing serializer for every request, cookie or not (about a fifth
-of a cached `GET /products`). Here a request without a session cookie gets an empty
-session straight away, the serializer is built once per secret key (and fallbacks), and
-`Vary: Cookie` is added without parsing and re-serialising the `Vary` header. The serializer
-is Flask's (same salt, key derivation and digest) but skips zlib on small sessions (app/web/signing.py).
+The same cookie, signature and behaviour as Flask's own `SecureCookieSessionInterface`, but
+Flask builds a new signing serializer for every request, cookie or not (a good share of a
+cached `GET /products`: docs/performance.md, "Why the speed-ups exist"). Here a request
+without a session cookie gets an empty session straight away, the serializer is built once
+per secret key (and fallbacks), and `Vary: Cookie` is added without parsing and
+re-serialising the `Vary` header. The serializer is Flask's (same salt, key derivation and
+digest) but skips zlib on small sessions (app/web/signing.py).
 """
 
 from flask.sessions import SecureCookieSessionInterface

@@ -7,8 +7,8 @@ from flask import Flask
 
 class BakeryFlask(Flask):
     """Flask asks `inspect.iscoroutinefunction` about every view, hook and template context
-    processor on every request (ten times for a cached GET /products, sixteen for the
-    catalogue fragment). The answer never changes for a function, so it is kept: weakly,
+    processor on every request (the counts are in docs/performance.md, "Why the speed-ups
+    exist"). The answer never changes for a function, so it is kept: weakly,
     so that a per-request callback (after_this_request) is forgotten with its request.
     """
 

@@ -1,7 +1,8 @@
 """The signed values the app hands out (session cookie, CSRF token), without zlib set-up on small ones.
 
 itsdangerous tries zlib on every payload and keeps the result only if it is shorter. Setting
-zlib up costs about 40 µs, more than the rest of signing, and on the payloads a visitor
+zlib up costs more CPU than the rest of signing (docs/performance.md, "Why the speed-ups
+exist"), and on the payloads a visitor
 without a cart gets (a CSRF token: 42 bytes, a session holding one: 57) it never wins. Below
 COMPRESS_FROM bytes the payload is sent as it is; the signature covers it either way, and
 loading (ours or itsdangerous's own, e.g. Flask-WTF's check of a token) reads both forms.
