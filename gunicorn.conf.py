@@ -1,12 +1,12 @@
 """gunicorn settings, read automatically by `gunicorn wsgi:app` from this folder.
 
 Chosen from `make bench` on the 2-core machine (the figures are in docs/performance.md,
-"Choosing gunicorn's settings"): sync workers, two per core. Side by side in one run, sync
-workers served the cached catalogue closest to bare Flask with the lowest p99, and gthread
--w2 --threads 8 furthest from it: threads of one process fight over its GIL while cached
-requests are pure CPU. gthread placed more orders/s (DB waits overlap), but browsing is most
-of a bakery's traffic and either is far above its order rate. Sync workers need a buffering
-proxy in front against slow clients: the frontend nginx is that proxy.
+"Choosing gunicorn's settings"): sync workers, two per core. Side by side in one run,
+`-w 4 -k sync` served the cached catalogue closest to bare Flask, with the lowest p99, and
+`-w 2 -k gthread --threads 8` furthest from it: threads of one process fight over its GIL
+while cached requests are pure CPU. gthread placed more orders/s (DB waits overlap), but
+browsing is most of a bakery's traffic and either is far above its order rate. Sync workers
+need a buffering proxy in front against slow clients: the frontend nginx is that proxy.
 Change them through the environment (GUNICORN_*), not here, so Docker and bare metal stay
 alike. Command-line flags (as `make run` passes) still win over this file.
 """

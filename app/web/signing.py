@@ -2,10 +2,10 @@
 
 itsdangerous tries zlib on every payload and keeps the result only if it is shorter. Setting
 zlib up costs more CPU than the rest of signing (docs/performance.md, "Why the speed-ups
-exist"), and on the payloads a visitor
-without a cart gets (a CSRF token: 42 bytes, a session holding one: 57) it never wins. Below
-COMPRESS_FROM bytes the payload is sent as it is; the signature covers it either way, and
-loading (ours or itsdangerous's own, e.g. Flask-WTF's check of a token) reads both forms.
+exist"), and on the payloads a visitor without a cart gets (a CSRF token: 42 bytes, a
+session holding one: 57) it never wins. Below COMPRESS_FROM bytes the payload is sent as it
+is; the signature covers it either way, and loading (ours or itsdangerous's own, e.g.
+Flask-WTF's check of a token) reads both forms.
 
 The signer also derives its key from the secret once, not on every signature: the same
 signature, one HMAC fewer each time.
