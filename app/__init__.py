@@ -74,17 +74,7 @@ def register_blueprints(app):
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .orders.views import bp as orders_bp
-    from .staff import (  # noqa: F401  (their routes join the staff blueprint)
-        account_views,
-        api_keys,
-        board_views,
-        calendar,
-        catalogue,
-        lists,
-        reports,
-        views,
-    )
-    from .staff.blueprint import bp as staff_bp
+    from .staff import bp as staff_bp
     from .web.health import bp as health_bp
     from .web.openapi import bp as openapi_bp
     from .web.uploads import bp as uploads_bp
