@@ -10,13 +10,12 @@ Password guesses (staff logins) are limited in app/security/guess_limits.py, in 
 
 from flask import current_app, request
 from flask_limiter import Limiter
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..api_keys.bearer import current_api_key
 
 
 def client_address():
-    """The client as the limiter sees it: the peer address, or X-Forwarded-For from trusted proxies."""
+    """The client as the limiter sees it: the peer address, or X-Forwarded-For from trusted proxies (ProxyFix)."""
     return request.remote_addr or "unknown"
 
 
@@ -127,14 +126,11 @@ def _when_limited(hook, no_limits_apply, passes_through):
 
 
 def init_rate_limits(app):
-    """Believe X-Forwarded-For only from TRUSTED_PROXIES proxies; give each view marked above its limits.
+    """Give each view marked above its limits; the limiter's hooks run only where one is switched on.
 
     One Limiter per app, bound after the blueprints: Flask-Limiter keeps its storage, key prefix and
     settings on the Limiter object, and every app (tests make many) has its own.
     """
-    trusted = app.config["TRUSTED_PROXIES"]
-    if trusted:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
     limiter = Limiter(key_func=client_address)
     marked = {endpoint: view for endpoint, view in app.view_functions.items() if hasattr(view, "rate_limits")}
     limited = {endpoint: view.rate_limits[1] for endpoint, view in marked.items()}
