@@ -1,10 +1,11 @@
-"""The app factory: configuration, extensions, blueprints, error handlers, commands."""
+"""The app factory: configuration, extensions, blueprints, request hooks, error handlers, commands."""
 
 import logging
 import os
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .catalog.cache import CatalogCache
 from .catalog.invalidation import watch_product_changes
@@ -12,9 +13,9 @@ from .config import load_config
 from .extensions import cache, db, migrate
 from .infra.order_queue import create_order_queue
 from .notifications.sender import create_notification_sender
-from .security.csrf import register_csrf
+from .security.csrf import protect_forms, register_csrf
 from .security.guess_limits import init_guess_limits
-from .security.headers import init_security_headers
+from .security.headers import security_headers_hook
 from .security.private_files import keep_private
 from .security.rate_limits import init_rate_limits
 from .staff.auth import init_login
@@ -23,7 +24,7 @@ from .web.cookie_session import CookieSessionInterface
 from .web.errors import register_errorhandlers
 from .web.flask_app import BakeryFlask
 from .web.json_provider import BakeryJSONProvider
-from .web.request_guard import register_request_guard
+from .web.request_guard import guard_request
 from .web.templating import register_template_globals
 
 
@@ -36,16 +37,34 @@ def create_app(overrides=None):
     app.config.from_mapping(load_config(app.instance_path, overrides=overrides))
     keep_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
     configure_logging(app)
+    if proxies := app.config["TRUSTED_PROXIES"]:  # believe X-Forwarded-For/-Proto only from that many proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     register_extensions(app)
     register_converters(app)
     register_blueprints(app)
-    init_rate_limits(app)  # wraps views, so after the blueprints
+    register_request_hooks(app)
     init_guess_limits(app, app.extensions["rate_limiter"].storage)  # password guesses: the same counts
     register_template_globals(app)
     register_errorhandlers(app)
-    init_security_headers(app)
     register_commands(app)
     return app
+
+
+def register_request_hooks(app):
+    """What runs around every view, in the order it runs.
+
+    Before the view, top to bottom: the input guard, the CSRF check, the rate limit check.
+    After it, bottom to top (Flask runs after_request and teardown hooks last registered first):
+    the security headers, the X-RateLimit headers, the remember-me cookie; then the limiter's clean-up.
+    """
+    app.before_request(guard_request)  # first: unrouted and oversized requests answered unread, before CSRF
+    register_csrf(app)  # Flask-WTF; its own before_request check is off (WTF_CSRF_CHECK_DEFAULT)
+    app.before_request(protect_forms)  # forms and htmx writes need a CSRF token; JSON API calls don't
+    init_login(app)  # Flask-Login: an after_request hook refreshing its remember-me cookie
+    # Flask-Limiter: a before_request check, X-RateLimit headers after, its clean-up at teardown, each
+    # only for views with a limit switched on; it wraps the limited views, so after the blueprints.
+    init_rate_limits(app)
+    app.after_request(security_headers_hook(app.config["HTTPS"]))  # the first after_request hook to run
 
 
 def configure_logging(app):
@@ -62,9 +81,6 @@ def register_extensions(app):
         key_prefix=app.config.get("CACHE_KEY_PREFIX", ""),
     )
     watch_product_changes()
-    register_request_guard(app)  # first: it answers unrouted and oversized requests unread, before the CSRF check
-    register_csrf(app)
-    init_login(app)
     app.extensions["order_queue"] = create_order_queue(app)
     app.extensions["notification_sender"] = create_notification_sender(app)
 
@@ -74,17 +90,7 @@ def register_blueprints(app):
     from .cart.views import bp as cart_bp
     from .catalog.views import bp as catalog_bp
     from .orders.views import bp as orders_bp
-    from .staff import (  # noqa: F401  (their routes join the staff blueprint)
-        account_views,
-        api_keys,
-        board_views,
-        calendar,
-        catalogue,
-        lists,
-        reports,
-        views,
-    )
-    from .staff.blueprint import bp as staff_bp
+    from .staff import bp as staff_bp
     from .web.health import bp as health_bp
     from .web.openapi import bp as openapi_bp
     from .web.uploads import bp as uploads_bp

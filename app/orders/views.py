@@ -9,6 +9,7 @@ from ..api_keys.bearer import current_api_key, require_valid_api_key
 from ..bakery_calendar.formatting import local_isoformat
 from ..cart import service as cart_service
 from ..exceptions import Conflict
+from ..security import rate_limits
 from ..security.rate_limits import client_address
 from ..web.errors import ApiError, handle_rate_limited
 from ..web.json_fields import refuse_unknown_fields
@@ -56,6 +57,7 @@ def _checkout_page(cart, form, status=200, data=None):
 
 
 @bp.post("/orders")
+@rate_limits.orders
 def create():
     """API clients send JSON; the checkout form posts here too, as a browser form.
 
@@ -140,6 +142,7 @@ def _create_from_json(api_key=None):
 
 
 @bp.get("/orders/<order_id>")
+@rate_limits.order_pages
 def detail(order_id):
     order = service.get_order(order_id)
     terms = service.cancel_terms(order)
@@ -147,6 +150,7 @@ def detail(order_id):
 
 
 @bp.get("/order-status/<order_id>")
+@rate_limits.order_pages
 def status(order_id):
     order = service.get_order(order_id)
     return respond(
@@ -159,6 +163,7 @@ def status(order_id):
 
 
 @bp.get("/orders/<order_id>/cancel")
+@rate_limits.order_pages
 def cancel_confirm(order_id):
     """The confirmation step, as a page of its own: it works without JavaScript."""
     order = service.get_order(order_id)

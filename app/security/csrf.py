@@ -13,10 +13,10 @@ CSRF_MESSAGE = "This form has expired or did not come from our shop. Go back, re
 
 
 def register_csrf(app):
-    """Bind CSRFProtect and check tokens on every write that is not a JSON API call."""
+    """Bind CSRFProtect (its own check is off: WTF_CSRF_CHECK_DEFAULT); protect_forms, a before_request
+    hook registered in app/__init__.py, checks tokens on every write that is not a JSON API call."""
     csrf.init_app(app)
     app.jinja_env.globals["csrf_token"] = csrf_token  # in place of Flask-WTF's generate_csrf
-    app.before_request(protect_forms)
     app.register_error_handler(CSRFError, lambda error: error_response(400, CSRF_MESSAGE))
 
 

@@ -43,9 +43,9 @@ def security_headers(https):
     return headers
 
 
-def init_security_headers(app):
-    """Add the security headers to every answer that does not set them itself."""
-    headers = list(security_headers(app.config["HTTPS"]).items())
+def security_headers_hook(https):
+    """The after_request hook adding the security headers to every answer that does not set them itself."""
+    headers = list(security_headers(https).items())
     names = {name.lower() for name, _ in headers}
 
     def add_security_headers(response):
@@ -58,4 +58,4 @@ def init_security_headers(app):
                 add(name, value)
         return response
 
-    app.after_request(add_security_headers)
+    return add_security_headers

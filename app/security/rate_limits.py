@@ -4,18 +4,18 @@ Counts live in the app's Redis under their own prefix (in memory on the embedded
 so every process agrees. If that storage is down these limits let requests through and
 log it (RATELIMIT_SWALLOW_ERRORS): a broken limiter must never stop the shop taking orders.
 Each limit reads its setting when it is checked; an empty setting switches it off.
+A view gets its limits from a decorator at its route: `@rate_limits.orders`, `@rate_limits.order_pages`.
 Password guesses (staff logins) are limited in app/security/guess_limits.py, in the same storage.
 """
 
 from flask import current_app, request
 from flask_limiter import Limiter
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..api_keys.bearer import current_api_key
 
 
 def client_address():
-    """The client as the limiter sees it: the peer address, or X-Forwarded-For from trusted proxies."""
+    """The client as the limiter sees it: the peer address, or X-Forwarded-For from trusted proxies (ProxyFix)."""
     return request.remote_addr or "unknown"
 
 
@@ -61,25 +61,34 @@ def _order_page_limits(limiter):
     ]
 
 
-ORDER_PAGES = ("orders.detail", "orders.status", "orders.cancel_confirm")
-# Which endpoints get which limits (the checkout form posts to orders.create too).
-LIMITED_ENDPOINTS = {"orders.create": _order_limits, **dict.fromkeys(ORDER_PAGES, _order_page_limits)}
-# The settings of each limited endpoint's limits: with all of them empty it has none.
-LIMIT_SETTINGS = {
-    "orders.create": ("ORDER_RATE_LIMIT", "API_KEY_RATE_LIMIT"),
-    **dict.fromkeys(ORDER_PAGES, ("ORDER_PAGE_RATE_LIMIT",)),
-}
+def _limited_by(limits, settings):
+    """A decorator for a view: this app's limiter gives it `limits` (init_rate_limits); `settings` switch them on."""
+
+    def mark(view):
+        view.rate_limits = (limits, settings)
+        return view
+
+    return mark
 
 
-def _no_limits_apply():
-    """Whether this request's view has no limit switched on: then the limiter's hooks are skipped.
+# The limits, put on their views at the route (app/orders/views.py); the checkout form posts to orders too.
+orders = _limited_by(_order_limits, ("ORDER_RATE_LIMIT", "API_KEY_RATE_LIMIT"))
+order_pages = _limited_by(_order_page_limits, ("ORDER_PAGE_RATE_LIMIT",))
+
+
+def _no_limits_apply_with(limited):
+    """Whether this request's view has no limit switched on (`limited`: endpoint -> settings of its limits).
 
     Flask-Limiter checks every request (a before_request hook) and resolves the limits of its
     view even when there are none, a good share of a cached GET /products (docs/performance.md,
     "Why the speed-ups exist").
     """
-    settings = LIMIT_SETTINGS.get(request.endpoint)
-    return settings is None or not any(current_app.config[name] for name in settings)
+
+    def no_limits_apply():
+        settings = limited.get(request.endpoint)
+        return settings is None or not any(current_app.config[name] for name in settings)
+
+    return no_limits_apply
 
 
 # The app-wide hook lists Flask-Limiter adds to: its check, its header injection, its clean-up.
@@ -90,7 +99,7 @@ def _hook_counts(app):
     return {name: len(getattr(app, name).get(None, ())) for name in HOOK_LISTS}
 
 
-def _only_where_limits_apply(app, counts_before):
+def _only_where_limits_apply(app, counts_before, no_limits_apply):
     """Run the hooks the limiter just added only for requests whose view has a limit switched on.
 
     For any other request they do nothing a caller can see (no limit is checked, so there are
@@ -99,38 +108,40 @@ def _only_where_limits_apply(app, counts_before):
     """
     for name, before in counts_before.items():
         hooks = getattr(app, name)[None]
-        hooks[before:] = [_when_limited(hook, passes_through=name == "after_request_funcs") for hook in hooks[before:]]
+        passes_through = name == "after_request_funcs"
+        hooks[before:] = [_when_limited(hook, no_limits_apply, passes_through) for hook in hooks[before:]]
 
 
-def _when_limited(hook, passes_through):
+def _when_limited(hook, no_limits_apply, passes_through):
     if passes_through:  # an after_request hook hands the response on
 
         def after_request(response):
-            return response if _no_limits_apply() else hook(response)
+            return response if no_limits_apply() else hook(response)
 
         return after_request
 
     def before_or_teardown(*args):
-        return None if _no_limits_apply() else hook(*args)
+        return None if no_limits_apply() else hook(*args)
 
     return before_or_teardown
 
 
 def init_rate_limits(app):
-    """Believe X-Forwarded-For only from TRUSTED_PROXIES proxies; give each limited view its limits.
+    """Give each view marked above its limits; the limiter's hooks run only where one is switched on.
 
-    One Limiter per app (its storage and settings are the app's), bound after the blueprints.
+    One Limiter per app, bound after the blueprints: Flask-Limiter keeps its storage, key prefix and
+    settings on the Limiter object, and every app (tests make many) has its own.
     """
-    trusted = app.config["TRUSTED_PROXIES"]
-    if trusted:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
     limiter = Limiter(key_func=client_address)
+    marked = {endpoint: view for endpoint, view in app.view_functions.items() if hasattr(view, "rate_limits")}
+    limited = {endpoint: view.rate_limits[1] for endpoint, view in marked.items()}
+    no_limits_apply = _no_limits_apply_with(limited)
     hooks_before = _hook_counts(app)
     limiter.init_app(app)
-    _only_where_limits_apply(app, hooks_before)
-    limiter.request_filter(_no_limits_apply)  # the decorated views call the limiter themselves
-    for endpoint, limits in LIMITED_ENDPOINTS.items():
-        view = app.view_functions[endpoint]
+    _only_where_limits_apply(app, hooks_before, no_limits_apply)
+    limiter.request_filter(no_limits_apply)  # the decorated views call the limiter themselves
+    for endpoint, view in marked.items():
+        limits, _settings = view.rate_limits
         for limit in limits(limiter):
             view = limit(view)
         app.view_functions[endpoint] = view

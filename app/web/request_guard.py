@@ -37,14 +37,10 @@ LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 READ_SIZE = 64 * 1024
 
 
-def register_request_guard(app):
-    """Check every request before the views (and the CSRF check, which reads the form) see it."""
-    app.before_request(guard_request)
-
-
 def guard_request():
     """Answer unrouted requests and bodies over the limit unread; refuse NUL characters and JSON
-    nested too deeply, whatever the route."""
+    nested too deeply, whatever the route. The first before_request hook (app/__init__.py): it runs
+    before the views and before the CSRF check, which reads the form."""
     if request.routing_exception is not None:
         # No such URL, or a method it does not take: the answer needs nothing from the body.
         current_app.raise_routing_exception(request)
