@@ -5,6 +5,7 @@ names (db, redis, rabbitmq), and wsgi.py, the worker and the flask command all r
 Makefile refuses `make run`, `make db` and `make staff` while .env names them.
 """
 
+import os
 import shutil
 import subprocess
 
@@ -24,7 +25,10 @@ def project(tmp_path):
 
 
 def make(project, *goals):
-    return subprocess.run(["make", "-n", *goals], cwd=project, capture_output=True, text=True, timeout=30)
+    # Without the outer make's variables (the suite may run under `make test`), make prints no
+    # "Entering directory" lines of its own.
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    return subprocess.run(["make", "-n", *goals], cwd=project, capture_output=True, text=True, timeout=30, env=env)
 
 
 def test_without_a_env_make_run_goes_ahead(project):
