@@ -9,6 +9,9 @@ import pytest
 from tests.pipeline import WorkerProcess, wait_until
 from tests.silent_broker import SilentBroker
 
+# Generous: on a loaded 2-core machine the worker's imports alone have taken more than 5 s.
+STOPS_WITHIN = 20
+
 
 def test_sigterm_during_start_up_stops_the_worker_with_exit_code_zero(app, tmp_path):
     worker = WorkerProcess(app, tmp_path / "worker.log").start()
@@ -24,13 +27,13 @@ def test_sigterm_during_start_up_stops_the_worker_with_exit_code_zero(app, tmp_p
         assert "worker started" not in worker.log()  # still starting up: imports, create_app()
         worker.process.send_signal(signal.SIGTERM)
         signalled = time.monotonic()
-        exit_code = worker.process.wait(5)
+        exit_code = worker.process.wait(STOPS_WITHIN)
     except subprocess.TimeoutExpired:
         exit_code = None
     finally:
         worker.close()
     assert exit_code == 0, worker.log()
-    assert time.monotonic() - signalled < 5
+    assert time.monotonic() - signalled < STOPS_WITHIN
     assert "worker stopped during start-up" in worker.log()
 
 
