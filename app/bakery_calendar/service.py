@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
+from ..form_values import truthy, whole_number
 from ..infra.driver_statements import DriverStatement
 from ..models import (
     CalendarSettings,
@@ -28,7 +29,6 @@ from ..models import (
     WeeklyHours,
 )
 from ..security.text_rules import unfit_characters
-from ..whole_numbers import whole_number
 from .hours import local_now
 from .rules import Calendar, ClosedDays
 
@@ -298,7 +298,7 @@ def set_weekly_hours(form):
     """Replace the weekly hours from a form with `open-N`, `opens-N`, `closes-N` for each weekday N (0 = Monday)."""
     errors, rows = {}, []
     for day in range(7):
-        if str(form.get(f"open-{day}", "")) not in ("1", "on", "true", "True"):
+        if not truthy(form.get(f"open-{day}")):
             rows.append((day, None, None))
             continue
         opens = parse_clock(form.get(f"opens-{day}"), f"opens-{day}", errors)

@@ -9,9 +9,9 @@ from ..bakery_calendar.service import now as bakery_now
 from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
 from ..exceptions import Invalid
 from ..extensions import db
+from ..form_values import truthy, whole_number
 from ..models import Product
 from ..security.text_rules import unfit_characters
-from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 
 LOGGER = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def product_changes(form):
             changes["stock"] = stock
     if "active" in form:
         values = form.getlist("active") if hasattr(form, "getlist") else [form["active"]]
-        changes["active"] = str(values[-1]).lower() in ("1", "true", "on", "yes")
+        changes["active"] = truthy(values[-1])
     return changes, errors
 
 

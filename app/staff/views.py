@@ -7,9 +7,9 @@ from flask import request, url_for
 from ..catalog.editing import original_values
 from ..catalog.service import MAX_STOCK, adjust_stock, parse_reason, parse_stock_change, update_product
 from ..exceptions import Invalid, Stale
+from ..form_values import whole_number
 from ..security.guess_limits import TooManyGuesses, login_attempt
 from ..web.negotiation import redirect_after_write, respond, respond_after_write, see_other
-from ..whole_numbers import whole_number
 from . import known_devices, service
 from .accounts import MAX_USERNAME
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
