@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Date, DateTime, String, bindparam, cast, delete, func, literal, null, select, union_all, update
@@ -29,7 +30,6 @@ from ..models import (
     WeeklyHours,
 )
 from ..security.text_rules import unfit_characters
-from .hours import local_now
 from .rules import Calendar, ClosedDays
 
 LOGGER = logging.getLogger(__name__)
@@ -50,8 +50,11 @@ def dialect_insert(model):
 
 
 def now():
-    """The bakery's local wall time now (naive, to the minute)."""
-    return local_now(current_app.config["BAKERY_TIMEZONE"])
+    """The bakery's clock: its local wall time now in BAKERY_TIMEZONE, naive (pickup times are stored as the
+    shop's local time), to the minute. The only one; callers reach it as `calendar_service.now()` so a test
+    can set the time with monkeypatch.setattr("app.bakery_calendar.service.now", ...)."""
+    zone = ZoneInfo(current_app.config["BAKERY_TIMEZONE"])
+    return datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def load_calendar():

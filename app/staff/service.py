@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..bakery_calendar.service import now as bakery_now
+from ..bakery_calendar import service as calendar_service
 from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
 from ..exceptions import Invalid
 from ..extensions import db
@@ -65,7 +65,7 @@ def product_changes(form):
 
 def pickup_day(moment):
     """A pickup time as the counter needs it: "Today 09:30", "Tomorrow 08:00", else "Sat 28 Nov 09:30"."""
-    today = bakery_now().date()
+    today = calendar_service.now().date()
     if moment.date() == today:
         return f"Today {moment:%H:%M}"
     if moment.date() == today + timedelta(days=1):
