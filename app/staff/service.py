@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..bakery_calendar import service as calendar_service
-from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
+from ..catalog.service import MAX_STOCK, parse_price
 from ..exceptions import Invalid
 from ..extensions import db
 from ..form_values import truthy, whole_number
