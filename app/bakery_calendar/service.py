@@ -75,7 +75,7 @@ def _read_calendar(with_bookings):
     params = {"today": today, "since": today - timedelta(days=62), "start": datetime.combine(today, time.min)}
     rows = _calendar_rows(with_bookings).rows(db.session, params)
     if sum(1 for row in rows if row.kind == "w") < 7:
-        seedweekly_hours()
+        _fill_missing_weekly_hours()
         rows = _calendar_rows(with_bookings).rows(db.session, params)
     bookings = {datetime.fromisoformat(row.a): int(row.b) for row in rows if row.kind == "b"}
     config = current_app.config
@@ -179,7 +179,7 @@ def _build_calendar(today, rows):
 def weekly_hours():
     rows = db.session.execute(select(WeeklyHours.weekday, WeeklyHours.opens, WeeklyHours.closes)).all()
     if len(rows) < 7:
-        seedweekly_hours()
+        _fill_missing_weekly_hours()
         rows = db.session.execute(select(WeeklyHours.weekday, WeeklyHours.opens, WeeklyHours.closes)).all()
     week = [None] * 7
     for weekday, opens, closes in rows:
@@ -187,7 +187,7 @@ def weekly_hours():
     return tuple(week)
 
 
-def seedweekly_hours():
+def _fill_missing_weekly_hours():
     """Fill in the weekdays missing from the table from BAKERY_HOURS (concurrent first uses agree)."""
     seed = current_app.config["BAKERY_OPENING_HOURS"]
     rows = [
