@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .bakery_calendar.service import now as bakery_now
+from .bakery_calendar import service as calendar_service
 from .catalog.seed_data import load_demo
 from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
@@ -126,5 +126,5 @@ def mark_no_shows_command(day):
             chosen = parse_board_day(day)
             if chosen is None:
                 raise click.BadParameter("a date like 2026-12-01", param_hint="--date")
-        marked = mark_no_shows(bakery_now().date(), chosen)
+        marked = mark_no_shows(calendar_service.now().date(), chosen)
     click.echo(f"Marked {len(marked)} orders as No-show{': ' + ', '.join(marked) if marked else '.'}")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 
 from .bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
+from .form_values import truthy
 
 
 def database_url(env=os.environ, instance_path="instance"):
@@ -90,10 +91,6 @@ def secret_key(given, instance_path="instance"):
     return path.read_text().strip()
 
 
-def _flag(value):
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def clock_time(text, name):
     """A "18:00" setting as a time; empty means none. ValueError naming the setting otherwise."""
     text = (text or "").strip()
@@ -134,8 +131,8 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or "25"),
         # STARTTLS after connecting (port 587), or TLS from the start (port 465): never both.
-        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
-        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_USE_TLS": truthy(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": truthy(env.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_FROM": env.get("MAIL_FROM") or "orders@bakery.example",  # as in docker-compose.yml and .env.example
@@ -198,8 +195,8 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Served over HTTPS (Compose's default): HSTS on every answer, cookies marked Secure.
         # HTTPS=0 for plain local HTTP. SESSION_COOKIE_SECURE=1 is the older name for the cookie half.
-        "HTTPS": _flag(env.get("HTTPS")),
-        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),
+        "HTTPS": truthy(env.get("HTTPS")),
+        "SESSION_COOKIE_SECURE": truthy(env.get("SESSION_COOKIE_SECURE")),
         # A staff session ends after this many minutes without a request, and this many hours after login.
         "STAFF_IDLE_MINUTES": int(env.get("STAFF_IDLE_MINUTES") or "60"),
         "STAFF_SESSION_HOURS": int(env.get("STAFF_SESSION_HOURS") or "12"),

@@ -26,7 +26,7 @@ POOL = {"pool_size": 50, "max_overflow": 0, "pool_timeout": 30} if ON_SERVICES e
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: NOW)
 
 
 @pytest.fixture

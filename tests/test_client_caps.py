@@ -27,7 +27,7 @@ CAPS = {"MAX_ITEMS_PER_CLIENT_PER_DAY": 100, "MAX_ORDERS_PER_CLIENT_PER_SLOT": 2
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: NOW)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ POOL = {"pool_size": 50, "max_overflow": 0, "pool_timeout": 30}
 def morning(monkeypatch):
     """A Wednesday at 10:00: the day's slots have room for every order here (run near closing
     time, only the last slot would be left, and orders beyond its capacity are rightly refused)."""
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: datetime(2026, 11, 25, 10, 0))
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: datetime(2026, 11, 25, 10, 0))
 
 
 def place_in_parallel(app, orders, idempotency_keys=None):

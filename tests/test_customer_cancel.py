@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
-from app.bakery_calendar.hours import local_now
+from app.bakery_calendar.service import now as bakery_now
 from app.extensions import db
 from app.models import Notification, Order
 from tests.helpers import BROWSER, HTMX, JSON, later_pickup, wait_for_status
@@ -31,7 +31,7 @@ def placed(client, product_id, quantity=3):
 
 def set_pickup(app, order_id, minutes_from_now):
     with app.app_context():
-        pickup = local_now(app.config["BAKERY_TIMEZONE"]) + timedelta(minutes=minutes_from_now)
+        pickup = bakery_now() + timedelta(minutes=minutes_from_now)
         db.session.execute(update(Order).where(Order.public_id == order_id).values(pickup_at=pickup))
         db.session.commit()
 

@@ -20,7 +20,7 @@ KIOSK, NEIGHBOUR, STRANGER = "203.0.113.7", "198.51.100.23", "192.0.2.50"
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: NOW)
 
 
 @pytest.fixture

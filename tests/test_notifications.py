@@ -1,13 +1,13 @@
 """Customers hear from the bakery by email: received by a real SMTP server, parsed, once each."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 from sqlalchemy import select
 
-from app.bakery_calendar.hours import local_now
 from app.extensions import db
 from app.models import Notification, Order
 from tests.helpers import BROWSER, JSON, ON_SERVICES, later_pickup, wait_for_status
@@ -53,7 +53,7 @@ def mail_client(mail_app):
 
 def next_weekday(days_ahead=3):
     """A weekday a few days ahead (the shop is open Mon–Fri 07:00–18:30)."""
-    day = local_now("Europe/Berlin").date() + timedelta(days=days_ahead)
+    day = datetime.now(ZoneInfo("Europe/Berlin")).date() + timedelta(days=days_ahead)
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day

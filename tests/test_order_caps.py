@@ -16,7 +16,7 @@ NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday morning, as in test_storefron
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: NOW)
 
 
 def total_stock(app):

@@ -34,7 +34,7 @@ NOW = datetime(2026, 11, 25, 10, 0)
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: NOW)
 
 
 def order(client, items, pickup_at=None, headers=None):

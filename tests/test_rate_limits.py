@@ -89,7 +89,7 @@ def test_an_empty_setting_switches_the_order_limit_off(limited_app, products):
 
 
 def test_the_checkout_form_gets_a_readable_429_page(limited_app, products, monkeypatch):
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: NOW)
     app = limited_app(ORDER_RATE_LIMIT="1/minute")
     client = app.test_client()
     assert post_order(client, [{"id": products["Baguette"], "quantity": 1}]).status_code == 201

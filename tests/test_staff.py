@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
-from app.bakery_calendar.hours import local_now
+from app.bakery_calendar.service import now as bakery_now
 from app.extensions import db
 from app.models import Order, Product, StaffSession, StaffUser
 from app.staff.service import create_staff
@@ -267,7 +267,7 @@ def test_cancelling_gives_the_stock_back(staff_client, app, products, stock_of):
 
 def test_to_bake_sums_open_orders_for_pickup_today(staff_client, app, products):
     with app.app_context():
-        today = local_now(app.config["BAKERY_TIMEZONE"]).date()
+        today = bakery_now().date()
     noon = datetime.combine(today, time(12, 0))
     baguette, croissant = products["Baguette"], products["Butter Croissant"]
     first = place(staff_client, [{"id": baguette, "quantity": 2}, {"id": croissant, "quantity": 1}])

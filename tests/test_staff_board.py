@@ -20,7 +20,7 @@ clock = {"now": WEDNESDAY}
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
     clock["now"] = WEDNESDAY
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: clock["now"])
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: clock["now"])
 
 
 def soup_of(response):

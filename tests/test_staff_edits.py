@@ -23,7 +23,7 @@ OTHER = {"username": "ben", "password": "crusty-rye-loaf"}
 @pytest.fixture(autouse=True)
 def morning(monkeypatch):
     """A Wednesday at 10:00, so that orders find free pickup slots whatever the hour the tests run."""
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: datetime(2026, 11, 25, 10, 0))
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: datetime(2026, 11, 25, 10, 0))
 
 
 @pytest.fixture

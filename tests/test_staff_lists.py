@@ -28,7 +28,7 @@ def clock(monkeypatch):
     class Clock:
         now = NOW
 
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: Clock.now)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: Clock.now)
     return Clock
 
 

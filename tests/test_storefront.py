@@ -21,7 +21,7 @@ def html(response):
 
 @pytest.fixture(autouse=True)
 def fixed_clock(monkeypatch):
-    monkeypatch.setattr("app.bakery_calendar.service.local_now", lambda _tz: NOW)
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: NOW)
 
 
 def add(client, product_id, quantity=1, headers=BROWSER, next_url="/"):

@@ -1,8 +1,7 @@
 """Opening hours: read from configuration, shown in the footer, and the rule for pickup times."""
 
 import re
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import time
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_HOURS = "Mon-Fri 07:00-18:30; Sat 08:00-14:00"
@@ -42,8 +41,3 @@ def summary(week):
         )
         for first, last, hours in groups
     ]
-
-
-def local_now(timezone):
-    """The bakery's wall-clock time, naive: pickup times are stored as the shop's local time."""
-    return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, second=0, microsecond=0)

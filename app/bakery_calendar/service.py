@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Date, DateTime, String, bindparam, cast, delete, func, literal, null, select, union_all, update
@@ -17,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
+from ..form_values import truthy, whole_number
 from ..infra.driver_statements import DriverStatement
 from ..models import (
     CalendarSettings,
@@ -28,8 +30,6 @@ from ..models import (
     WeeklyHours,
 )
 from ..security.text_rules import unfit_characters
-from ..whole_numbers import whole_number
-from .hours import local_now
 from .rules import Calendar, ClosedDays
 
 LOGGER = logging.getLogger(__name__)
@@ -50,8 +50,11 @@ def dialect_insert(model):
 
 
 def now():
-    """The bakery's local wall time now (naive, to the minute)."""
-    return local_now(current_app.config["BAKERY_TIMEZONE"])
+    """The bakery's clock: its local wall time now in BAKERY_TIMEZONE, naive (pickup times are stored as the
+    shop's local time), to the minute. The only one; callers reach it as `calendar_service.now()` so a test
+    can set the time with monkeypatch.setattr("app.bakery_calendar.service.now", ...)."""
+    zone = ZoneInfo(current_app.config["BAKERY_TIMEZONE"])
+    return datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def load_calendar():
@@ -72,7 +75,7 @@ def _read_calendar(with_bookings):
     params = {"today": today, "since": today - timedelta(days=62), "start": datetime.combine(today, time.min)}
     rows = _calendar_rows(with_bookings).rows(db.session, params)
     if sum(1 for row in rows if row.kind == "w") < 7:
-        seedweekly_hours()
+        _fill_missing_weekly_hours()
         rows = _calendar_rows(with_bookings).rows(db.session, params)
     bookings = {datetime.fromisoformat(row.a): int(row.b) for row in rows if row.kind == "b"}
     config = current_app.config
@@ -176,7 +179,7 @@ def _build_calendar(today, rows):
 def weekly_hours():
     rows = db.session.execute(select(WeeklyHours.weekday, WeeklyHours.opens, WeeklyHours.closes)).all()
     if len(rows) < 7:
-        seedweekly_hours()
+        _fill_missing_weekly_hours()
         rows = db.session.execute(select(WeeklyHours.weekday, WeeklyHours.opens, WeeklyHours.closes)).all()
     week = [None] * 7
     for weekday, opens, closes in rows:
@@ -184,7 +187,7 @@ def weekly_hours():
     return tuple(week)
 
 
-def seedweekly_hours():
+def _fill_missing_weekly_hours():
     """Fill in the weekdays missing from the table from BAKERY_HOURS (concurrent first uses agree)."""
     seed = current_app.config["BAKERY_OPENING_HOURS"]
     rows = [
@@ -298,7 +301,7 @@ def set_weekly_hours(form):
     """Replace the weekly hours from a form with `open-N`, `opens-N`, `closes-N` for each weekday N (0 = Monday)."""
     errors, rows = {}, []
     for day in range(7):
-        if str(form.get(f"open-{day}", "")) not in ("1", "on", "true", "True"):
+        if not truthy(form.get(f"open-{day}")):
             rows.append((day, None, None))
             continue
         opens = parse_clock(form.get(f"opens-{day}"), f"opens-{day}", errors)

@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..exceptions import Invalid, Stale
 from ..extensions import db
+from ..form_values import truthy, whole_number
 from ..models import Category, Product, is_id
 from ..security.text_rules import unfit_characters
-from ..whole_numbers import whole_number
 from .allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
 from .pictures import sources, store_picture
 from .service import ANY_VERSION, MAX_STOCK, STALE_PRODUCT, claim_version, get_any_product, parse_price
@@ -238,7 +238,7 @@ def parse_product(submitted, product=None):
             values[field] = number
 
     if _has(submitted, "active"):
-        values["active"] = _last(submitted, "active").lower() in ("1", "true", "on", "yes")
+        values["active"] = truthy(_last(submitted, "active"))
 
     contains, may_contain, dietary = (_codes(submitted, field) for field in ("allergens", "may_contain", "dietary"))
     for field, codes, known in (

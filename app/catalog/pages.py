@@ -10,7 +10,8 @@ import time
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from ..bakery_calendar.service import now, ordering_day
+from ..bakery_calendar import service as calendar_service
+from ..bakery_calendar.service import ordering_day
 from ..web.negotiation import VARY
 from ..web.shared_html import EVERYONE, personalise
 from .service import catalogue_stamp, free_from, list_products, shelves
@@ -66,7 +67,7 @@ def taking_orders_for():
     generation = _catalog_cache().generation
     if memo.get("generation") == generation and memo.get("until", 0.0) > time.monotonic():
         return memo["day"]
-    moment = now()
+    moment = calendar_service.now()
     day = OrderingDay(ordering_day(moment=moment), moment.date())
     memo.update(day=day, generation=generation, until=time.monotonic() + ORDERING_DAY_TTL)
     return day

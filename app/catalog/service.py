@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from .. import audit
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
+from ..form_values import whole_number
 from ..models import Product, ProductDayQuota, is_id, utcnow
 from ..security.text_rules import unfit_characters
-from ..whole_numbers import whole_number
 from .allergens import ALLERGENS, in_order, unknown_codes
 from .categories import list_categories
 from .invalidation import mark_catalog_changed

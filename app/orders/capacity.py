@@ -16,8 +16,9 @@ from itertools import takewhile
 
 from sqlalchemy import select, update
 
+from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.formatting import pickup_time
-from ..bakery_calendar.service import booked, calendar_and_bookings, load_calendar, now
+from ..bakery_calendar.service import booked, calendar_and_bookings, load_calendar
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid
 from ..extensions import db
@@ -65,7 +66,10 @@ def parse_pickup_at(value, calendar=None):
         message = (
             "pickup_at must be a time in ISO 8601, like 2026-12-03T08:30 (the bakery's local time) or with an offset"
         )
-        raise Invalid(message, {"pickup_at": message, "next_available": _iso(calendar, first_free(calendar, now()))})
+        raise Invalid(
+            message,
+            {"pickup_at": message, "next_available": _iso(calendar, first_free(calendar, calendar_service.now()))},
+        )
     if moment.tzinfo is not None:
         moment = calendar.local(moment)
     return moment
@@ -79,7 +83,7 @@ def choose_pickup(lines, products, requested=None, passed_over=()):
     Conflict when nothing within the booking horizon has room. Both say `next_available`.
     """
     calendar, bookings = calendar_and_bookings()
-    moment = now()
+    moment = calendar_service.now()
     lead = lead_minutes(calendar, products)
     if requested is not None:
         problem = calendar.problem(requested, moment, lead)
@@ -113,7 +117,7 @@ def reserve(order, lines, products, pickup):
                     .execution_options(synchronize_session=False)
                 )
             return replace(order, pickup_at=start)
-    first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products)
+    first = first_free(pickup.calendar, calendar_service.now(), pickup.lead_minutes, lines, products)
     message = f"{pickup_time(pickup.start)} is fully booked"
     raise SlotTaken(
         message,
@@ -167,7 +171,8 @@ def _candidates(pickup, day):
     yield pickup.start
     if pickup.assigned:
         same_day = takewhile(
-            lambda start: start.date() == day, pickup.calendar.feasible_slots(now(), pickup.lead_minutes, day)
+            lambda start: start.date() == day,
+            pickup.calendar.feasible_slots(calendar_service.now(), pickup.lead_minutes, day),
         )
         yield from (start for start in same_day if start > pickup.start)
 
@@ -193,7 +198,7 @@ def _quota_refused(product_id, day, quantity, product, pickup, lines, products):
     limit = product.daily_quota
     db.session.rollback()  # the quota rows this order took are given back before they are read
     left = max(0, limit - quota_taken([product_id], day).get(product_id, 0))
-    first = first_free(pickup.calendar, now(), pickup.lead_minutes, lines, products, after_day=day)
+    first = first_free(pickup.calendar, calendar_service.now(), pickup.lead_minutes, lines, products, after_day=day)
     raise SlotTaken(  # the bakery's own choice of day then moves on to one with quota
         f"Only {left} {product.name} left for {pickup_time(pickup.start).split(' at ')[0]}",
         {

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..bakery_calendar.hours import local_now
+from ..bakery_calendar import service as calendar_service
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -430,7 +430,7 @@ def cancel_terms(order, now=None):
     away; an order without a pickup time (placed before pickup slots existed) until it is ready.
     """
     config = current_app.config
-    now = now or local_now(config["BAKERY_TIMEZONE"])
+    now = now or calendar_service.now()
     until = order.pickup_at - timedelta(minutes=config["BAKERY_CANCEL_BEFORE_MINUTES"]) if order.pickup_at else None
     if order.status not in CUSTOMER_CANCELS_FROM:
         why = {

@@ -95,6 +95,8 @@ def _placer():
     return f"api-key:{api_key.id}" if api_key is not None else f"address:{client_address()}"
 
 
+# Stays here, not in app/web/errors.py: it renders this blueprint's checkout form with the typed
+# values kept; everything else goes on to the app-wide handler there.
 @bp.errorhandler(RateLimitExceeded)
 def create_limited(error):
     """Too many orders: the checkout form again (typed values kept) with the message, at 429;

@@ -3,21 +3,18 @@
 import secrets
 
 from flask import current_app, g, request, session
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import csrf
-from ..web.errors import error_response
 from ..web.signing import SmallPayloadSerializer
-
-CSRF_MESSAGE = "This form has expired or did not come from our shop. Go back, reload the page and try again."
 
 
 def register_csrf(app):
     """Bind CSRFProtect (its own check is off: WTF_CSRF_CHECK_DEFAULT); protect_forms, a before_request
-    hook registered in app/__init__.py, checks tokens on every write that is not a JSON API call."""
+    hook registered in app/__init__.py, checks tokens on every write that is not a JSON API call, and
+    a refusal is answered by app/web/errors.py: handle_csrf_error."""
     csrf.init_app(app)
     app.jinja_env.globals["csrf_token"] = csrf_token  # in place of Flask-WTF's generate_csrf
-    app.register_error_handler(CSRFError, lambda error: error_response(400, CSRF_MESSAGE))
 
 
 def protect_forms():

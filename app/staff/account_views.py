@@ -5,6 +5,7 @@ import logging
 from flask import request, url_for
 
 from ..exceptions import DomainError, Invalid
+from ..form_values import yes_or_no
 from ..models import STAFF_ROLES
 from ..security.guess_limits import TooManyGuesses, password_change_attempt
 from ..web.errors import status_for
@@ -102,11 +103,11 @@ def account_role(staff_id):
 @owner_required
 def account_active(staff_id):
     """Disable (every session of theirs ends at once) or enable again: `active=0` or `active=1`."""
-    value = str(submitted("active").get("active", "")).strip().lower()
+    active = yes_or_no(submitted("active").get("active"))
     try:
-        if value not in ("0", "1", "true", "false"):
+        if active is None:
             raise Invalid("Say active=1 (enable) or active=0 (disable)", {"active": "0 or 1"})
-        user = accounts.set_active(current_staff(), staff_id, value in ("1", "true"))
+        user = accounts.set_active(current_staff(), staff_id, active)
     except DomainError as refused:
         return _refused(refused, staff_id)
     return _saved(user)

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.service import load_calendar
-from ..bakery_calendar.service import now as bakery_now
 from ..exceptions import Invalid
 from ..extensions import db
 from ..models import PENDING, PROCESSING, READY, Order, OrderItem, Product
@@ -68,12 +68,12 @@ def chosen_day(text):
 
 def default_day():
     """Today until closing time, then the next opening day."""
-    return board_day(load_calendar(), bakery_now())
+    return board_day(load_calendar(), calendar_service.now())
 
 
 def order_board(day):
     """The orders of `day` in pickup order, by column, with that day's baking."""
-    today = bakery_now().date()
+    today = calendar_service.now().date()
     orders = orders_on(day)
     return Board(
         day=day,

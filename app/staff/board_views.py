@@ -5,7 +5,7 @@ import logging
 from flask import current_app, jsonify, request, session, url_for
 
 from .. import audit
-from ..bakery_calendar.service import now as bakery_now
+from ..bakery_calendar import service as calendar_service
 from ..exceptions import DomainError, Invalid, NotFound
 from ..models import CANCELLED, COMPLETED, NO_SHOW, ORDER_STATUSES, PROCESSING, READY
 from ..orders.days import order_day, parse_board_day
@@ -71,7 +71,9 @@ def order_status(order_id):
 def _move(order_id, new_status, seen, reason):
     """The move itself: a no-show has its own rule (not before the pickup day), the rest is the lifecycle's."""
     if new_status == NO_SHOW:
-        return mark_no_show(order_id, bakery_now().date(), only_from=seen or ORDER_STATUSES, actor=current_staff())
+        return mark_no_show(
+            order_id, calendar_service.now().date(), only_from=seen or ORDER_STATUSES, actor=current_staff()
+        )
     reason = service.cancel_reason(reason) if new_status == CANCELLED else None
     return change_status(order_id, new_status, reason=reason, only_from=seen, actor=current_staff())
 

@@ -9,6 +9,7 @@ from ..bakery_calendar import service as calendar
 from ..bakery_calendar.formatting import clock, weekday_name
 from ..catalog.editing import original_values
 from ..exceptions import Invalid, NotFound, Stale
+from ..form_values import truthy
 from ..web.negotiation import respond, respond_after_write, wants_json
 from .auth import current_staff, owner_required
 from .blueprint import bp, submitted
@@ -179,7 +180,7 @@ def _days(fields):
     """{"day-N": "07:00–18:30" or "closed"} from the hours form's fields."""
     shown = {}
     for day in range(7):
-        if str(fields.get(f"open-{day}", "")) not in ("1", "on", "true", "True"):
+        if not truthy(fields.get(f"open-{day}")):
             shown[f"day-{day}"] = "closed"
         else:
             opens, closes = (str(fields.get(f"{end}-{day}", "")).strip() for end in ("opens", "closes"))

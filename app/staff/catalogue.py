@@ -7,6 +7,7 @@ from flask import current_app, request, url_for
 from .. import audit
 from ..catalog import categories as shelves
 from ..catalog import editing
+from ..catalog.service import get_any_product
 from ..exceptions import Invalid, Stale
 from ..web.errors import status_for
 from ..web.negotiation import redirect_after_write, respond, respond_after_write, wants_json
@@ -40,7 +41,7 @@ def product_new():
 @accepts_uploads
 def product_edit(product_id):
     """Every field of one product; posting replaces them (the picture only when a new one is chosen)."""
-    product = editing.get_any_product(product_id)
+    product = get_any_product(product_id)
     if request.method == "GET":
         return _product_form(product, _current(product))
     form = submitted(*editing.PRODUCT_FIELDS)

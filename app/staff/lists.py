@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 from flask import render_template, request
 
+from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.formatting import clock, local_isoformat
-from ..bakery_calendar.service import load_calendar, now
+from ..bakery_calendar.service import load_calendar
 from ..catalog.allergens import ALLERGENS
 from ..exceptions import Invalid
 from ..orders import lists
@@ -72,11 +73,11 @@ def _check_format():
 def _day_asked():
     """The day in ?date=, or the board's day (today until closing, then the next opening day)."""
     _check_format()
-    return day_or_default(request.args.get("date"), board_day(load_calendar(), now()))
+    return day_or_default(request.args.get("date"), board_day(load_calendar(), calendar_service.now()))
 
 
 def _switch(day=None):
-    return DaySwitch(day, now().date(), request.args.get("date") or "")
+    return DaySwitch(day, calendar_service.now().date(), request.args.get("date") or "")
 
 
 def _grouping():
@@ -92,13 +93,27 @@ def bake_list():
     try:
         day, by = _day_asked(), _grouping()
     except Invalid as error:
-        return refused("staff/bake_list.html", "bake_list", error, switch=_switch(), bake=None, made_at=now(), by="")
+        return refused(
+            "staff/bake_list.html",
+            "bake_list",
+            error,
+            switch=_switch(),
+            bake=None,
+            made_at=calendar_service.now(),
+            by="",
+        )
     bake = lists.bake_list(day, by_slot=GROUPINGS[by])
     if wants_csv():
         header = BAKE_COLUMNS[:1] + (("slot",) if bake.by_slot else ()) + BAKE_COLUMNS[1:]
         return csv_response(f"bake-list-{day}.csv", header, _bake_rows(bake))
     return answer_page(
-        bake_json(bake), "staff/bake_list.html", "bake_list", bake=bake, switch=_switch(day), made_at=now(), by=by
+        bake_json(bake),
+        "staff/bake_list.html",
+        "bake_list",
+        bake=bake,
+        switch=_switch(day),
+        made_at=calendar_service.now(),
+        by=by,
     )
 
 
@@ -149,12 +164,16 @@ def pick_list():
     try:
         day = _day_asked()
     except Invalid as error:
-        return refused("staff/pick_list.html", "pick_list", error, switch=_switch(), orders=None, made_at=now())
+        return refused(
+            "staff/pick_list.html", "pick_list", error, switch=_switch(), orders=None, made_at=calendar_service.now()
+        )
     orders = lists.pick_list(day)
     if wants_csv():
         return csv_response(f"pick-list-{day}.csv", PICK_COLUMNS, _pick_rows(day, orders))
     data = {"date": day.isoformat(), "orders": [pick_json(order) for order in orders]}
-    return answer_page(data, "staff/pick_list.html", "pick_list", orders=orders, switch=_switch(day), made_at=now())
+    return answer_page(
+        data, "staff/pick_list.html", "pick_list", orders=orders, switch=_switch(day), made_at=calendar_service.now()
+    )
 
 
 def pick_json(order):

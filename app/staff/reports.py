@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import request
 
-from ..bakery_calendar.service import now
+from ..bakery_calendar import service as calendar_service
 from ..exceptions import Invalid
 from ..reports import exports, summary
 from ..reports.ranges import parse_range
@@ -15,7 +15,7 @@ from .lists import answer_page, refused
 
 
 def _range():
-    return parse_range(request.args.get("from"), request.args.get("to"), now().date())
+    return parse_range(request.args.get("from"), request.args.get("to"), calendar_service.now().date())
 
 
 def quick_ranges(today):
@@ -33,7 +33,7 @@ def quick_ranges(today):
 @staff_required
 def reports():
     """Orders, items and revenue per day and per product, best sellers and totals (default: this month so far)."""
-    context = {"quick": quick_ranges(now().date()), "values": request.args}
+    context = {"quick": quick_ranges(calendar_service.now().date()), "values": request.args}
     try:
         first, last = _range()
     except Invalid as error:

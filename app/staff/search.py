@@ -8,10 +8,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..form_values import whole_number
 from ..models import CANCELLED, COMPLETED, FAILED, NO_SHOW, ORDER_STATUSES, PENDING, PROCESSING, READY, Order, OrderItem
 from ..orders.days import before, order_day, parse_board_day, since
 from ..security.text_rules import CONTROL
-from ..whole_numbers import whole_number
 
 MAX_QUERY = 100
 PER_PAGE = 25

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..bakery_calendar.service import now as bakery_now
-from ..catalog.service import MAX_STOCK, get_any_product, parse_price  # noqa: F401  (staff views use it)
+from ..bakery_calendar import service as calendar_service
+from ..catalog.service import MAX_STOCK, parse_price
 from ..exceptions import Invalid
 from ..extensions import db
+from ..form_values import truthy, whole_number
 from ..models import Product
 from ..security.text_rules import unfit_characters
-from ..whole_numbers import whole_number
 from .accounts import authenticate, create_staff, get_staff  # noqa: F401  (the staff service's account part)
 
 LOGGER = logging.getLogger(__name__)
@@ -59,13 +59,13 @@ def product_changes(form):
             changes["stock"] = stock
     if "active" in form:
         values = form.getlist("active") if hasattr(form, "getlist") else [form["active"]]
-        changes["active"] = str(values[-1]).lower() in ("1", "true", "on", "yes")
+        changes["active"] = truthy(values[-1])
     return changes, errors
 
 
 def pickup_day(moment):
     """A pickup time as the counter needs it: "Today 09:30", "Tomorrow 08:00", else "Sat 28 Nov 09:30"."""
-    today = bakery_now().date()
+    today = calendar_service.now().date()
     if moment.date() == today:
         return f"Today {moment:%H:%M}"
     if moment.date() == today + timedelta(days=1):

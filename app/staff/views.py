@@ -5,11 +5,18 @@ import logging
 from flask import request, url_for
 
 from ..catalog.editing import original_values
-from ..catalog.service import MAX_STOCK, adjust_stock, parse_reason, parse_stock_change, update_product
+from ..catalog.service import (
+    MAX_STOCK,
+    adjust_stock,
+    get_any_product,
+    parse_reason,
+    parse_stock_change,
+    update_product,
+)
 from ..exceptions import Invalid, Stale
+from ..form_values import whole_number
 from ..security.guess_limits import TooManyGuesses, login_attempt
 from ..web.negotiation import redirect_after_write, respond, respond_after_write, see_other
-from ..whole_numbers import whole_number
 from . import known_devices, service
 from .accounts import MAX_USERNAME
 from .auth import current_staff, log_in, log_out, safe_next, staff_required
@@ -88,7 +95,7 @@ def product_update(product_id):
     form = submitted("price", "stock", "active", "version", "original")
     changes, errors = service.product_changes(form)
     if errors:
-        return _product_row(service.get_any_product(product_id), 422, errors=errors, values=form)
+        return _product_row(get_any_product(product_id), 422, errors=errors, values=form)
     stock_was = whole_number(str(original_values(form).get("stock", "")), MAX_STOCK)
     try:
         product = update_product(
@@ -114,7 +121,7 @@ def product_stock(product_id):
         change, reason = parse_stock_change(form.get("change")), parse_reason(form.get("reason"))
         product = adjust_stock(product_id, change, reason, actor=current_staff())
     except Invalid as refused:
-        product = service.get_any_product(product_id)
+        product = get_any_product(product_id)
         data = {"error": refused.message, "details": refused.details, "current": {"stock": product.stock}}
         return _product_row(product, 422, data=data, errors=refused.details or {}, adjusting=form)
     LOGGER.info("staff adjusted stock product_id=%s change=%+d by=%s", product.id, change, current_staff().username)

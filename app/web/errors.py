@@ -4,6 +4,7 @@ import logging
 
 from flask import jsonify, render_template
 from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..exceptions import Conflict, DomainError, Invalid, Malformed, NotFound
@@ -12,6 +13,8 @@ from ..infra.driver_statements import DATABASE_DOWN
 from .negotiation import wants_json
 
 LOGGER = logging.getLogger(__name__)
+
+CSRF_MESSAGE = "This form has expired or did not come from our shop. Go back, reload the page and try again."
 
 
 # How each domain refusal is answered over HTTP; the only place that knows.
@@ -55,6 +58,11 @@ def handle_rate_limited(error):
     return error_response(429, error.description)
 
 
+def handle_csrf_error(error):
+    """A form or htmx write without a valid token (app/security/csrf.py checks them): 400."""
+    return error_response(400, CSRF_MESSAGE)
+
+
 def handle_domain_error(error):
     return error_response(status_for(error), error.message, error.details)
 
@@ -78,9 +86,12 @@ def handle_unexpected(error):
 
 
 def register_errorhandlers(app):
+    """Every app-wide error handler. The one blueprint handler left, orders.views.create_limited,
+    answers a limited checkout with the checkout form again, which only that blueprint can render."""
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     for error in DATABASE_DOWN:  # the same tuple the worker waits on
         app.register_error_handler(error, handle_database_unavailable)

@@ -8,6 +8,8 @@ from flask import current_app, jsonify, make_response, redirect, render_template
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from ..security.text_rules import CONTROL  # C0, DEL and C1: never part of a link either
+
 VARY = "Accept, HX-Request"
 VARY_NAMES = tuple(name.strip() for name in VARY.split(","))
 # Printable ASCII only: a tab, CR, LF or NUL in a redirect target is how "/\t/evil.example"
@@ -16,7 +18,6 @@ LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x7e]*")
 # The path once percent-decoded: the same, and no "//", no "\" and no "." or ".." segment
 # anywhere, which a browser, a proxy or a later decoding step could turn into another host.
 DECODED_PATH = re.compile(r"(?!.*//)(?!.*(?:^|/)\.\.?(?:/|$))/[\x21-\x5b\x5d-\x7e]*")
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a link
 MAX_TARGET = 2048
 DECODE_ROUNDS = 5  # "%25252f" is "/" after three; a target still changing after five is refused
 

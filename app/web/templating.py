@@ -5,6 +5,7 @@ from ..bakery_calendar.hours import summary
 from ..bakery_calendar.service import weekly_hours
 from ..catalog.allergens import ALLERGENS, DIETARY
 from ..catalog.pictures import sources as picture_sources
+from ..form_values import truthy
 from ..models import CANCELLED, COMPLETED, FAILED, NO_SHOW, PENDING, PROCESSING, READY
 from ..orders.checkout import pickup_bounds
 from .negotiation import is_htmx
@@ -54,5 +55,6 @@ def register_template_globals(app):
         short_day=dates.short_day,
         clock=dates.clock,
         weekday_name=dates.weekday_name,
+        truthy=truthy,
     )
     app.jinja_env.filters["allergen_name"] = ALLERGENS.get
