@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import psycopg2
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -165,3 +166,16 @@ class Clock:
 
     def advance(self, **delta):
         self.now += timedelta(**delta)
+
+
+def checkout_fields(client, product_id):
+    """Put one of `product_id` in the cart and read /checkout's form as a browser would send it
+    (the chosen day and time, the order token); the caller adds the customer's fields."""
+    client.post("/cart/items", data={"product_id": product_id, "quantity": 1}, headers=BROWSER)
+    form = BeautifulSoup(client.get("/checkout", headers=BROWSER).data, "html.parser").select_one("#checkout-form")
+    fields = {
+        f["name"]: f.get("value", "")
+        for f in form.select("input[name]:not([disabled])")
+        if f.get("type") != "radio" or f.has_attr("checked")
+    }
+    return fields | {s["name"]: s.select_one("option[selected]")["value"] for s in form.select("select[name]")}

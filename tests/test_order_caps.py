@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CANCELLED, COMPLETED, PROCESSING, READY, Order, Product
 from app.orders.service import change_status
-from tests.helpers import BROWSER, JSON, wait_for_status
+from tests.helpers import BROWSER, JSON, checkout_fields, wait_for_status
 
 NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday morning, as in test_storefront.py
 
@@ -102,15 +102,7 @@ def test_a_cancelled_or_collected_order_frees_a_place(app, client, products):
 
 
 def checkout(client, product_id, contact):
-    client.post("/cart/items", data={"product_id": product_id, "quantity": 1}, headers=BROWSER)
-    page = BeautifulSoup(client.get("/checkout", headers=BROWSER).data, "html.parser")
-    form = page.select_one("#checkout-form")
-    fields = {
-        f["name"]: f.get("value", "")
-        for f in form.select("input[name]:not([disabled])")
-        if f.get("type") != "radio" or f.has_attr("checked")
-    }
-    fields |= {s["name"]: s.select_one("option[selected]")["value"] for s in form.select("select[name]")}
+    fields = checkout_fields(client, product_id)
     return client.post("/orders", data=fields | {"name": "Ada", "contact": contact, "note": ""}, headers=BROWSER)
 
 

@@ -6,6 +6,7 @@ from bs4 import BeautifulSoup
 
 from app.security.text_rules import unfit_characters
 from tests.helpers import BROWSER, JSON
+from tests.helpers import checkout_fields as checkout_form
 
 BIDI_CONTROLS = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
 BIDI_CONTROLS += ["\u200e", "\u200f", "\u061c"]
@@ -43,15 +44,7 @@ def test_a_note_with_an_isolate_is_refused(client, products):
 
 
 def checkout_fields(client, products, **typed):
-    client.post("/cart/items", data={"product_id": products["Baguette"], "quantity": 1}, headers=BROWSER)
-    page = BeautifulSoup(client.get("/checkout", headers=BROWSER).data, "html.parser")
-    form = page.select_one("#checkout-form")
-    fields = {
-        f["name"]: f.get("value", "")
-        for f in form.select("input[name]:not([disabled])")
-        if f.get("type") != "radio" or f.has_attr("checked")
-    }
-    fields |= {s["name"]: s.select_one("option[selected]")["value"] for s in form.select("select[name]")}
+    fields = checkout_form(client, products["Baguette"])
     return fields | {"name": "Ada", "contact": "ada@example.com", "note": ""} | typed
 
 
