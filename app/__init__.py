@@ -3,6 +3,7 @@
 import logging
 import os
 
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,7 +23,6 @@ from .staff.auth import init_login
 from .web.converters import register_converters
 from .web.cookie_session import CookieSessionInterface
 from .web.errors import register_errorhandlers
-from .web.flask_app import BakeryFlask
 from .web.json_provider import BakeryJSONProvider
 from .web.request_guard import guard_request
 from .web.templating import register_template_globals
@@ -30,7 +30,7 @@ from .web.templating import register_template_globals
 
 def create_app(overrides=None):
     """Build the app; `overrides` replace settings (tests use this)."""
-    app = BakeryFlask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True)
     app.json = BakeryJSONProvider(app)
     app.session_interface = CookieSessionInterface()
     os.makedirs(app.instance_path, exist_ok=True)

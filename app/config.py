@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 
 from .bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
-from .form_values import truthy
+from .form_values import truthy, yes_or_no
 
 
 def database_url(env=os.environ, instance_path="instance"):
@@ -25,6 +25,17 @@ def database_url(env=os.environ, instance_path="instance"):
         name = env.get("DB_NAME", "bakery")
         return f"postgresql+psycopg2://{credentials}@{env['DB_HOST']}:{port}/{name}"
     return f"sqlite:///{Path(instance_path).resolve() / 'bakery.db'}"
+
+
+def flag(name, value, default):
+    """The yes/no setting `name`, set to `value`: `default` when unset; any other word fails at start."""
+    value = (value or "").strip()
+    if not value:
+        return default
+    parsed = yes_or_no(value)
+    if parsed is None:
+        raise ValueError(f"{name} must be 1 or 0 (or yes/no, on/off, true/false), not {value!r}")
+    return parsed
 
 
 def with_installed_driver(url):
@@ -213,6 +224,8 @@ def load_config(instance_path, env=os.environ, overrides=None):
         "BAKERY_SLOT_CAPACITY": int(env.get("BAKERY_SLOT_CAPACITY", "8")),
         # Pickups on a day must be ordered by this time on the previous opening day (None: no cutoff).
         "BAKERY_ORDER_CUTOFF": clock_time(env.get("BAKERY_ORDER_CUTOFF"), "BAKERY_ORDER_CUTOFF"),
+        # The speed-ups that lean on library internals (app/speedups.py); 0 runs on public APIs alone.
+        "SPEEDUPS": flag("SPEEDUPS", env.get("SPEEDUPS"), default=True),
         # Dates as customers read them (Babel); an unknown locale fails at start.
         "BAKERY_LOCALE": str(Locale.parse(env.get("BAKERY_LOCALE", "en_GB"))),
         # Forms are protected by Flask-WTF's CSRFProtect, called from app/security/csrf.py.

@@ -4,6 +4,9 @@ Services serve the web, the CLI and the worker alike, so they never speak HTTP: 
 raise one of these, each with a message for people and optional details by field.
 """
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 
 class DomainError(Exception):
     """A request the bakery's rules refuse; `message` is shown to people, `details` by field."""
@@ -36,3 +39,8 @@ class Stale(Conflict):
     def __init__(self, message, current=None):
         super().__init__(message)
         self.current = current
+
+
+# "The database is down": unreachable, a dropped connection, or no free connection in the pool
+# within pool_timeout. The web answers a 503; the order pipeline waits and counts nothing.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)

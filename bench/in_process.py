@@ -2,8 +2,9 @@
 
 `python -m bench.in_process` builds the app (the embedded default, or with `--services` on
 PostgreSQL and Redis with the two-tier cache), warms its cache, and times the cached
-answers (`GET /products` JSON, `GET /` page, the HTMX fragment) and bench/bare_app.py in
-interleaved rounds, printing the median ms per request and the ratio to bare Flask.
+answers (`GET /products` JSON, `GET /` page, the HTMX fragment), the same answers with
+SPEEDUPS=0, and bench/bare_app.py in interleaved rounds, printing the median ms per request
+and the ratio to bare Flask.
 
 Requests are raw WSGI calls (an environ dict → app(environ, start_response)) by default,
 so the client's own cost does not dilute the ratio; `--client test` uses Werkzeug's test
@@ -43,6 +44,10 @@ CASES = {
     "app GET /products JSON": ("app", "/products", JSON),
     "app GET / page": ("app", "/", BROWSER),
     "app GET / fragment": ("app", "/", FRAGMENT),
+    # The same answers from the app with SPEEDUPS=0 (app/speedups.py): what the speed-ups buy.
+    "SPEEDUPS=0 GET /products JSON": ("app-public", "/products", JSON),
+    "SPEEDUPS=0 GET / page": ("app-public", "/", BROWSER),
+    "SPEEDUPS=0 GET / fragment": ("app-public", "/", FRAGMENT),
 }
 BARE = "bare Flask /products"
 
@@ -167,11 +172,12 @@ def print_table(times, options):
     how = "raw WSGI calls" if options.client == "wsgi" else "Werkzeug test client"
     print(f"backend: {backend}; {how}; {options.rounds} rounds × {options.requests} requests, CPU ms/request")
     bare = statistics.median(times[BARE])
-    print(f"{'case':<26} {'median ms':>10} {'min':>8} {'max':>8} {'bare/app':>9}")
+    width = max(len(name) for name in times)
+    print(f"{'case':<{width}} {'median ms':>10} {'min':>8} {'max':>8} {'bare/app':>9}")
     for name, values in times.items():
         median = statistics.median(values)
         ratio = "" if name == BARE else f"{bare / median:.2f}×"
-        print(f"{name:<26} {median:>10.4f} {min(values):>8.4f} {max(values):>8.4f} {ratio:>9}")
+        print(f"{name:<{width}} {median:>10.4f} {min(values):>8.4f} {max(values):>8.4f} {ratio:>9}")
 
 
 def profile(call, requests, top):
@@ -199,7 +205,11 @@ def main(argv=None):
         instance = Path(workdir)
         app = build_app(options.services, instance)
         (instance / "products.json").write_bytes(product_json(app))
-        apps = {"app": app, "bare": bare_app.create_app(instance / "products.json")}
+        from app import create_app
+
+        public = create_app({**settings(options.services, instance), "SPEEDUPS": False})
+        public.instance_path = str(instance)
+        apps = {"app": app, "app-public": public, "bare": bare_app.create_app(instance / "products.json")}
         calls = callers(apps, options.client)
         warm(calls)
         if options.profile:

@@ -11,7 +11,7 @@ import json
 import time
 
 from . import cpu, reference_app, services
-from .scenario import Scenario, Target
+from .scenario import WITHOUT_SPEEDUPS, Scenario, Target
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _HEADER_LINES = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in HEADERS.items())
@@ -81,16 +81,20 @@ def _shared(groups):
     return {**groups, "rabbitmq": cpu.by_name("beam.smp"), "redis": cpu.by_name("redis-server")}
 
 
-def bakery_cpu(ctx):
-    """The bakery's processes: gunicorn (master and workers), every worker service, their backends."""
-    workers = [pid for name, p in ctx.processes.items() if name.startswith("worker") for pid in cpu.tree(p.pid)]
-    return _shared(
-        {
-            "gunicorn": cpu.tree(ctx.processes["app"].pid),
-            "worker": workers,
-            "postgres": cpu.backends(services.dsn(), [services.APP_NAME["app"]]),
-        }
-    )
+def bakery_cpu(server="app"):
+    """The bakery's processes: gunicorn (master and workers) of `server`, every worker service, their backends."""
+
+    def groups(ctx):
+        workers = [pid for name, p in ctx.processes.items() if name.startswith("worker") for pid in cpu.tree(p.pid)]
+        return _shared(
+            {
+                "gunicorn": cpu.tree(ctx.processes[server].pid),
+                "worker": workers,
+                "postgres": cpu.backends(services.dsn(), [services.APP_NAME[server]]),
+            }
+        )
+
+    return groups
 
 
 def reference_cpu(ctx):
@@ -121,11 +125,22 @@ def scenarios():
                 "app",
                 needs_worker=1,
                 after_run=drain,
-                cpu_groups=bakery_cpu,
+                cpu_groups=bakery_cpu(),
                 target=dataclasses.replace(TARGET, ratio_of=reference),
                 **common,
             ),
         ]
+        if not label:  # what the speed-ups buy on the order path, in the same turns
+            found.append(
+                Scenario(
+                    f"POST /orders{WITHOUT_SPEEDUPS}",
+                    "app-public",
+                    needs_worker=1,
+                    after_run=drain,
+                    cpu_groups=bakery_cpu("app-public"),
+                    **common,
+                )
+            )
     found.append(
         Scenario(
             "POST /orders, 2 workers",
@@ -135,7 +150,7 @@ def scenarios():
             lua=ROTATING_ORDERS,
             needs_worker=2,
             after_run=drain,
-            cpu_groups=bakery_cpu,
+            cpu_groups=bakery_cpu(),
         )
     )
     return found

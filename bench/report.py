@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .catalog import BARE, STATIC
 from .cpu import GROUPS
 from .memory import LIMITS_MB
+from .scenario import WITHOUT_SPEEDUPS
 from .stats import CLOSED_LOOP, Summary
 
 
@@ -120,6 +121,31 @@ def cpu_table(rows):
     for row in counted:
         cells = [f"{row.cpu_ms[g]:.2f}" if g in row.cpu_ms else "" for g in (*GROUPS, "total")]
         lines.append(f"| {row.name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def speedups_table(rows):
+    """Each scenario run with and without the speed-ups (SPEEDUPS=0), side by side."""
+    by_name = {row.name: row for row in rows if isinstance(row, Summary)}
+    pairs = [
+        (by_name[name.removesuffix(WITHOUT_SPEEDUPS)], row)
+        for name, row in by_name.items()
+        if name.endswith(WITHOUT_SPEEDUPS) and name.removesuffix(WITHOUT_SPEEDUPS) in by_name
+    ]
+    if not pairs:
+        return ""
+    lines = [
+        "| with and without the speed-ups | req/s on | req/s off | on ÷ off | × bare Flask on / off "
+        "| CPU ms per order on / off |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    bare = by_name.get(BARE)
+    for on, off in pairs:
+        cpu_ms = f"{on.cpu_ms['total']:.2f} / {off.cpu_ms['total']:.2f}" if on.cpu_ms and off.cpu_ms else ""
+        lines.append(
+            f"| {on.name} | {on.rps:,.0f} | {off.rps:,.0f} | {_times(ratio(on, off))} | "
+            f"{_times(ratio(on, bare))} / {_times(ratio(off, bare))} | {cpu_ms} |"
+        )
     return "\n".join(lines)
 
 

@@ -144,7 +144,7 @@ def _one_line(error, limit=300):
 
 def sample_memory(tracker, pool):
     """Peak RSS of the gunicorn workers of each server and of the worker service, so far."""
-    for name in ("app", "app-no-redis", "bare", "reference"):
+    for name in ("app", "app-public", "app-no-redis", "bare", "reference"):
         if name in pool.processes:
             tracker.sample(f"gunicorn worker ({name})", memory.children(pool.processes[name].pid))
     if "worker" in pool.processes:
@@ -226,6 +226,7 @@ def main(argv=None):
     print("\n" + report.header(meta, options))
     print(report.scenario_table(rows, targets) + "\n")
     print(report.cpu_table(rows) + "\n")
+    print(report.speedups_table(rows) + "\n")
     print(report.memory_table(peaks))
     print("\n".join(notes))
     options.results_dir.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # The servers the runner can start; a scenario names one of them.
-SERVERS = ("static", "bare", "app", "app-no-redis", "frontend", "reference")
+SERVERS = ("static", "bare", "app", "app-public", "app-no-redis", "frontend", "reference")
+
+# A scenario named like another plus this runs the same load on "app-public": the app with
+# SPEEDUPS=0 (app/speedups.py). The report sets each such pair side by side.
+WITHOUT_SPEEDUPS = ", SPEEDUPS=0"
 
 
 @dataclass(frozen=True)

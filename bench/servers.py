@@ -22,6 +22,7 @@ class ServerPool:
             "static": self._static,
             "bare": self._bare,
             "app": self._app,
+            "app-public": self._app_public,
             "app-no-redis": self._app_no_redis,
             "frontend": self._frontend,
             "reference": self._reference,
@@ -79,6 +80,10 @@ class ServerPool:
 
     def _app(self, name, port):
         self._gunicorn(name, port, "wsgi:app", self.app_env)
+
+    def _app_public(self, name, port):
+        env = {**self.app_env, "SPEEDUPS": "0", "PGAPPNAME": services.APP_NAME["app-public"]}
+        self._gunicorn(name, port, "wsgi:app", env)
 
     def _app_no_redis(self, name, port):
         self._gunicorn(name, port, "wsgi:app", {**self.app_env, "REDIS_URL": services.DEAD_REDIS_URL})

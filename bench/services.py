@@ -47,7 +47,7 @@ def app_env(base=os.environ):
     return env
 
 
-APP_NAME = {"app": "bench-bakery", "reference": "bench-reference"}
+APP_NAME = {"app": "bench-bakery", "app-public": "bench-bakery-public", "reference": "bench-reference"}
 REFERENCE_QUEUE = ORDERS_QUEUE + "_reference"
 
 

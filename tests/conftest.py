@@ -32,7 +32,8 @@ RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1
 
 
 def pytest_report_header(config):
-    return f"bakery backend: {BACKEND}"
+    speedups = os.environ.get("SPEEDUPS", "1 (default)")
+    return f"bakery backend: {BACKEND}; SPEEDUPS={speedups}"
 
 
 def pytest_collection_modifyitems(config, items):

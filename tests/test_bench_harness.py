@@ -7,7 +7,7 @@ import pytest
 
 from bench import cpu, fixed_rate, gunicorn_settings, memory, nginx, orders, reference_app, report, run, traffic, wrk
 from bench.catalog import BARE, STATIC
-from bench.scenario import Context, Request, Scenario, Target
+from bench.scenario import WITHOUT_SPEEDUPS, Context, Request, Scenario, Target
 from bench.stats import RunResult, Summary, percentile, summarise
 
 WRK_OUTPUT = textwrap.dedent("""\
@@ -132,6 +132,22 @@ def test_table_shows_ratios_to_both_baselines_and_the_verdict():
     cells = [cell.strip() for cell in app_row.strip("|").split("|")]
     assert cells[6:] == ["0.50×", "0.05×", "≥ 0.8× bare Flask", "**not met**"]
     assert "| frontend | skipped: no frontend config |" in table
+
+
+def test_the_speedups_table_sets_each_scenario_beside_its_run_without_them():
+    rows = [
+        summary(BARE, 4000),
+        summary("GET /products", 3000),
+        summary("GET /products" + WITHOUT_SPEEDUPS, 2500),
+        summary("POST /orders", 300, cpu_ms={"total": 6.0}),
+        summary("POST /orders" + WITHOUT_SPEEDUPS, 250, cpu_ms={"total": 7.5}),
+        summary("GET / full page", 1000),  # no run without the speed-ups: not in the table
+    ]
+    lines = report.speedups_table(rows).splitlines()
+    assert len(lines) == 4
+    assert lines[2] == "| GET /products | 3,000 | 2,500 | 1.20× | 0.75× / 0.62× |  |"
+    assert lines[3] == "| POST /orders | 300 | 250 | 1.20× | 0.07× / 0.06× | 6.00 / 7.50 |"
+    assert report.speedups_table(rows[:2]) == ""
 
 
 def test_fixed_rate_rows_are_not_compared_with_closed_loop_baselines():

@@ -1,9 +1,10 @@
-"""The order path's statements on the session's own DBAPI cursor (app/infra/driver_statements.py: DriverStatement).
+"""The order path's statements (app/infra/statements.py: HotStatement), with and without the speed-ups.
 
-They must behave as SQLAlchemy's own execution does: same rows, the same exceptions (an
-IntegrityError the order path answers with the first order, an OperationalError the web
-answers with a 503), a dead connection replaced by the pool, and statement logs still
-seeing every statement.
+With SPEEDUPS on they run as prepared statements on the session's own DBAPI cursor on
+PostgreSQL (app/speedups.py: PreparedStatement); either way they must behave as
+SQLAlchemy's own execution does: same rows, the same exceptions (an IntegrityError the
+order path answers with the first order, an OperationalError the web answers with a 503),
+a dead connection replaced by the pool, and statement logs still seeing every statement.
 """
 
 import psycopg2
@@ -12,11 +13,13 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.bakery_calendar import service as calendar_service
+from app.exceptions import DATABASE_DOWN
 from app.extensions import db
-from app.infra.driver_statements import DATABASE_DOWN, PREPARED_KEY, DriverStatement, _prepare
+from app.infra.statements import HotStatement
 from app.models import Product, utcnow
 from app.orders import capacity
 from app.orders import service as order_service
+from app.speedups import PREPARED_KEY, _compile
 
 from .helpers import JSON, post_order, services_only
 
@@ -32,26 +35,31 @@ HOT_STATEMENTS = {
 }
 
 
-@pytest.fixture
-def app(make_app):
+@pytest.fixture(params=[True, False], ids=["speedups", "public-apis"])
+def app(make_app, request):
     """One pooled connection and no overflow: what a test finds prepared is on the connection
     its orders used (with more, a busy machine hands the check another one)."""
-    return make_app(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0)
+    return make_app(DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, SPEEDUPS=request.param)
+
+
+with_speedups = pytest.mark.parametrize("app", [True], indirect=True, ids=["speedups"])
 
 
 @services_only
+@with_speedups
 @pytest.mark.parametrize("name", list(HOT_STATEMENTS))
-def test_every_hot_statement_takes_the_driver_path_on_postgresql(app, name):
+def test_every_hot_statement_can_be_prepared_on_postgresql(app, name):
     """A statement that silently fell back to the session would still work, only slower: say so here."""
     with app.app_context():
-        assert _prepare(HOT_STATEMENTS[name].statement, db.engine.dialect, "check") is not None
+        assert _compile(HOT_STATEMENTS[name].statement, db.engine.dialect, "check") is not None
 
 
-def test_only_postgresql_takes_the_driver_path(app):
+@with_speedups
+def test_only_postgresql_prepares(app):
     """SQLite's dates and times need SQLAlchemy's conversions: there every statement goes through the session."""
     with app.app_context():
         dialect = db.engine.dialect
-    prepared = _prepare(order_service.TAKE_STOCK.statement, dialect, "check")
+    prepared = _compile(order_service.TAKE_STOCK.statement, dialect, "check")
     assert (prepared is not None) == (dialect.name == "postgresql")
 
 
@@ -75,7 +83,7 @@ def db_name_of(app, product_id):
 
 def test_a_statement_that_returns_nothing_gives_an_empty_list(app):
     with app.app_context():
-        rows = DriverStatement(text("UPDATE products SET stock = stock WHERE id = -1")).rows(db.session)
+        rows = HotStatement(text("UPDATE products SET stock = stock WHERE id = -1")).rows(db.session)
         db.session.rollback()
     assert rows == []
 
@@ -114,7 +122,7 @@ def test_a_unique_violation_is_sqlalchemys_integrity_error_and_the_session_goes_
         assert first == response.get_json()["order_id"]
 
 
-def test_statement_logs_still_see_driver_statements(app, products):
+def test_statement_logs_still_see_hot_statements(app, products):
     seen = []
 
     def log(_conn, _cursor, statement, *_rest):
@@ -133,7 +141,7 @@ def test_statement_logs_still_see_driver_statements(app, products):
 
 @services_only
 def test_a_killed_connection_fails_once_and_the_pool_renews_it(app, products):
-    """The database restarted under a pooled connection: the driver path raises what SQLAlchemy
+    """The database restarted under a pooled connection: the statement raises what SQLAlchemy
     would (OperationalError, which the web answers with a 503), invalidates the connection, and
     the pool opens a fresh one for the next order."""
     client = app.test_client()
@@ -166,6 +174,7 @@ def _terminate(url, pid):
 
 
 @services_only
+@with_speedups
 def test_statements_are_prepared_once_per_connection_and_outlive_a_refused_order(app, products, add_product):
     """PostgreSQL keeps a prepared statement through a rollback: an order refused after its
     first statements (no stock left) must not make the next order PREPARE them again (which
@@ -182,4 +191,14 @@ def test_statements_are_prepared_once_per_connection_and_outlive_a_refused_order
         known = connection.connection.info[PREPARED_KEY]
         db.session.rollback()
     assert known and known <= on_server
-    assert order_service.TAKE_STOCK.name in on_server
+    assert order_service.TAKE_STOCK.prepared.name in on_server
+
+
+@services_only
+@pytest.mark.parametrize("app", [False], indirect=True, ids=["public-apis"])
+def test_without_the_speedups_nothing_is_prepared(app, products):
+    assert post_order(app.test_client(), [{"id": products["Baguette"], "quantity": 2}], JSON).status_code == 201
+    with app.app_context():
+        assert PREPARED_KEY not in db.session.connection().connection.info
+        assert not db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))
+        db.session.rollback()

@@ -10,10 +10,10 @@ from typing import NamedTuple
 
 from sqlalchemy import text
 
+from app.exceptions import DATABASE_DOWN
 from app.extensions import db
 from app.infra import rabbitmq
 from app.infra.backoff import Backoff
-from app.infra.driver_statements import DATABASE_DOWN
 from app.orders.processing import ACK, RETRY, DatabaseUnavailable, handle_orders
 
 LOGGER = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
 from ..form_values import truthy, whole_number
-from ..infra.driver_statements import DriverStatement
+from ..infra.statements import HotStatement
 from ..models import (
     CalendarSettings,
     Closure,
@@ -135,7 +135,7 @@ def _calendar_rows(with_bookings):
                 SlotBooking.slot_start >= start
             )
         )
-    return DriverStatement(union_all(*parts))
+    return HotStatement(union_all(*parts))
 
 
 def _clock(text):

@@ -8,7 +8,7 @@ or not at all. The sender (sender.py) delivers the rows afterwards.
 from flask import current_app
 
 from ..extensions import db
-from ..infra.driver_statements import upsert_text
+from ..infra.statements import upsert_text
 from ..models import NOTIFICATION_PENDING, NOTIFICATION_SKIPPED, Notification, utcnow
 
 CONFIRMATION, READY, CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER = (
@@ -52,7 +52,7 @@ def canonical_recipient(address):
     return f"{local}@{domain}"
 
 
-# Hand-written: SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/infra/driver_statements.py).
+# Hand-written: SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/infra/statements.py).
 INSERT_NOTIFICATION = upsert_text(
     "INSERT INTO notifications (order_id, kind, channel, recipient, status, last_error, attempts, next_attempt_at,"
     " created_at) VALUES (:order_id, :kind, :channel, :recipient, :status, :last_error, 0, :next_attempt_at_0,"

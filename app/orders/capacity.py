@@ -22,7 +22,7 @@ from ..bakery_calendar.service import booked, calendar_and_bookings, load_calend
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid
 from ..extensions import db
-from ..infra.driver_statements import DriverStatement, upsert_text
+from ..infra.statements import HotStatement, upsert_text
 from ..models import LOW_STOCK, Order, ProductDayQuota, SlotBooking
 
 LOGGER = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ def _quota_upsert(count):
     (a first order for more than the quota makes its row over the limit: the caller refuses it)."""
     rows = ", ".join(f"(:product_id_{n}, :day, :taken_{n})" for n in range(count))
     limits = " ".join(f"WHEN :product_id_{n} THEN CAST(:limit_{n} AS INTEGER)" for n in range(count))
-    return DriverStatement(
+    return HotStatement(
         upsert_text(
             # Placeholders only
             f"INSERT INTO product_day_quota (product_id, day, taken) VALUES {rows} "  # nosec B608
@@ -232,7 +232,7 @@ def _quota_upsert(count):
 
 
 # The slot's first order makes its row; later ones take a place while there is room.
-SLOT_UPSERT = DriverStatement(
+SLOT_UPSERT = HotStatement(
     upsert_text(
         "INSERT INTO slot_bookings (slot_start, taken) VALUES (:slot_start, 1) "
         "ON CONFLICT (slot_start) DO UPDATE SET taken = slot_bookings.taken + 1 "

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from ..bakery_calendar.formatting import day_name, local_isoformat, pickup_time
 from ..exceptions import Conflict
 from ..extensions import db
-from ..infra.driver_statements import DriverStatement, upsert_text
+from ..infra.statements import HotStatement, upsert_text
 from ..models import MAX_ID, ClientDayHold, ClientSlotHold
 from .capacity import SlotTaken
 
@@ -147,7 +147,7 @@ def _day_upsert(count):
     holder with room (a first order over the cap makes its row over it: the caller refuses that)."""
     rows = ", ".join(f"(:holder_{n}, :day, :items)" for n in range(count))
     caps = " ".join(f"WHEN :holder_{n} THEN CAST(:day_cap_{n} AS INTEGER)" for n in range(count))
-    return DriverStatement(
+    return HotStatement(
         upsert_text(
             # Placeholders only
             f"INSERT INTO client_day_holds (holder, day, items) VALUES {rows} "  # nosec B608
@@ -164,7 +164,7 @@ def _slot_upsert(count):
     """Add one order to `count` holders' slot in one statement; a row comes back for each holder with room."""
     rows = ", ".join(f"(:holder_{n}, :slot_start, 1)" for n in range(count))
     caps = " ".join(f"WHEN :holder_{n} THEN CAST(:slot_cap_{n} AS INTEGER)" for n in range(count))
-    return DriverStatement(
+    return HotStatement(
         upsert_text(
             # Placeholders only
             f"INSERT INTO client_slot_holds (holder, slot_start, orders) VALUES {rows} "  # nosec B608

@@ -13,10 +13,9 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import DateTime, bindparam, select, text, update
 
-from ..exceptions import DomainError
+from ..exceptions import DATABASE_DOWN, DomainError
 from ..extensions import db
 from ..infra.backoff import Backoff
-from ..infra.driver_statements import DATABASE_DOWN
 from ..models import FAILED, PENDING, PROCESSING, Order, utcnow
 from ..notifications.outbox import (
     CONFIRMATION,

@@ -18,7 +18,7 @@ from ..bakery_calendar import service as calendar_service
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
-from ..infra.driver_statements import DriverStatement, upsert_text
+from ..infra.statements import HotStatement, upsert_text
 from ..models import (
     CANCELLED,
     CODE_ALPHABET,
@@ -250,10 +250,10 @@ def _products_for_order(count):
     """The order's `count` products (an IN list of its own size: compiled once, no expanding bind)."""
     columns = (_products.c[name] for name in ("id", "name", "price", "active", "daily_quota", "lead_hours"))
     ids = [bindparam(f"id_{n}", type_=_products.c.id.type) for n in range(count)]
-    return DriverStatement(select(*columns).where(_products.c.id.in_(ids)))
+    return HotStatement(select(*columns).where(_products.c.id.in_(ids)))
 
 
-TAKE_STOCK = DriverStatement(
+TAKE_STOCK = HotStatement(
     update(_products)
     .where(
         _products.c.id == bindparam("product_id"),
@@ -265,7 +265,7 @@ TAKE_STOCK = DriverStatement(
 )
 # ON CONFLICT (code) only: a taken code draws another, while a taken idempotency key still
 # raises IntegrityError for place_order to answer with the first order. Hand-written because
-# SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/infra/driver_statements.py).
+# SQLAlchemy compiles its INSERT … ON CONFLICT afresh on every use (app/infra/statements.py).
 _ORDER_COLUMNS = (
     "public_id, code, status, total, idempotency_key, request_fingerprint, customer_name, customer_contact, "
     "customer_email, customer_phone, pickup_at, note, placed_by, held_by, processing_attempts, created_at, updated_at"
@@ -276,7 +276,7 @@ INSERT_ORDER = upsert_text(
     "ON CONFLICT (code) DO NOTHING RETURNING id, public_id, code",
     Order.__table__,
 )
-INSERT_ORDER_ALONE = DriverStatement(INSERT_ORDER)
+INSERT_ORDER_ALONE = HotStatement(INSERT_ORDER)
 
 
 @cache
@@ -288,7 +288,7 @@ def _insert_order_with_items(count):
         f"CAST(:unit_price_{n} AS NUMERIC), CAST(:quantity_{n} AS INTEGER))"
         for n in range(count)
     )
-    return DriverStatement(
+    return HotStatement(
         upsert_text(
             # Placeholders only
             f"WITH placed AS ({INSERT_ORDER.text}), items AS ("  # nosec B608

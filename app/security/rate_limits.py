@@ -11,6 +11,7 @@ Password guesses (staff logins) are limited in app/security/guess_limits.py, in 
 from flask import current_app, request
 from flask_limiter import Limiter
 
+from .. import speedups
 from ..api_keys.bearer import current_api_key
 
 
@@ -77,12 +78,7 @@ order_pages = _limited_by(_order_page_limits, ("ORDER_PAGE_RATE_LIMIT",))
 
 
 def _no_limits_apply_with(limited):
-    """Whether this request's view has no limit switched on (`limited`: endpoint -> settings of its limits).
-
-    Flask-Limiter checks every request (a before_request hook) and resolves the limits of its
-    view even when there are none, a good share of a cached GET /products (docs/performance.md,
-    "Why the speed-ups exist").
-    """
+    """Whether this request's view has no limit switched on (`limited`: endpoint -> settings of its limits)."""
 
     def no_limits_apply():
         settings = limited.get(request.endpoint)
@@ -91,55 +87,21 @@ def _no_limits_apply_with(limited):
     return no_limits_apply
 
 
-# The app-wide hook lists Flask-Limiter adds to: its check, its header injection, its clean-up.
-HOOK_LISTS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
-
-
-def _hook_counts(app):
-    return {name: len(getattr(app, name).get(None, ())) for name in HOOK_LISTS}
-
-
-def _only_where_limits_apply(app, counts_before, no_limits_apply):
-    """Run the hooks the limiter just added only for requests whose view has a limit switched on.
-
-    For any other request they do nothing a caller can see (no limit is checked, so there are
-    no X-RateLimit headers and no deductions), yet they cost a good share of a cached GET /products:
-    the limiter resolves exemptions and meta limits, and builds its per-request context, anyway.
-    """
-    for name, before in counts_before.items():
-        hooks = getattr(app, name)[None]
-        passes_through = name == "after_request_funcs"
-        hooks[before:] = [_when_limited(hook, no_limits_apply, passes_through) for hook in hooks[before:]]
-
-
-def _when_limited(hook, no_limits_apply, passes_through):
-    if passes_through:  # an after_request hook hands the response on
-
-        def after_request(response):
-            return response if no_limits_apply() else hook(response)
-
-        return after_request
-
-    def before_or_teardown(*args):
-        return None if no_limits_apply() else hook(*args)
-
-    return before_or_teardown
-
-
 def init_rate_limits(app):
-    """Give each view marked above its limits; the limiter's hooks run only where one is switched on.
+    """Give each view marked above its limits; requests to other views are not checked.
 
     One Limiter per app, bound after the blueprints: Flask-Limiter keeps its storage, key prefix and
-    settings on the Limiter object, and every app (tests make many) has its own.
+    settings on the Limiter object, and every app (tests make many) has its own. With SPEEDUPS on,
+    its hooks run only where a limit is switched on (app/speedups.py).
     """
     limiter = Limiter(key_func=client_address)
     marked = {endpoint: view for endpoint, view in app.view_functions.items() if hasattr(view, "rate_limits")}
     limited = {endpoint: view.rate_limits[1] for endpoint, view in marked.items()}
     no_limits_apply = _no_limits_apply_with(limited)
-    hooks_before = _hook_counts(app)
     limiter.init_app(app)
-    _only_where_limits_apply(app, hooks_before, no_limits_apply)
     limiter.request_filter(no_limits_apply)  # the decorated views call the limiter themselves
+    if app.config["SPEEDUPS"]:
+        speedups.limit_hooks_to_limited_views(app, limiter, no_limits_apply)
     for endpoint, view in marked.items():
         limits, _settings = view.rate_limits
         for limit in limits(limiter):

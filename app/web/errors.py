@@ -7,9 +7,8 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from ..exceptions import Conflict, DomainError, Invalid, Malformed, NotFound
+from ..exceptions import DATABASE_DOWN, Conflict, DomainError, Invalid, Malformed, NotFound
 from ..extensions import db
-from ..infra.driver_statements import DATABASE_DOWN
 from .negotiation import wants_json
 
 LOGGER = logging.getLogger(__name__)
