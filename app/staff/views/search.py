@@ -20,7 +20,7 @@ def order_search():
         return respond({}, "staff/search.html", status=422, block="search", **_search_context(criteria, errors))
     found = search.search_orders(criteria)
     data = {
-        "orders": [search.order_json(order) for order in found.orders],
+        "orders": [order_json(order) for order in found.orders],
         "total": found.total,
         "page": found.page,
         "pages": found.pages,
@@ -35,4 +35,15 @@ def _search_context(criteria, errors=None):
         "errors": errors or {},
         "status_choices": search.STATUS_CHOICES,
         "order_day": order_day,
+    }
+
+
+def order_json(order):
+    """An order as the search answers it: the customer's view plus who it is for and the day it belongs to."""
+    return {
+        **order.to_dict(),
+        "day": order_day(order).isoformat(),
+        "customer_name": order.customer_name,
+        "customer_contact": order.customer_contact,
+        "note": order.note,
     }
