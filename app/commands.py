@@ -8,15 +8,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from .bakery_calendar import service as calendar_service
+from .catalog.editing import parse_price, update_product
 from .catalog.seed_data import load_demo
-from .catalog.service import parse_price, update_product
 from .exceptions import DomainError
 from .infra import rabbitmq
 from .models import ORDER_STATUSES, STAFF_ROLES
 from .orders.days import parse_board_day
 from .orders.no_show import mark_no_shows
 from .orders.service import change_status
-from .staff.service import create_staff
+from .staff.accounts import create_staff
 
 
 @click.command("seed")

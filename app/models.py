@@ -109,7 +109,7 @@ class Product(db.Model):
     daily_quota: Mapped[int | None]
     # Hours of notice it needs, counted in opening hours (a whole cake: 48); NULL: the shop's lead time.
     lead_hours: Mapped[int | None]
-    # Counts staff edits (app/catalog/versions.py): a save made from an older version is refused.
+    # Counts staff edits (claim_version in app/catalog/editing.py): a save made from an older version is refused.
     # Orders and stock adjustments move the stock without it, since they commute with any edit.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -15,7 +15,7 @@ from app import create_app
 from app.catalog.seed_data import load_demo
 from app.extensions import db
 from app.models import Product
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import (
     BACKEND,
     ON_SERVICES,

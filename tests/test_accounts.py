@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import StaffSession, StaffUser
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, Clock
 
 ANA = {"username": "ana", "password": "secret-bread"}

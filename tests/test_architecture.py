@@ -36,10 +36,30 @@ def imports_of(path, modules=()):
     return found
 
 
+def imported_last(path):
+    """The submodules a package's __init__ imports in its last statement (`__all__` aside), or none.
+
+    The blueprint pattern: app/staff/__init__.py makes `bp`, then imports views/, whose modules
+    import `bp` back; by then the package is complete, so that loop is not a cycle.
+    """
+    if path.name != "__init__.py":
+        return set()
+    body = [node for node in ast.parse(path.read_text()).body if not _assigns_all(node)]
+    last = body[-1] if body else None
+    if not (isinstance(last, ast.ImportFrom) and last.level == 1 and last.module is None):
+        return set()
+    return {f"{module_name(path)}.{alias.name}" for alias in last.names}
+
+
+def _assigns_all(node):
+    return isinstance(node, ast.Assign) and any(getattr(target, "id", "") == "__all__" for target in node.targets)
+
+
 def app_import_graph():
     modules = {module_name(p): p for p in APP.rglob("*.py")}
     return {
-        name: {m for m in imports_of(path, modules) if m in modules and m != name} for name, path in modules.items()
+        name: {m for m in imports_of(path, modules) if m in modules and m != name and m not in imported_last(path)}
+        for name, path in modules.items()
     }
 
 
@@ -98,8 +118,10 @@ def test_services_never_speak_http():
 
 
 def service_modules():
-    """The feature packages' service layer: each package's service.py, and the order pipeline's processing."""
-    return [p for p in [*APP.rglob("service.py"), APP / "orders" / "processing.py"] if p.exists()]
+    """The service layer: each package's service.py, the order pipeline's processing, and the staff rules
+    (app/staff/'s own modules; auth, which answers who is logged in, is the web's)."""
+    staff_rules = [p for p in (APP / "staff").glob("*.py") if p.stem not in ("__init__", "auth")]
+    return [p for p in [*APP.rglob("service.py"), APP / "orders" / "processing.py", *staff_rules] if p.exists()]
 
 
 def test_services_never_import_the_web_layer():
@@ -115,6 +137,18 @@ def test_the_web_layer_check_sees_a_web_import():
     service = APP / "orders" / "service.py"
     assert service in service_modules()
     assert "app.web.negotiation" in imports_of(APP / "orders" / "views.py", {"app.web.negotiation"})
+
+
+def test_the_staff_routes_are_in_staff_views():
+    """Every module that adds routes to the staff blueprint is in app/staff/views/, which the package imports last."""
+    route = ("@bp.get(", "@bp.post(", "@bp.route(")
+    outside = [
+        module_name(p)
+        for p in (APP / "staff").rglob("*.py")
+        if "views" not in p.relative_to(APP / "staff").parts and any(mark in p.read_text() for mark in route)
+    ]
+    assert outside == []
+    assert imported_last(APP / "staff" / "__init__.py") == {"app.staff.views"}
 
 
 def test_app_top_level_is_the_factory_its_settings_and_packages():

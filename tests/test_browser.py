@@ -304,7 +304,7 @@ def log_in_as_staff(page, base):
 def test_staff_create_a_product_that_customers_find_free_from_milk(app, chromium, live_server, tmp_path, javascript):
     from playwright.sync_api import expect
 
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     with app.app_context():
         create_staff("ana", "secret-bread")
@@ -360,7 +360,7 @@ def test_staff_create_a_product_that_customers_find_free_from_milk(app, chromium
 def test_staff_catalogue_pages_have_no_serious_accessibility_violations(app, chromium, live_server, width):
     from playwright.sync_api import expect
 
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     if not AXE.exists():
         _skip_or_fail("axe-core is missing: run `make assets` (needs npm)")
@@ -488,7 +488,7 @@ def test_an_invalid_checkout_without_javascript_focuses_the_alert(chromium, live
 def test_staff_set_hours_a_holiday_and_a_slot_capacity_in_the_browser(chromium, live_server, app):
     from playwright.sync_api import expect
 
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     with app.app_context():
         create_staff("ana", "secret-bread")
@@ -560,7 +560,7 @@ def test_staff_work_the_board_on_a_phone(app, chromium, live_server, products, j
     """At the counter on a 360 px phone: the day's orders stacked, ready, collected (confirmed), found again."""
     from playwright.sync_api import expect
 
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     with app.app_context():
         create_staff("ana", "secret-bread")
@@ -671,7 +671,7 @@ def _place_for_a_later_day(page, base):
 def test_staff_print_the_bake_list_and_pack_from_the_pick_list(app, chromium, live_server, tmp_path, javascript):
     from playwright.sync_api import expect
 
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     with app.app_context():
         create_staff("ana", "secret-bread")
@@ -723,7 +723,7 @@ def test_staff_print_the_bake_list_and_pack_from_the_pick_list(app, chromium, li
 @pytest.mark.once
 @pytest.mark.parametrize("width", [360, 1280])
 def test_staff_lists_and_reports_have_no_serious_accessibility_violations(app, chromium, live_server, width):
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     if not AXE.exists():
         _skip_or_fail("axe-core is missing: run `make assets` (needs npm)")

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from app.catalog.service import STAMP_QUERY, update_product
+from app.catalog.editing import update_product
+from app.catalog.service import STAMP_QUERY
 from app.extensions import db
 from bench.processes import free_port as _free_port
 from tests.helpers import BROWSER, HTMX, JSON, ON_SERVICES, post_order, services_only

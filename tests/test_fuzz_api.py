@@ -15,7 +15,7 @@ import requests
 from app import create_app
 from app.catalog.seed_data import load_demo
 from app.extensions import db
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import clean_database
 from tests.live_server import serve
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MAX_ID, Order, Product
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from app.web.openapi import load_spec
 from tests.helpers import BROWSER, HTMX, JSON, post_order
 from tests.test_openapi import assert_matches

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import MAX_ID, Order, Product
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order
 
 NUL = "The request contains a NUL character"

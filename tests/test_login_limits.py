@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.staff import passwords
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, Clock
 
 ANA_PASSWORD = "secret-bread"

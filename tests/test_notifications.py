@@ -36,7 +36,7 @@ def staff_login():
     """Log a client in as a new staff user (the app behind it must be the test's)."""
 
     def login(client):
-        from app.staff.service import create_staff
+        from app.staff.accounts import create_staff
 
         with client.application.app_context():
             create_staff("ana", "secret-bread")

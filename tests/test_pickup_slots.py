@@ -276,7 +276,7 @@ def test_today_the_catalogue_says_today_s_bakes(client, products):
 
 
 def test_the_bake_list_counts_api_orders_on_their_assigned_day(app, client, products):
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     with app.app_context():
         create_staff("ana", "secret-bread")

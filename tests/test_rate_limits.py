@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Order, Product
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order
 
 CLIENT_A = {"REMOTE_ADDR": "203.0.113.10"}

@@ -10,7 +10,7 @@ the cart form's `next`.
 
 import pytest
 
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from app.web.negotiation import safe_local_path
 from tests.helpers import BROWSER, HTMX
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.catalog.pictures import MAX_BYTES
 from app.extensions import db
 from app.models import Order, Product
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, JSON, post_order
 from tests.live_server import serve
 

@@ -258,7 +258,7 @@ def styled(page, selector):
 def test_shop_and_back_office_run_under_the_csp_without_one_violation(app, chromium, live_server):  # noqa: F811
     from playwright.sync_api import expect
 
-    from app.staff.service import create_staff
+    from app.staff.accounts import create_staff
 
     if not (ROOT / "app/static/vendor/htmx.min.js").exists():
         _skip_or_fail("htmx is missing: run `make assets` (needs npm)")

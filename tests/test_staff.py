@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.bakery_calendar.service import now as bakery_now
 from app.extensions import db
 from app.models import Order, Product, StaffSession, StaffUser
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, wait_for_status
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Notification, Order, Product
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, wait_for_status
 
 WEDNESDAY = datetime(2026, 11, 25, 10, 0)  # default hours: Mon–Fri 07:00–18:30, Sat 08:00–14:00

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CalendarSettings, Closure, DayCapacity, SlotCapacity, SpecialHours, WeeklyHours
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON
 
 NOW = datetime(2026, 11, 25, 10, 0)

@@ -11,7 +11,7 @@ from app.catalog.categories import list_categories
 from app.catalog.pictures import MAX_BYTES
 from app.extensions import db
 from app.models import Category, Product
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by
 from tests.test_pictures import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
 

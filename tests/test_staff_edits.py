@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.catalog.categories import add_category
 from app.extensions import db
 from app.models import AuditEntry, CalendarSettings, Product, WeeklyHours
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by, services_only
 from tests.test_browser import chromium, live_server  # noqa: F401  (fixtures)
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 from bs4 import BeautifulSoup
 
-from app.staff.service import create_staff
+from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, wait_for_status
 
 NOW = datetime(2026, 11, 25, 10, 0)

@@ -1,36 +1,59 @@
-"""Staff keeping the catalogue: creating, editing and retiring products. No HTTP here.
+"""Changing products: the staff form (create, edit, retire), the products table's row and stock
+adjustments, and the CLI's product-update. No HTTP here.
 
-Every rule is checked here, for the staff pages and API callers alike; a refusal is one
-Invalid whose details say, by field, what to change. Nothing is guessed: a vegan product
-that is not ticked vegetarian, or an allergen ticked as both "contains" and "may contain",
-is sent back rather than silently corrected.
+Every rule is checked here, for the staff pages, API callers and the CLI alike, and each field
+has one parse rule (price, stock, on sale), whichever form sends it; a refusal is one Invalid
+whose details say, by field, what to change. Nothing is guessed: a vegan product that is not
+ticked vegetarian, or an allergen ticked as both "contains" and "may contain", is sent back
+rather than silently corrected.
 """
 
 import json
 import logging
+import re
+from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..form_values import truthy, whole_number
-from ..models import Category, Product, is_id
+from ..models import Category, Product, is_id, utcnow
 from ..security.text_rules import unfit_characters
 from .allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
+from .invalidation import mark_catalog_changed
 from .pictures import sources, store_picture
-from .service import ANY_VERSION, MAX_STOCK, STALE_PRODUCT, claim_version, get_any_product, parse_price
+from .service import get_any_product
 
 LOGGER = logging.getLogger(__name__)
 MAX_NAME = 120
 MAX_DESCRIPTION = 1000
-# Control characters (NUL included: PostgreSQL refuses it in text), except in a description
-# the line breaks and tabs people type.
 CHECK_FIELDS = "Please check the highlighted fields."
 MAX_LEAD_HOURS = 24 * 30
+MAX_STOCK = 100_000
+MAX_REASON = 100
+PRICE = re.compile(r"[0-9]{1,8}(\.[0-9]{1,2})?")  # fits Numeric(10, 2); ASCII digits only ("٣" is not one)
+PRICE_RULE = "A price like 3.50: zero or more, at most two decimals."
+STOCK_RULE = f"A whole number from 0 to {MAX_STOCK}."
+CHANGE_RULE = f"A whole number to add (12 or +12) or take away (-3), from -{MAX_STOCK} to {MAX_STOCK}, not 0."
+SIGNED = re.compile(r"([+-]?)([0-9]{1,12})")
+MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})  # what phones and word processors type for "−"
+# What update_product can change (the products table's row sends price, stock and active; the CLI any).
+EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
+# update_product(version=ANY_VERSION): the CLI's "set it now", made from no page that could be stale.
+ANY_VERSION = object()
+STALE_PRODUCT = (
+    "Someone else saved this product after you opened the page, so nothing was saved. "
+    "It now shows the current values: check them and make your change again."
+)
+STALE_STOCK = (
+    "The stock changed after you opened the page (orders, or someone adjusted it), so nothing was saved. "
+    "To add or take away a few, use “Adjust stock”."
+)
 
 
 # What the product form sends (its picture comes as an upload; `version` and `original` are what it
@@ -51,6 +74,58 @@ PRODUCT_FIELDS = (
     "version",
     "original",
 )
+
+
+def parse_price(text):
+    """A price as typed by staff ("3.5", "3,50") as Decimal; ValueError(PRICE_RULE) otherwise."""
+    price = str(text or "").strip().replace(",", ".")
+    if not PRICE.fullmatch(price):
+        raise ValueError(PRICE_RULE)
+    return Decimal(price).quantize(Decimal("0.01"))
+
+
+# Each field as a form or a JSON object sends it, one rule each, for the product form and the row alike.
+
+
+def price_sent(submitted):
+    """The `price` sent (a form's text or a JSON number) as Decimal; ValueError(PRICE_RULE) otherwise."""
+    value = submitted.get("price")
+    return parse_price("" if isinstance(value, bool) else _text(submitted, "price"))  # a JSON true is no price
+
+
+def stock_sent(submitted):
+    """The `stock` sent (a form's text or a JSON number) as an int; ValueError(STOCK_RULE) otherwise."""
+    value = submitted.get("stock")
+    stock = None if isinstance(value, bool) else whole_number(_text(submitted, "stock"), MAX_STOCK)
+    if stock is None:
+        raise ValueError(STOCK_RULE)
+    return stock
+
+
+def on_sale_sent(submitted):
+    """Whether `active` says on sale; the last value sent counts, so a hidden "0" before the checkbox is "unticked"."""
+    return truthy(_last(submitted, "active"))
+
+
+# What the products table's row sends; a field left out is left as it is.
+ROW_RULES = {"price": price_sent, "stock": stock_sent, "active": on_sale_sent}
+
+
+def parse_changes(submitted):
+    """(changes for update_product, errors by field) from the products table's row: a field left out is unchanged."""
+    changes, errors = {}, {}
+    for field, rule in ROW_RULES.items():
+        if field in submitted:
+            try:
+                changes[field] = rule(submitted)
+            except ValueError as refused:
+                errors[field] = str(refused)
+    return changes, errors
+
+
+def stock_shown(submitted):
+    """The stock the form showed when it was loaded (in its `original`), or None."""
+    return whole_number(_text(original_values(submitted), "stock"), MAX_STOCK)
 
 
 def create_product(submitted, picture=None, upload_folder=None, actor=None):
@@ -80,7 +155,7 @@ def edit_product(product_id, submitted, picture=None, upload_folder=None, actor=
     stock = _apply(product, submitted, picture, upload_folder, editing=True)
     # A picture stored with a stale form is offered again with the current values.
     picture_kept = product.image if picture or _text(submitted, "picture_url") else None
-    stock_was = whole_number(_text(original_values(submitted), "stock"), MAX_STOCK)
+    stock_was = stock_shown(submitted)
     stock_was = before["stock"] if stock_was is None else stock_was
     after = {**audited_fields(product), "stock": stock_was if stock is None else stock}
     changed = audit.describe_changes({**before, "stock": stock_was}, after)
@@ -210,17 +285,15 @@ def parse_product(submitted, product=None):
         values["category"] = category
 
     try:
-        values["price"] = parse_price(_text(submitted, "price"))
+        values["price"] = price_sent(submitted)
     except ValueError as refused:
         errors["price"] = str(refused)
 
-    stock = whole_number(_text(submitted, "stock"), MAX_STOCK)
-    if product is not None and product.id is not None and not _has(submitted, "stock"):
-        pass  # an edit without a stock (a JSON caller) leaves it as it is
-    elif stock is None:
-        errors["stock"] = f"A whole number from 0 to {MAX_STOCK}."
-    else:
-        values["stock"] = stock
+    if product is None or product.id is None or _has(submitted, "stock"):  # an edit may leave the stock out
+        try:
+            values["stock"] = stock_sent(submitted)
+        except ValueError as refused:
+            errors["stock"] = str(refused)
 
     # Optional limits: empty means none; left out (a JSON caller) keeps what the product has.
     for field, maximum, rule in (
@@ -238,7 +311,7 @@ def parse_product(submitted, product=None):
             values[field] = number
 
     if _has(submitted, "active"):
-        values["active"] = truthy(_last(submitted, "active"))
+        values["active"] = on_sale_sent(submitted)
 
     contains, may_contain, dietary = (_codes(submitted, field) for field in ("allergens", "may_contain", "dietary"))
     for field, codes, known in (
@@ -264,6 +337,125 @@ def parse_product(submitted, product=None):
             errors["dietary"] = f"A vegan product can't contain {_words(animal).lower()}: untick vegan or the allergen."
     values.update(allergens=in_order(contains), may_contain=in_order(may_contain), dietary=dietary)
     return values, errors
+
+
+# The products table's row and the CLI: a few fields at once.
+
+
+def update_product(product_id, actor=None, version=ANY_VERSION, stock_was=None, **changes):
+    """Change a product's fields (staff edits); the catalogue cache forgets it on commit.
+
+    `version` is the one the edit was made from: Stale unless the product still has it.
+    Only fields that differ are written, so a price change never touches the stock. A new
+    `stock` replaces `stock_was` (the stock the form showed; by default the stock now) only if
+    the stock is still that, else Stale: orders may have taken some since. With `actor` (the
+    staff user) the change is in the audit log, in the same transaction.
+    """
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise Invalid("Unknown product fields", {"fields": sorted(unknown)})
+    product = get_any_product(product_id)
+    if version is not ANY_VERSION and version != product.version:
+        raise Stale(STALE_PRODUCT, product)
+    stock_was = product.stock if stock_was is None else stock_was
+    changed = {
+        field: value
+        for field, value in changes.items()
+        if value != (stock_was if field == "stock" else getattr(product, field))
+    }
+    if not changed:
+        return product
+    before = {field: stock_was if field == "stock" else getattr(product, field) for field in changed}
+    written = {**changed, "stock": (stock_was, changed["stock"])} if "stock" in changed else changed
+    claim_version(product, version, written)
+    if actor is not None:
+        detail = audit.describe_changes(before, changed)
+        audit.record(actor, "product.update", "product", product.id, detail.replace("active", "on sale"))
+    db.session.commit()
+    return product
+
+
+def claim_version(product, version, values=None):
+    """Bump the product's version, and write `values`, if it still has `version`; Stale otherwise.
+
+    One conditional UPDATE, so of two saves made from the same version only the first one
+    counts, whatever the timing. `values["stock"]`, if given, is (the stock the edit expects,
+    the new stock): orders move the stock without a version, so it is compared by value.
+    The caller commits.
+    """
+    values = dict(values or {})
+    claim = update(Product).where(Product.id == product.id)
+    if version is not ANY_VERSION:
+        claim = claim.where(Product.version == version)
+    if "stock" in values:
+        expected, values["stock"] = values["stock"]
+        claim = claim.where(Product.stock == expected)
+    claim = claim.values(version=Product.version + 1, updated_at=utcnow(), **values)
+    if db.session.execute(claim.execution_options(synchronize_session=False)).rowcount != 1:
+        db.session.rollback()
+        current = get_any_product(product.id)
+        stock_only = "stock" in values and version in (ANY_VERSION, current.version)
+        raise Stale(STALE_STOCK if stock_only else STALE_PRODUCT, current)
+    mark_catalog_changed(db.session)
+
+
+# Stock adjustments: a delta, not a value.
+
+
+def parse_stock_change(text):
+    """A stock adjustment as staff type it ("+12", "12", "-3", "−3") as a non-zero int; Invalid otherwise."""
+    value = str(text if text is not None else "").translate(MINUS_SIGNS).replace(" ", "")
+    signed = SIGNED.fullmatch(value)
+    number = whole_number(signed[2], MAX_STOCK, minimum=1) if signed else None
+    if number is None:
+        raise Invalid(CHANGE_RULE, {"change": CHANGE_RULE})
+    return -number if signed[1] == "-" else number
+
+
+def parse_reason(text):
+    """The optional reason for a stock adjustment ("baked", "broken"): clean text, at most MAX_REASON characters."""
+    reason = str(text if text is not None else "").strip()
+    if len(reason) > MAX_REASON:
+        message = f"Keep the reason under {MAX_REASON} characters."
+        raise Invalid(message, {"reason": message})
+    if unfit := unfit_characters(reason):
+        message = f"The reason can't contain {unfit}."
+        raise Invalid(message, {"reason": message})
+    return reason
+
+
+def adjust_stock(product_id, change, reason="", actor=None):
+    """Add `change` (negative: take away) to the stock in one UPDATE; Invalid if it would go below 0.
+
+    A delta, not a value: orders taken meanwhile still count, and it leaves the version
+    alone, so nobody's open edit of the product becomes stale because of it.
+    """
+    product = get_any_product(product_id)
+    moved = db.session.execute(
+        update(Product)
+        .where(Product.id == product.id, Product.stock + change >= 0, Product.stock + change <= MAX_STOCK)
+        .values(stock=Product.stock + change, updated_at=utcnow())
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if moved is None:
+        db.session.rollback()
+        stock = get_any_product(product_id).stock
+        message = (
+            f"Only {stock} in stock: you can take away at most {stock}."
+            if change < 0
+            else f"That would be more than {MAX_STOCK} in stock."
+        )
+        refused = Invalid(message, {"change": message})
+        refused.current = stock
+        raise refused
+    if actor is not None:
+        shown = f"+{change}" if change > 0 else f"\u2212{-change}"
+        why = f" ({reason})" if reason else ""
+        audit.record(actor, "product.stock", "product", product.id, f"stock {shown}{why}: {moved - change} → {moved}")
+    mark_catalog_changed(db.session)
+    db.session.commit()
+    return get_any_product(product_id)
 
 
 def _commit(product, audit_entry=None):

@@ -1,41 +1,20 @@
-"""The catalogue's queries and rules: products on sale, the price rule, staff changes."""
+"""The catalogue's queries: products on sale (with their daily quotas), by shelf, free from allergens; any product.
 
-import re
+Changing a product (the staff form, the products table's row, the CLI) is in editing.py.
+"""
+
 from dataclasses import dataclass
-from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from .. import audit
-from ..exceptions import Invalid, NotFound, Stale
+from ..exceptions import Invalid, NotFound
 from ..extensions import db
-from ..form_values import whole_number
-from ..models import Product, ProductDayQuota, is_id, utcnow
-from ..security.text_rules import unfit_characters
+from ..models import Product, ProductDayQuota, is_id
 from .allergens import ALLERGENS, in_order, unknown_codes
 from .categories import list_categories
-from .invalidation import mark_catalog_changed
 
-EDITABLE_FIELDS = {"name", "description", "price", "image", "stock", "active"}
-PRICE = re.compile(r"[0-9]{1,8}(\.[0-9]{1,2})?")  # fits Numeric(10, 2); ASCII digits only ("٣" is not one)
-PRICE_RULE = "A price like 3.50: zero or more, at most two decimals."
 STAMP_QUERY = "SELECT id, updated_at FROM products ORDER BY id"
 UNCATEGORISED = "More bakes"
-MAX_STOCK = 100_000
-MAX_REASON = 100
-# update_product(version=ANY_VERSION): the CLI's "set it now", made from no page that could be stale.
-ANY_VERSION = object()
-STALE_PRODUCT = (
-    "Someone else saved this product after you opened the page, so nothing was saved. "
-    "It now shows the current values: check them and make your change again."
-)
-STALE_STOCK = (
-    "The stock changed after you opened the page (orders, or someone adjusted it), so nothing was saved. "
-    "To add or take away a few, use “Adjust stock”."
-)
-CHANGE_RULE = f"A whole number to add (12 or +12) or take away (-3), from -{MAX_STOCK} to {MAX_STOCK}, not 0."
-SIGNED = re.compile(r"([+-]?)([0-9]{1,12})")
-MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})  # what phones and word processors type for "−"
 
 
 @dataclass(frozen=True)
@@ -44,14 +23,6 @@ class Shelf:
 
     name: str
     products: list
-
-
-def parse_price(text):
-    """A price as typed by staff ("3.5", "3,50") as Decimal; ValueError(PRICE_RULE) otherwise."""
-    price = str(text or "").strip().replace(",", ".")
-    if not PRICE.fullmatch(price):
-        raise ValueError(PRICE_RULE)
-    return Decimal(price).quantize(Decimal("0.01"))
 
 
 def list_products(day=None):
@@ -132,122 +103,14 @@ def catalogue_stamp():
         return tuple(connection.exec_driver_sql(STAMP_QUERY).all())
 
 
-def update_product(product_id, actor=None, version=ANY_VERSION, stock_was=None, **changes):
-    """Change a product's fields (staff edits); the catalogue cache forgets it on commit.
-
-    `version` is the one the edit was made from: Stale unless the product still has it.
-    Only fields that differ are written, so a price change never touches the stock. A new
-    `stock` replaces `stock_was` (the stock the form showed; by default the stock now) only if
-    the stock is still that, else Stale: orders may have taken some since. With `actor` (the
-    staff user) the change is in the audit log, in the same transaction.
-    """
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise Invalid("Unknown product fields", {"fields": sorted(unknown)})
-    product = get_any_product(product_id)
-    if version is not ANY_VERSION and version != product.version:
-        raise Stale(STALE_PRODUCT, product)
-    stock_was = product.stock if stock_was is None else stock_was
-    changed = {
-        field: value
-        for field, value in changes.items()
-        if value != (stock_was if field == "stock" else getattr(product, field))
-    }
-    if not changed:
-        return product
-    before = {field: stock_was if field == "stock" else getattr(product, field) for field in changed}
-    written = {**changed, "stock": (stock_was, changed["stock"])} if "stock" in changed else changed
-    claim_version(product, version, written)
-    if actor is not None:
-        detail = audit.describe_changes(before, changed)
-        audit.record(actor, "product.update", "product", product.id, detail.replace("active", "on sale"))
-    db.session.commit()
-    return product
-
-
-def claim_version(product, version, values=None):
-    """Bump the product's version, and write `values`, if it still has `version`; Stale otherwise.
-
-    One conditional UPDATE, so of two saves made from the same version only the first one
-    counts, whatever the timing. `values["stock"]`, if given, is (the stock the edit expects,
-    the new stock): orders move the stock without a version, so it is compared by value.
-    The caller commits.
-    """
-    values = dict(values or {})
-    claim = update(Product).where(Product.id == product.id)
-    if version is not ANY_VERSION:
-        claim = claim.where(Product.version == version)
-    if "stock" in values:
-        expected, values["stock"] = values["stock"]
-        claim = claim.where(Product.stock == expected)
-    claim = claim.values(version=Product.version + 1, updated_at=utcnow(), **values)
-    if db.session.execute(claim.execution_options(synchronize_session=False)).rowcount != 1:
-        db.session.rollback()
-        current = get_any_product(product.id)
-        stock_only = "stock" in values and version in (ANY_VERSION, current.version)
-        raise Stale(STALE_STOCK if stock_only else STALE_PRODUCT, current)
-    mark_catalog_changed(db.session)
-
-
-def parse_stock_change(text):
-    """A stock adjustment as staff type it ("+12", "12", "-3", "−3") as a non-zero int; Invalid otherwise."""
-    value = str(text if text is not None else "").translate(MINUS_SIGNS).replace(" ", "")
-    signed = SIGNED.fullmatch(value)
-    number = whole_number(signed[2], MAX_STOCK, minimum=1) if signed else None
-    if number is None:
-        raise Invalid(CHANGE_RULE, {"change": CHANGE_RULE})
-    return -number if signed[1] == "-" else number
-
-
-def parse_reason(text):
-    """The optional reason for a stock adjustment ("baked", "broken"): clean text, at most MAX_REASON characters."""
-    reason = str(text if text is not None else "").strip()
-    if len(reason) > MAX_REASON:
-        message = f"Keep the reason under {MAX_REASON} characters."
-        raise Invalid(message, {"reason": message})
-    if unfit := unfit_characters(reason):
-        message = f"The reason can't contain {unfit}."
-        raise Invalid(message, {"reason": message})
-    return reason
-
-
-def adjust_stock(product_id, change, reason="", actor=None):
-    """Add `change` (negative: take away) to the stock in one UPDATE; Invalid if it would go below 0.
-
-    A delta, not a value: orders taken meanwhile still count, and it leaves the version
-    alone, so nobody's open edit of the product becomes stale because of it.
-    """
-    product = get_any_product(product_id)
-    moved = db.session.execute(
-        update(Product)
-        .where(Product.id == product.id, Product.stock + change >= 0, Product.stock + change <= MAX_STOCK)
-        .values(stock=Product.stock + change, updated_at=utcnow())
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False)
-    ).scalar()
-    if moved is None:
-        db.session.rollback()
-        stock = get_any_product(product_id).stock
-        message = (
-            f"Only {stock} in stock: you can take away at most {stock}."
-            if change < 0
-            else f"That would be more than {MAX_STOCK} in stock."
-        )
-        refused = Invalid(message, {"change": message})
-        refused.current = stock
-        raise refused
-    if actor is not None:
-        shown = f"+{change}" if change > 0 else f"\u2212{-change}"
-        why = f" ({reason})" if reason else ""
-        audit.record(actor, "product.stock", "product", product.id, f"stock {shown}{why}: {moved - change} → {moved}")
-    mark_catalog_changed(db.session)
-    db.session.commit()
-    return get_any_product(product_id)
-
-
 def get_any_product(product_id):
     """Any product with this id, on sale or not; NotFound otherwise."""
     product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None:
         raise NotFound("No product with that id")
     return product
+
+
+def all_products():
+    """Every product, on sale or not, in a stable order (the staff's products table)."""
+    return db.session.scalars(select(Product).order_by(Product.id)).all()

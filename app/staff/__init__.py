@@ -1,9 +1,29 @@
-"""The back office: the staff blueprint `bp` (blueprint.py), with the routes of the view modules imported here.
+"""The back office: the staff blueprint `bp`, its routes in views/, and the rules behind them here.
 
-Each view module adds its routes to `bp` when imported; the factory registers `staff.bp`.
+Here: who is logged in (auth, sessions, known_devices), accounts and passwords, the order
+board's and the order search's queries, and what a refused stale save shows (conflicts).
+The view modules add their routes to `bp` when views/ is imported, last; the factory
+registers `staff.bp`.
 """
 
-from . import account_views, api_keys, board_views, calendar, catalogue, lists, reports, views
-from .blueprint import bp
+from flask import Blueprint
 
-__all__ = ["account_views", "api_keys", "board_views", "bp", "calendar", "catalogue", "lists", "reports", "views"]
+from ..audit import local_moment
+from .auth import current_staff
+from .board import pickup_day
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.add_app_template_filter(pickup_day, "staff_pickup")
+bp.add_app_template_filter(local_moment, "audit_time")
+
+
+@bp.context_processor
+def who_is_logged_in():
+    """The staff pages' header says who is logged in."""
+    return {"staff_user": current_staff()}
+
+
+# Last, as the view modules need `bp`: importing them adds their routes to it.
+from . import views  # noqa: E402
+
+__all__ = ["bp", "views"]

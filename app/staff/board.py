@@ -1,4 +1,5 @@
-"""The order board: one day's orders by column, what to bake for that day, and how many orders are new."""
+"""The order board: one day's orders by column, what to bake for that day, how many orders are new, how a pickup
+time reads on a card, and the reason staff give for cancelling."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,10 +13,12 @@ from ..extensions import db
 from ..models import PENDING, PROCESSING, READY, Order, OrderItem, Product
 from ..orders.days import before, board_day, on_days, orders_on, parse_board_day
 from ..orders.no_show import NO_SHOW_FROM
+from ..security.text_rules import unfit_characters
 
 # Orders that still mean work before the counter (cancelled, failed and finished ones do not).
 ACTIVE = (PENDING, PROCESSING, READY)
 TO_DO = (PENDING, PROCESSING)
+MAX_REASON = 300
 
 
 @dataclass
@@ -109,3 +112,27 @@ def new_orders_since(seen_id):
     if not isinstance(seen_id, int) or seen_id < 0:
         return 0
     return db.session.scalar(select(func.count(Order.id)).where(Order.id > seen_id))
+
+
+def pickup_day(moment):
+    """A pickup time as the counter needs it: "Today 09:30", "Tomorrow 08:00", else "Sat 28 Nov 09:30"."""
+    today = calendar_service.now().date()
+    if moment.date() == today:
+        return f"Today {moment:%H:%M}"
+    if moment.date() == today + timedelta(days=1):
+        return f"Tomorrow {moment:%H:%M}"
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M}"
+
+
+def cancel_reason(text):
+    """The reason staff give the customer for cancelling (optional): None, or clean text; Invalid otherwise."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise Invalid("The reason must be text", {"reason": "must be a string"})
+    text = text.strip()
+    if len(text) > MAX_REASON:
+        raise Invalid(f"Please keep the reason under {MAX_REASON} characters", {"reason": "too long"})
+    if unfit := unfit_characters(text):
+        raise Invalid(f"The reason can't contain {unfit}", {"reason": unfit})
+    return text or None

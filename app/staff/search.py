@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..form_values import whole_number
 from ..models import CANCELLED, COMPLETED, FAILED, NO_SHOW, ORDER_STATUSES, PENDING, PROCESSING, READY, Order, OrderItem
-from ..orders.days import before, order_day, parse_board_day, since
+from ..orders.days import before, parse_board_day, since
 from ..security.text_rules import CONTROL
 
 MAX_QUERY = 100
@@ -169,14 +169,3 @@ def search_orders(criteria):
         .offset((criteria.page - 1) * PER_PAGE)
     ).all()
     return ResultPage(orders, total, criteria.page)
-
-
-def order_json(order):
-    """An order as the search answers it: the customer's view plus who it is for and the day it belongs to."""
-    return {
-        **order.to_dict(),
-        "day": order_day(order).isoformat(),
-        "customer_name": order.customer_name,
-        "customer_contact": order.customer_contact,
-        "note": order.note,
-    }

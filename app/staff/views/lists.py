@@ -5,18 +5,18 @@ from datetime import date, timedelta
 
 from flask import render_template, request
 
-from ..bakery_calendar import service as calendar_service
-from ..bakery_calendar.formatting import clock, local_isoformat
-from ..bakery_calendar.service import load_calendar
-from ..catalog.allergens import ALLERGENS
-from ..exceptions import Invalid
-from ..orders import lists
-from ..orders.days import FIRST_DAY, LAST_DAY, board_day
-from ..reports.ranges import day_or_default
-from ..web.csv_export import csv_response, wants_csv
-from ..web.negotiation import html_page, respond
-from .auth import staff_required
-from .blueprint import bp
+from ...bakery_calendar import service as calendar_service
+from ...bakery_calendar.formatting import clock, local_isoformat
+from ...bakery_calendar.service import load_calendar
+from ...catalog.allergens import ALLERGENS
+from ...exceptions import Invalid
+from ...orders import lists
+from ...orders.days import FIRST_DAY, LAST_DAY, board_day
+from ...reports.ranges import day_or_default
+from ...web.csv_export import csv_response, wants_csv
+from ...web.negotiation import html_page, respond
+from .. import bp
+from ..auth import staff_required
 
 BAKE_COLUMNS = ("date", "category", "product_id", "product", "quantity", "orders")
 PICK_COLUMNS = (

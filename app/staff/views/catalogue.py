@@ -4,17 +4,18 @@ import logging
 
 from flask import current_app, request, url_for
 
-from .. import audit
-from ..catalog import categories as shelves
-from ..catalog import editing
-from ..catalog.service import get_any_product
-from ..exceptions import Invalid, Stale
-from ..web.errors import status_for
-from ..web.negotiation import redirect_after_write, respond, respond_after_write, wants_json
-from ..web.uploads import accepts_uploads
-from .auth import current_staff, staff_required
-from .blueprint import bp, product_json, submitted
-from .conflicts import allergen_words, differences, original_field, submitted_version
+from ... import audit
+from ...catalog import categories as shelves
+from ...catalog import editing
+from ...catalog.service import get_any_product
+from ...exceptions import Invalid, Stale
+from ...web.errors import status_for
+from ...web.negotiation import redirect_after_write, respond, respond_after_write, wants_json
+from ...web.uploads import accepts_uploads
+from .. import bp
+from ..auth import current_staff, staff_required
+from ..conflicts import allergen_words, differences, original_field, submitted_version
+from .shared import product_json, submitted
 
 LOGGER = logging.getLogger(__name__)
 PRODUCT_FORM = "staff/product_form.html"

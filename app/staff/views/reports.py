@@ -4,13 +4,13 @@ from datetime import timedelta
 
 from flask import request
 
-from ..bakery_calendar import service as calendar_service
-from ..exceptions import Invalid
-from ..reports import exports, summary
-from ..reports.ranges import parse_range
-from ..web.csv_export import csv_response
-from .auth import staff_required
-from .blueprint import bp
+from ...bakery_calendar import service as calendar_service
+from ...exceptions import Invalid
+from ...reports import exports, summary
+from ...reports.ranges import parse_range
+from ...web.csv_export import csv_response
+from .. import bp
+from ..auth import staff_required
 from .lists import answer_page, refused
 
 

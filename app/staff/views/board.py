@@ -1,21 +1,21 @@
-"""The order board: a day's orders, moving them on at the counter, finding any order, and the new-orders badge."""
+"""The order board (/staff/orders): a day's orders, moving them on at the counter, and the new-orders badge."""
 
 import logging
 
 from flask import current_app, jsonify, request, session, url_for
 
-from .. import audit
-from ..bakery_calendar import service as calendar_service
-from ..exceptions import DomainError, Invalid, NotFound
-from ..models import CANCELLED, COMPLETED, NO_SHOW, ORDER_STATUSES, PROCESSING, READY
-from ..orders.days import order_day, parse_board_day
-from ..orders.no_show import mark_no_show
-from ..orders.service import change_status, get_order
-from ..web.errors import status_for
-from ..web.negotiation import is_htmx, respond, see_other, wants_json, wants_redirect
-from . import board, search, service
-from .auth import current_staff, staff_required
-from .blueprint import bp, submitted
+from ... import audit
+from ...bakery_calendar import service as calendar_service
+from ...exceptions import DomainError, Invalid, NotFound
+from ...models import CANCELLED, COMPLETED, NO_SHOW, ORDER_STATUSES, PROCESSING, READY
+from ...orders.days import order_day, parse_board_day
+from ...orders.no_show import mark_no_show
+from ...orders.service import change_status, get_order
+from ...web.errors import status_for
+from ...web.negotiation import is_htmx, respond, see_other, wants_json, wants_redirect
+from .. import board, bp
+from ..auth import current_staff, staff_required
+from .shared import submitted
 
 LOGGER = logging.getLogger(__name__)
 # Failed is the worker's verdict, not a button; Pending is where orders start.
@@ -74,7 +74,7 @@ def _move(order_id, new_status, seen, reason):
         return mark_no_show(
             order_id, calendar_service.now().date(), only_from=seen or ORDER_STATUSES, actor=current_staff()
         )
-    reason = service.cancel_reason(reason) if new_status == CANCELLED else None
+    reason = board.cancel_reason(reason) if new_status == CANCELLED else None
     return change_status(order_id, new_status, reason=reason, only_from=seen, actor=current_staff())
 
 
@@ -143,32 +143,3 @@ def new_orders():
     return respond(
         {"new_orders": count}, "staff/orders.html", block="new_orders", new_count=count, page_title=_title(count)
     )
-
-
-@bp.get("/orders/search")
-@staff_required
-def order_search():
-    """Find orders by code, name, contact or order id, status and days; every order when nothing is asked."""
-    criteria, errors = search.parse_criteria(request.args)
-    if errors:
-        if wants_json():
-            raise Invalid("Please check the search", errors)
-        return respond({}, "staff/search.html", status=422, block="search", **_search_context(criteria, errors))
-    found = search.search_orders(criteria)
-    data = {
-        "orders": [search.order_json(order) for order in found.orders],
-        "total": found.total,
-        "page": found.page,
-        "pages": found.pages,
-        "per_page": found.per_page,
-    }
-    return respond(data, "staff/search.html", block="search", results=found, **_search_context(criteria))
-
-
-def _search_context(criteria, errors=None):
-    return {
-        "criteria": criteria,
-        "errors": errors or {},
-        "status_choices": search.STATUS_CHOICES,
-        "order_day": order_day,
-    }

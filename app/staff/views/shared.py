@@ -1,22 +1,9 @@
-"""The staff blueprint and what its view modules (views, catalogue, board, lists, reports, accounts…) share."""
+"""What the staff view modules share: the form or JSON object sent, and a product as staff see it in JSON."""
 
-from flask import Blueprint, request
+from flask import request
 
-from ..audit import local_moment
-from ..exceptions import Malformed
-from ..web.json_fields import refuse_unknown_fields
-from .auth import current_staff
-from .service import pickup_day
-
-bp = Blueprint("staff", __name__, url_prefix="/staff")
-bp.add_app_template_filter(pickup_day, "staff_pickup")
-bp.add_app_template_filter(local_moment, "audit_time")
-
-
-@bp.context_processor
-def who_is_logged_in():
-    """The staff pages' header says who is logged in."""
-    return {"staff_user": current_staff()}
+from ...exceptions import Malformed
+from ...web.json_fields import refuse_unknown_fields
 
 
 def submitted(*accepted):

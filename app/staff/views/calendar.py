@@ -5,15 +5,16 @@ from datetime import date, time
 
 from flask import request, url_for
 
-from ..bakery_calendar import service as calendar
-from ..bakery_calendar.formatting import clock, weekday_name
-from ..catalog.editing import original_values
-from ..exceptions import Invalid, NotFound, Stale
-from ..form_values import truthy
-from ..web.negotiation import respond, respond_after_write, wants_json
-from .auth import current_staff, owner_required
-from .blueprint import bp, submitted
-from .conflicts import differences, original_field
+from ...bakery_calendar import service as calendar
+from ...bakery_calendar.formatting import clock, weekday_name
+from ...catalog.editing import original_values
+from ...exceptions import Invalid, NotFound, Stale
+from ...form_values import truthy
+from ...web.negotiation import respond, respond_after_write, wants_json
+from .. import bp
+from ..auth import current_staff, owner_required
+from ..conflicts import differences, original_field
+from .shared import submitted
 
 LOGGER = logging.getLogger(__name__)
 PAGE = "staff/calendar.html"

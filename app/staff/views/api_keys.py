@@ -4,11 +4,12 @@ import logging
 
 from flask import url_for
 
-from ..api_keys import service as api_keys
-from ..exceptions import Invalid
-from ..web.negotiation import respond, respond_after_write, wants_json
-from .auth import current_staff, owner_required
-from .blueprint import bp, submitted
+from ...api_keys import service as api_keys
+from ...exceptions import Invalid
+from ...web.negotiation import respond, respond_after_write, wants_json
+from .. import bp
+from ..auth import current_staff, owner_required
+from .shared import submitted
 
 LOGGER = logging.getLogger(__name__)
 PAGE = "staff/api_keys.html"

@@ -4,15 +4,15 @@ import logging
 
 from flask import request, url_for
 
-from ..exceptions import DomainError, Invalid
-from ..form_values import yes_or_no
-from ..models import STAFF_ROLES
-from ..security.guess_limits import TooManyGuesses, password_change_attempt
-from ..web.errors import status_for
-from ..web.negotiation import respond, respond_after_write, wants_json
-from . import accounts
-from .auth import current_staff, owner_required, staff_required
-from .blueprint import bp, submitted
+from ...exceptions import DomainError, Invalid
+from ...form_values import yes_or_no
+from ...models import STAFF_ROLES
+from ...security.guess_limits import TooManyGuesses, password_change_attempt
+from ...web.errors import status_for
+from ...web.negotiation import respond, respond_after_write, wants_json
+from .. import accounts, bp
+from ..auth import current_staff, owner_required, staff_required
+from .shared import submitted
 
 LOGGER = logging.getLogger(__name__)
 ACCOUNTS = "staff/accounts.html"
