@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Notification, Order
 from tests.helpers import BROWSER, JSON, ON_SERVICES, later_pickup, wait_for_status
-from tests.pipeline import wait_until
+from tests.pipeline_tools import wait_until
 from tests.smtp import SmtpServer, mail_settings
 
 

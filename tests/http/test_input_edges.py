@@ -10,7 +10,7 @@ from app.models import MAX_ID, Order, Product
 from app.staff.service import create_staff
 from app.web.openapi import load_spec
 from tests.helpers import BROWSER, HTMX, JSON, post_order
-from tests.test_openapi import assert_matches
+from tests.http.test_openapi import assert_matches
 
 HUGE_IDS = [MAX_ID + 1, 2**63, 1180591620717411303424]
 

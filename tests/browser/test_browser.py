@@ -19,7 +19,7 @@ from tests.live_server import serve
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 WIDTHS = {"phone": 360, "desktop": 1280}
 CHROMIUM_ARGS = [

@@ -10,8 +10,7 @@ from bs4 import BeautifulSoup
 
 from app.config import load_config
 from app.security.headers import CONTENT_SECURITY_POLICY, HSTS, SECURITY_HEADERS
-from tests.helpers import BROWSER, HTMX, JSON
-from tests.test_browser import (  # noqa: F401 (fixtures of the browser test below)
+from tests.browser.test_browser import (  # noqa: F401 (fixtures of the browser test below)
     ARTIFACTS,
     WIDTHS,
     _skip_or_fail,
@@ -20,8 +19,9 @@ from tests.test_browser import (  # noqa: F401 (fixtures of the browser test bel
     live_server,
     log_in_as_staff,
 )
+from tests.helpers import BROWSER, HTMX, JSON
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "app" / "templates"
 
 EXPECTED = {

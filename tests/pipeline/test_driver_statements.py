@@ -17,8 +17,7 @@ from app.infra.driver_statements import DATABASE_DOWN, PREPARED_KEY, DriverState
 from app.models import Product, utcnow
 from app.orders import capacity
 from app.orders import service as order_service
-
-from .helpers import JSON, post_order, services_only
+from tests.helpers import JSON, post_order, services_only
 
 HOT_STATEMENTS = {
     "products of a one-line order": order_service._products_for_order(1),

@@ -19,9 +19,9 @@ from app.models import Notification, Order, utcnow
 from app.notifications.outbox import CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER, READY, canonical_recipient
 from app.notifications.sender import claim_due
 from tests.helpers import BROWSER, JSON, ON_SERVICES, wait_for_status
-from tests.pipeline import wait_until
+from tests.pipeline.test_notifications import checkout, next_weekday, staff_login  # noqa: F401
+from tests.pipeline_tools import wait_until
 from tests.smtp import SmtpServer, mail_settings
-from tests.test_notifications import checkout, next_weekday, staff_login  # noqa: F401
 
 
 @pytest.fixture

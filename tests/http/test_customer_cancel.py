@@ -11,8 +11,8 @@ from app.bakery_calendar.service import now as bakery_now
 from app.extensions import db
 from app.models import Notification, Order
 from tests.helpers import BROWSER, HTMX, JSON, later_pickup, wait_for_status
-from tests.pipeline import wait_until
-from tests.test_notifications import checkout, mail_app, mail_client, smtp, staff_login, text_part  # noqa: F401
+from tests.pipeline.test_notifications import checkout, mail_app, mail_client, smtp, staff_login, text_part  # noqa: F401
+from tests.pipeline_tools import wait_until
 
 
 def soup_of(response):
