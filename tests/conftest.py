@@ -27,6 +27,9 @@ from tests.helpers import (
     redis_url_for_this_worker,
 )
 
+# Fixtures kept beside their helpers: Chromium and the live gunicorn, the SMTP server and the apps that mail to it.
+pytest_plugins = ("tests.browser_tools", "tests.mail_tools")
+
 REDIS_URL = redis_url_for_this_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 

@@ -19,7 +19,7 @@ from app.models import Notification, Order, utcnow
 from app.notifications.outbox import CANCELLED_BY_BAKERY, CANCELLED_BY_CUSTOMER, READY, canonical_recipient
 from app.notifications.sender import claim_due
 from tests.helpers import BROWSER, JSON, ON_SERVICES, wait_for_status
-from tests.pipeline.test_notifications import checkout, next_weekday, staff_login  # noqa: F401
+from tests.mail_tools import checkout, next_weekday
 from tests.pipeline_tools import wait_until
 from tests.smtp import SmtpServer, mail_settings
 
@@ -70,7 +70,7 @@ def test_order_and_cancel_in_a_loop_gets_the_stranger_no_more_than_the_cap_and_s
     make_app,
     smtp,
     products,
-    staff_login,  # noqa: F811
+    staff_login,
 ):
     app = capped_app(make_app, smtp, cap=3)
     day = next_weekday()
