@@ -27,6 +27,9 @@ from tests.helpers import (
     redis_url_for_this_worker,
 )
 
+# Fixtures kept beside their helpers: Chromium and the live gunicorn, the SMTP server and the apps that mail to it.
+pytest_plugins = ("tests.browser_tools", "tests.mail_tools")
+
 REDIS_URL = redis_url_for_this_worker(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
@@ -62,7 +65,7 @@ def settings(tmp_path_factory):
         "ORDER_RETRY_MAX_SECONDS": 1.0,
         "UPLOAD_FOLDER": str(instance / "uploads"),
         # Tests place many orders and log in often from one address: the rate limits are off
-        # here and proved on their own in tests/test_rate_limits.py.
+        # here and proved on their own in tests/http/test_rate_limits.py.
         "ORDER_RATE_LIMIT": "",
         "API_KEY_RATE_LIMIT": "",
         "LOGIN_RATE_LIMIT": "",
@@ -70,10 +73,10 @@ def settings(tmp_path_factory):
         "LOGIN_ACCOUNT_RATE_LIMIT": "",
         "PASSWORD_CHANGE_RATE_LIMIT": "",
         "ORDER_PAGE_RATE_LIMIT": "",  # the suites poll order statuses
-        # Likewise what one client can hold (tests/test_client_caps.py switches it on).
+        # Likewise what one client can hold (tests/http/test_client_caps.py switches it on).
         "MAX_ITEMS_PER_CLIENT_PER_DAY": 0,
         "MAX_ORDERS_PER_CLIENT_PER_SLOT": 0,
-        "PASSWORD_HASH_CHEAP": True,  # argon2id at its smallest cost; tests/test_accounts.py checks the real one
+        "PASSWORD_HASH_CHEAP": True,  # argon2id at its smallest cost; tests/http/test_accounts.py checks the real one
     }
     if ON_SERVICES:
         ensure_postgres_database(PG_URL)
@@ -116,7 +119,7 @@ def order_worker(request):
     if not ON_SERVICES:
         yield None
         return
-    from tests.pipeline import purge_queues
+    from tests.pipeline_tools import purge_queues
     from worker.consumer import OrderConsumer
 
     settings = request.getfixturevalue("schema")

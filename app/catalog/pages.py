@@ -38,7 +38,7 @@ def send_json(entry):
     else:
         response = current_app.response_class(entry["body"], content_type="application/json")
     # Added one by one after the body: handed to the constructor they cost more CPU
-    # (docs/performance.md, "Why the speed-ups exist").
+    # (docs/performance.md, "What the speed-ups buy").
     add = response.headers.add
     for name, value in entry["headers"].items():
         add(name, value)

@@ -97,7 +97,7 @@ def catalogue_stamp():
     (two writers racing for the lock, or two hosts' clocks) leaves the max as it was, never
     its own row's value. Plain SQL on a connection of its own, as it can run on every cached
     request (app/catalog/cache.py): the same query built with select() costs more CPU, and
-    through a session far more (docs/performance.md, "Why the speed-ups exist").
+    through a session far more (docs/performance.md, "What the speed-ups buy").
     """
     with db.engine.connect() as connection:
         return tuple(connection.exec_driver_sql(STAMP_QUERY).all())

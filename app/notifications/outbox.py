@@ -65,7 +65,7 @@ def notification_columns_sql(email, phone):
     """SQL for the (channel, recipient, status, last_error) that channel_for() and record_notification() give.
 
     For recording many orders' notifications in one INSERT … SELECT (process_orders). The
-    rule is channel_for()'s, written in SQL: keep the two in step (tests/test_batch_processing.py
+    rule is channel_for()'s, written in SQL: keep the two in step (tests/pipeline/test_batch_processing.py
     checks that they agree); status and why-skipped come from the same constants.
     """
 

@@ -46,7 +46,7 @@ def accept_prefers_json(accept):
 
     Kept per header value: clients send a handful of distinct ones (curl's, each browser's,
     htmx's), and parsing one is a good share of a cached GET /products (docs/performance.md,
-    "Why the speed-ups exist").
+    "What the speed-ups buy").
     """
     mimetypes = parse_accept_header(accept, MIMEAccept)
     return mimetypes["application/json"] >= mimetypes["text/html"] and mimetypes["application/json"] > 0

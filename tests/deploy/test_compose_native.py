@@ -61,7 +61,7 @@ TEST_ENV = {  # the test's .env: the local services' credentials, its own names
     "CACHE_KEY_PREFIX": CACHE_PREFIX,
     "ORDERS_QUEUE": QUEUE,
     "GUNICORN_WORKERS": "2",
-    "ORDER_RATE_LIMIT": "",  # it places 12 orders from one address (the limit: tests/test_rate_limits.py)
+    "ORDER_RATE_LIMIT": "",  # it places 12 orders from one address (the limit: tests/http/test_rate_limits.py)
     "ORDER_PAGE_RATE_LIMIT": "",  # and polls their statuses from it
 }
 JSON_ACCEPT = {"Accept": "application/json"}

@@ -8,23 +8,7 @@ from PIL import Image
 
 from app.catalog.pictures import DECODE_LOCK, MAX_BYTES, URL_PREFIX, WIDTHS, sources, store_picture
 from app.exceptions import Invalid
-
-GPS_IFD = 0x8825
-
-
-def picture_bytes(fmt="JPEG", size=(1600, 1200), color=(200, 150, 90), **save):
-    image = Image.new("RGB", size, color)
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **save)
-    return buffer.getvalue()
-
-
-def jpeg_with_gps():
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x0112] = 6  # Orientation: rotated 90° clockwise
-    exif.get_ifd(GPS_IFD).update({1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)})
-    return picture_bytes("JPEG", size=(1200, 1600), exif=exif.tobytes())
+from tests.picture_tools import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
 
 
 def stored_files(folder):
@@ -62,7 +46,6 @@ def test_a_new_picture_gets_a_new_name_and_the_same_picture_the_same(tmp_path):
     assert store_picture(picture_bytes(color=(90, 20, 30)), tmp_path) != first
 
 
-SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="400" height="300"/></svg>'
 HTML = b"<!doctype html><script>alert(document.cookie)</script>"
 
 
@@ -104,13 +87,6 @@ def test_a_file_over_five_megabytes_is_refused(tmp_path):
         store_picture(picture_bytes("PNG", size=(400, 300)) + b"\0" * MAX_BYTES, tmp_path)
 
 
-def png_bomb(width, height):
-    """A PNG of one-bit black pixels: a few kilobytes on disk, width×height pixels once unpacked."""
-    buffer = io.BytesIO()
-    Image.new("1", (width, height)).save(buffer, "PNG", optimize=True)
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize("size", [(20000, 20000), (10000, 8000)])
 def test_a_decompression_bomb_is_refused_before_its_pixels_are_unpacked(tmp_path, size):
     bomb = png_bomb(*size)
@@ -124,13 +100,6 @@ def test_sources_only_for_uploaded_pictures():
     assert sources(None) == []
     assert sources(f"{URL_PREFIX}../../etc-400.webp") == []
     assert [s.width for s in sources(f"{URL_PREFIX}{'a' * 20}-400.webp")] == list(WIDTHS)
-
-
-def one_colour_png(width, height):
-    """A PNG of one colour: about 200 KB on disk for 7070×7070, 150 MB of RGB once decoded."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (200, 150, 90)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def test_a_picture_of_50_megapixels_is_refused_before_decoding(tmp_path):

@@ -11,8 +11,8 @@ from app.bakery_calendar.service import now as bakery_now
 from app.extensions import db
 from app.models import Notification, Order
 from tests.helpers import BROWSER, HTMX, JSON, later_pickup, wait_for_status
-from tests.pipeline import wait_until
-from tests.test_notifications import checkout, mail_app, mail_client, smtp, staff_login, text_part  # noqa: F401
+from tests.mail_tools import checkout, text_part
+from tests.pipeline_tools import wait_until
 
 
 def soup_of(response):
@@ -159,7 +159,7 @@ def cancellation_row(app, order_id):
         ).one_or_none()
 
 
-def test_the_customer_gets_a_cancellation_email(mail_client, mail_app, smtp, products):  # noqa: F811
+def test_the_customer_gets_a_cancellation_email(mail_client, mail_app, smtp, products):
     order_id = checkout(mail_client, products["Baguette"], "gus@example.com")
     assert wait_for_status(mail_client, order_id, "Processing") == "Processing"
     backdate_order(mail_app, order_id, minutes=2)  # past the minute in which cancelling is silent
@@ -171,9 +171,9 @@ def test_the_customer_gets_a_cancellation_email(mail_client, mail_app, smtp, pro
 
 
 def test_cancelled_within_a_minute_by_whoever_placed_it_the_confirmation_goes_out_but_no_cancellation(
-    mail_client,  # noqa: F811
-    mail_app,  # noqa: F811
-    smtp,  # noqa: F811
+    mail_client,
+    mail_app,
+    smtp,
     products,
 ):
     order_id = checkout(mail_client, products["Baguette"], "hal@example.com")
@@ -188,9 +188,9 @@ def test_cancelled_within_a_minute_by_whoever_placed_it_the_confirmation_goes_ou
 
 
 def test_an_api_client_that_cancels_its_own_order_at_once_sends_nothing_either(
-    mail_client,  # noqa: F811
-    mail_app,  # noqa: F811
-    smtp,  # noqa: F811
+    mail_client,
+    mail_app,
+    smtp,
     products,
 ):
     body = {
@@ -206,9 +206,9 @@ def test_an_api_client_that_cancels_its_own_order_at_once_sends_nothing_either(
 
 
 def test_someone_else_cancelling_within_the_minute_still_emails_the_customer(
-    mail_client,  # noqa: F811
-    mail_app,  # noqa: F811
-    smtp,  # noqa: F811
+    mail_client,
+    mail_app,
+    smtp,
     products,
 ):
     order_id = checkout(mail_client, products["Baguette"], "ivy@example.com")

@@ -14,7 +14,6 @@ from app.extensions import db
 from app.models import AuditEntry, CalendarSettings, Product, WeeklyHours
 from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by, services_only
-from tests.test_browser import chromium, live_server  # noqa: F401  (fixtures)
 
 STAFF = {"username": "ana", "password": "secret-bread"}
 OTHER = {"username": "ben", "password": "crusty-rye-loaf"}
@@ -306,10 +305,10 @@ def test_a_stale_hours_save_gets_409_and_json_gets_the_current_calendar(app, sta
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.once
-def test_a_stale_save_in_the_browser_shows_what_changed_and_the_current_values(app, chromium, live_server):  # noqa: F811
+def test_a_stale_save_in_the_browser_shows_what_changed_and_the_current_values(app, chromium, live_server):
     from playwright.sync_api import expect
 
-    from tests.test_browser import AXE, axe_violations, log_in_as_staff, snap
+    from tests.browser_tools import AXE, axe_violations, log_in_as_staff, snap
 
     with app.app_context():
         create_staff("ana", "secret-bread")

@@ -20,8 +20,7 @@ from app.models import Product, utcnow
 from app.orders import capacity
 from app.orders import service as order_service
 from app.speedups import PREPARED_KEY, _compile
-
-from .helpers import JSON, post_order, services_only
+from tests.helpers import JSON, post_order, services_only
 
 HOT_STATEMENTS = {
     "products of a one-line order": order_service._products_for_order(1),

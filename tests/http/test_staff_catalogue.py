@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Category, Product
 from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by
-from tests.test_pictures import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
+from tests.picture_tools import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
 
 STAFF = {"username": "ana", "password": "secret-bread"}
 

@@ -11,9 +11,9 @@ import pytest
 
 from app.extensions import db
 from app.models import COMPLETED, NO_SHOW, ORDER_STATUSES, Order, OrderItem
-from tests import test_staff_lists
 from tests.helpers import BROWSER, HTMX, JSON
-from tests.test_staff_lists import FRIDAY, THURSDAY, move, order, parse_csv, soup_of
+from tests.http import test_staff_lists
+from tests.http.test_staff_lists import FRIDAY, THURSDAY, move, order, parse_csv, soup_of
 
 # The same fixed clock and logged-in staff client as the lists' tests.
 clock, staff_client = test_staff_lists.clock, test_staff_lists.staff_client

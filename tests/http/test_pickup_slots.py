@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.orders.service import change_status
 from tests.helpers import BROWSER, JSON, wait_for_status
-from tests.test_openapi import assert_matches
+from tests.http.test_openapi import assert_matches
 
 NOW = datetime(2026, 11, 25, 10, 0)
 

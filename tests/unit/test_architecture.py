@@ -5,7 +5,7 @@ import ast
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app"
 HTTP_NAMES = {"abort", "request", "make_response", "redirect", "render_template", "jsonify"}
 

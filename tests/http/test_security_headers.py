@@ -10,18 +10,16 @@ from bs4 import BeautifulSoup
 
 from app.config import load_config
 from app.security.headers import CONTENT_SECURITY_POLICY, HSTS, SECURITY_HEADERS
-from tests.helpers import BROWSER, HTMX, JSON
-from tests.test_browser import (  # noqa: F401 (fixtures of the browser test below)
+from tests.browser_tools import (
     ARTIFACTS,
     WIDTHS,
-    _skip_or_fail,
     card,
-    chromium,
-    live_server,
     log_in_as_staff,
+    skip_or_fail,
 )
+from tests.helpers import BROWSER, HTMX, JSON
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "app" / "templates"
 
 EXPECTED = {
@@ -255,13 +253,13 @@ def styled(page, selector):
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.once
-def test_shop_and_back_office_run_under_the_csp_without_one_violation(app, chromium, live_server):  # noqa: F811
+def test_shop_and_back_office_run_under_the_csp_without_one_violation(app, chromium, live_server):
     from playwright.sync_api import expect
 
     from app.staff.accounts import create_staff
 
     if not (ROOT / "app/static/vendor/htmx.min.js").exists():
-        _skip_or_fail("htmx is missing: run `make assets` (needs npm)")
+        skip_or_fail("htmx is missing: run `make assets` (needs npm)")
     with app.app_context():
         create_staff("ana", "secret-bread")
     context = chromium.new_context(viewport={"width": 1280, "height": 800})

@@ -11,9 +11,9 @@ from app.extensions import db
 from app.models import Notification, Order
 from app.orders.processing import UnknownOrder, process_order
 from tests.helpers import ON_SERVICES, post_order, wait_for_status
-from tests.pipeline import failing_first_attempts
+from tests.pipeline_tools import failing_first_attempts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_processing_twice_changes_nothing_the_second_time(app, client, products):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
@@ -55,3 +55,23 @@ def test_nothing_points_outside_the_repository(path):
     text = path.read_text()
     for outside in ("/work/", "shared/DESIGN.md", "other engineers"):
         assert outside not in text, f"{path.name} mentions {outside}"
+
+
+# A comment or docstring sending the reader to a part of a document: docs/<name>.md, "<title>"
+# (the title may wrap onto the next comment line).
+SECTION_REFERENCE = re.compile(r'(docs/[a-z_]+\.md),\s+(?:see\s+)?"([^"]+)"')
+
+
+def code_files():
+    return [path for folder in ("app", "worker", "bench") for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def test_every_section_the_code_names_exists():
+    missing = []
+    for path in code_files():
+        text = re.sub(r"\n\s*#?\s*", " ", path.read_text())  # wrapped comments and docstrings as one line
+        for document, title in SECTION_REFERENCE.findall(text):
+            headings_and_paragraphs = (ROOT / document).read_text()
+            if f"# {title}" not in headings_and_paragraphs and f"**{title}" not in headings_and_paragraphs:
+                missing.append(f"{path.relative_to(ROOT)}: {document}, {title!r}")
+    assert not missing, missing

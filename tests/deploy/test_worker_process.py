@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.pipeline import WorkerProcess, wait_until
+from tests.pipeline_tools import WorkerProcess, wait_until
 from tests.silent_broker import SilentBroker
 
 # Generous: on a loaded 2-core machine the worker's imports alone have taken more than 5 s.

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Notification
 from tests.helpers import services_only
-from tests.pipeline import WorkerProcess, delete_queues, statuses, wait_until
+from tests.pipeline_tools import WorkerProcess, delete_queues, statuses, wait_until
 from tests.smtp import SmtpServer, mail_settings, worker_mail_env
 
 pytestmark = [services_only, pytest.mark.slow]

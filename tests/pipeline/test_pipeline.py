@@ -19,7 +19,7 @@ from app.infra import rabbitmq
 from app.infra.order_relay import OutboxRelay
 from app.models import Order
 from tests.helpers import JSON, later_pickup, post_order, services_only
-from tests.pipeline import (
+from tests.pipeline_tools import (
     WorkerProcess,
     delete_queues,
     failing_first_attempts,

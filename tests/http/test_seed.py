@@ -4,7 +4,7 @@ from pathlib import Path
 
 from tests.helpers import JSON
 
-STATIC = Path(__file__).resolve().parent.parent / "app" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 
 
 def test_seed_loads_demo_products_and_is_idempotent(runner, client):

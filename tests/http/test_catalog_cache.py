@@ -297,7 +297,7 @@ def test_the_cached_page_shows_each_visitor_their_own_cart_count(app, products):
 
 # --- two processes and no Redis: a change made by one shows in the other's next request ---
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _without_redis(settings):
