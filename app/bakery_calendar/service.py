@@ -12,14 +12,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Date, DateTime, String, bindparam, cast, delete, func, literal, null, select, union_all, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Invalid, NotFound, Stale
 from ..extensions import db
 from ..form_values import truthy, whole_number
-from ..infra.statements import HotStatement
+from ..infra.statements import HotStatement, dialect_insert
 from ..models import (
     CalendarSettings,
     Closure,
@@ -33,7 +31,6 @@ from ..security.text_rules import unfit_characters
 from .rules import Calendar, ClosedDays
 
 LOGGER = logging.getLogger(__name__)
-INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 CLOCK = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 MAX_CAPACITY = 1000
 MAX_NOTE = 200
@@ -42,11 +39,6 @@ STALE_CALENDAR = (
     "Someone else changed the calendar after you opened this page, so nothing was saved. "
     "The page now shows the calendar as it is: check it and save again."
 )
-
-
-def dialect_insert(model):
-    """INSERT … ON CONFLICT for the database in use (PostgreSQL or SQLite)."""
-    return INSERT_FOR_DIALECT[db.session.get_bind().dialect.name](model)
 
 
 def now():

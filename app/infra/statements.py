@@ -5,11 +5,15 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .. import speedups
+from ..extensions import db
+
+INSERT_FOR_DIALECT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
-def dialect_insert(engine):
-    """INSERT … ON CONFLICT for this engine's dialect: one round trip, where a savepoint would take three."""
-    return {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[engine.dialect.name]
+def dialect_insert(model):
+    """INSERT … ON CONFLICT into `model` for the database in use (PostgreSQL or SQLite): one round
+    trip, where a savepoint would take three."""
+    return INSERT_FOR_DIALECT[db.session.get_bind().dialect.name](model)
 
 
 def upsert_text(sql, table):
