@@ -13,10 +13,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import CANCELLED, FAILED, Order, OrderItem
+from ..models import Order, OrderItem
 
-# Orders that still mean baking and packing: everything but the ones that will not be collected.
-NOT_BAKED = (CANCELLED, FAILED)
 # How far the board looks for the next opening day.
 HORIZON_DAYS = 60
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)

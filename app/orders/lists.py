@@ -1,6 +1,6 @@
 """What the kitchen and the counter work from on one day: the bake list (how many of each product)
-and the pick list (each order to pack). Both count every order of the day that will be collected or
-was: everything but Cancelled and Failed (a collected order was baked too)."""
+and the pick list (each order to pack). The board's "To bake" box is the bake list too: one
+function, so the two can never disagree."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,20 +9,34 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Category, Order, OrderItem, Product
-from .days import NOT_BAKED, on_days
+from ..models import COMPLETED, PENDING, PROCESSING, READY, Category, Order, OrderItem, Product
+from .days import on_days
+
+# Orders still to hand over: what the pick list shows unless asked for all of the day's orders.
+TO_PICK = (PENDING, PROCESSING, READY)
+# What a day's baking is for: its open orders and its collected ones. A collected order was baked
+# for that day, so the figure stays the same all day long (a list reprinted at noon matches the
+# morning's); cancelled and failed orders are not baked for, and a no-show's customer will not come.
+TO_BAKE = (*TO_PICK, COMPLETED)
 
 
 @dataclass(frozen=True)
 class BakeLine:
-    """How many of one product the day's orders (or one pickup slot's) need, and from how many orders."""
+    """One product's row: how many the day's orders (or one pickup slot's) ask for, from how many orders.
+
+    `to_bake` is the figure every page shows; what is planned for the counter would add to it here.
+    """
 
     category: str | None
     product_id: int
     product: str
-    quantity: int
+    ordered: int
     orders: int
     slot: datetime | None = None
+
+    @property
+    def to_bake(self):
+        return self.ordered
 
 
 @dataclass
@@ -36,7 +50,7 @@ class BakeList:
 
     @property
     def total_quantity(self):
-        return sum(line.quantity for line in self.lines)
+        return sum(line.to_bake for line in self.lines)
 
     @property
     def slots(self):
@@ -55,12 +69,22 @@ def _grouped(items, key, inner=lambda group: group):
     return [(name, inner(group)) for name, group in groups]
 
 
+@dataclass
+class PickList:
+    """A day's orders to pack in pickup order, and how many of the day's others are not listed."""
+
+    day: object
+    show_all: bool
+    orders: list
+    hidden: int
+
+
 def _baked_orders(day):
-    return (on_days(day), Order.status.not_in(NOT_BAKED))
+    return (on_days(day), Order.status.in_(TO_BAKE))
 
 
 def bake_list(day, by_slot=False):
-    """Quantity per product over the day's baked orders, by category (and by pickup slot when asked)."""
+    """What to bake for `day`, per product over its orders in TO_BAKE, by category (and by pickup slot when asked)."""
     slot = [Order.pickup_at] if by_slot else []
     columns = [
         *slot,
@@ -93,7 +117,7 @@ def bake_list(day, by_slot=False):
             category=row[-6],
             product_id=row[-4],
             product=row[-3],
-            quantity=int(row[-2]),
+            ordered=int(row[-2]),
             orders=row[-1],
             slot=row[0] if by_slot else None,
         )
@@ -103,11 +127,15 @@ def bake_list(day, by_slot=False):
     return BakeList(day=day, by_slot=by_slot, lines=lines, order_count=count)
 
 
-def pick_list(day):
-    """The day's baked orders in pickup order, with their items and the products' allergens loaded."""
-    return db.session.scalars(
+def pick_list(day, show_all=False):
+    """The day's orders still to hand over (every order of the day with `show_all`) in pickup order,
+    with their items and the products' allergens loaded; the rest of the day's orders are counted."""
+    shown = [on_days(day)] if show_all else [on_days(day), Order.status.in_(TO_PICK)]
+    orders = db.session.scalars(
         select(Order)
-        .where(*_baked_orders(day))
+        .where(*shown)
         .options(selectinload(Order.items).selectinload(OrderItem.product))
         .order_by(Order.pickup_at.is_(None), Order.pickup_at, Order.created_at, Order.id)
     ).all()
+    hidden = 0 if show_all else db.session.scalar(select(func.count(Order.id)).where(on_days(day))) - len(orders)
+    return PickList(day=day, show_all=show_all, orders=orders, hidden=hidden)

@@ -1,7 +1,7 @@
 """The order board: one day's orders by column, what to bake for that day, how many orders are new, how a pickup
 time reads on a card, and the reason staff give for cancelling."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -10,13 +10,12 @@ from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.service import load_calendar
 from ..exceptions import Invalid
 from ..extensions import db
-from ..models import PENDING, PROCESSING, READY, Order, OrderItem, Product
-from ..orders.days import before, board_day, on_days, orders_on, parse_board_day
+from ..models import PENDING, PROCESSING, READY, Order
+from ..orders.days import before, board_day, orders_on, parse_board_day
+from ..orders.lists import BakeList, bake_list
 from ..orders.no_show import NO_SHOW_FROM
 from ..security.text_rules import unfit_characters
 
-# Orders that still mean work before the counter (cancelled, failed and finished ones do not).
-ACTIVE = (PENDING, PROCESSING, READY)
 TO_DO = (PENDING, PROCESSING)
 MAX_REASON = 300
 
@@ -30,7 +29,8 @@ class Board:
     todo: list
     ready: list
     done: list
-    to_bake: list = field(default_factory=list)
+    # The day's bake list itself, so the box and the page it links to show the same figures.
+    to_bake: BakeList
     # Orders of earlier days still waiting for their customer: to collect, or to mark no-show.
     left_over: int = 0
 
@@ -84,22 +84,9 @@ def order_board(day):
         todo=[o for o in orders if o.status in TO_DO],
         ready=[o for o in orders if o.status == READY],
         done=[o for o in orders if o.is_final],
-        to_bake=to_bake(day),
+        to_bake=bake_list(day),
         left_over=db.session.scalar(select(func.count(Order.id)).where(before(today), Order.status.in_(NO_SHOW_FROM))),
     )
-
-
-def to_bake(day):
-    """[(product name, quantity)] over the open orders of `day`."""
-    rows = db.session.execute(
-        select(Product.name, func.sum(OrderItem.quantity))
-        .join(Order, OrderItem.order_id == Order.id)
-        .join(Product, OrderItem.product_id == Product.id)
-        .where(Order.status.in_(ACTIVE), on_days(day))
-        .group_by(Product.id, Product.name)
-        .order_by(Product.name)
-    ).all()
-    return [(name, int(quantity)) for name, quantity in rows]
 
 
 def latest_order_id():

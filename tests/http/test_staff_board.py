@@ -100,10 +100,61 @@ def test_orders_for_two_days_show_on_their_own_day_only(staff_client, products):
     assert to_bake(wednesday) == {"Baguette": 2, "Butter Croissant": 1}
     assert to_bake(thursday) == {"Baguette": 5}
     body = staff_client.get("/staff/orders?date=2026-11-26", headers=JSON).get_json()
-    assert set(body) == {"date", "todo", "ready", "done"}
+    assert set(body) == {"date", "todo", "ready", "done", "to_bake"}
     assert [o["order_id"] for o in body["todo"]] == [tomorrow] and body["ready"] == body["done"] == []
     friday = soup_of(staff_client.get("/staff/orders?date=2026-11-27", headers=BROWSER))
     assert not friday.select(".order-card") and not to_bake(friday)
+
+
+def a_day_in_every_status(client, app, products):
+    """One order per status for today (Wednesday), each at its own pickup time: {status: order id}.
+
+    Croissants in powers of two (cancelled and no-show aside), so a sum shows which orders it counted.
+    """
+    croissant, sourdough = products["Butter Croissant"], products["Sourdough Loaf"]
+    croissants = {"Pending": 1, "Processing": 2, "Ready": 4, "Completed": 8, "Cancelled": 5, "No-show": 6}
+    moves = {
+        "Ready": ["Ready"],
+        "Completed": ["Ready", "Completed"],
+        "Cancelled": ["Cancelled"],
+        "No-show": ["No-show"],
+    }
+    placed = {}
+    for minutes, (status, quantity) in enumerate(croissants.items()):
+        pickup = f"2026-11-25T{11 + minutes // 2}:{30 * (minutes % 2):02d}"
+        placed[status] = place(
+            client, [{"id": croissant, "quantity": quantity}, {"id": sourdough, "quantity": 1}], pickup
+        )
+        for step in moves.get(status, []):
+            assert move(client, placed[status], step, headers=JSON).status_code == 200
+    set_order(app, placed["Pending"], status="Pending")  # as if the kitchen queue had not reached it yet
+    assert {status_of(app, order_id) for order_id in placed.values()} == set(croissants)
+    return placed
+
+
+def bake_list_figures(soup):
+    return {
+        row.select_one(".bake-product").get_text(): int(row.select_one(".bake-qty").get_text())
+        for row in soup.select("#bake-list .bake-table tbody tr")
+    }
+
+
+def test_the_board_s_to_bake_box_shows_the_bake_list_s_figures(staff_client, app, products):
+    placed = a_day_in_every_status(staff_client, app, products)
+    board = soup_of(staff_client.get("/staff/orders?date=2026-11-25", headers=BROWSER))
+    bake_list = soup_of(staff_client.get(board.select_one("a.bake-list-link")["href"], headers=BROWSER))
+    # Pending, Processing, Ready and Collected count; Cancelled and No-show do not.
+    assert to_bake(board) == bake_list_figures(bake_list) == {"Butter Croissant": 15, "Sourdough Loaf": 4}
+    assert "4 orders, 19 items" in bake_list.select_one(".sheet-meta").get_text()
+    board_json = staff_client.get("/staff/orders?date=2026-11-25", headers=JSON).get_json()
+    bake_json = staff_client.get("/staff/bake-list?date=2026-11-25", headers=JSON).get_json()
+    assert board_json["to_bake"] == bake_json
+    assert {line["product"]: line["quantity"] for line in bake_json["lines"]} == to_bake(board)
+    # Handing an order over changes neither: the day's baking stays the same all day long.
+    assert move(staff_client, placed["Ready"], "Completed", headers=JSON).status_code == 200
+    board = soup_of(staff_client.get("/staff/orders?date=2026-11-25", headers=BROWSER))
+    bake_list = soup_of(staff_client.get("/staff/bake-list?date=2026-11-25", headers=BROWSER))
+    assert to_bake(board) == bake_list_figures(bake_list) == {"Butter Croissant": 15, "Sourdough Loaf": 4}
 
 
 def test_a_card_shows_code_pickup_items_with_allergens_note_total_and_contact(staff_client, products):

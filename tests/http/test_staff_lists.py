@@ -9,10 +9,14 @@ import csv
 import io
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import update
 
+from app.extensions import db
+from app.models import Order
 from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, wait_for_status
 
@@ -83,6 +87,25 @@ def two_days(staff_client, products):
     }
     move(staff_client, placed["cancelled"], "Cancelled")
     move(staff_client, placed["collected"], "Ready", "Completed")
+    return placed
+
+
+@pytest.fixture
+def every_status(app, staff_client, clock, two_days, products):
+    """two_days, with Thursday in every status: `early` back to Pending, `later` Processing, one order Ready,
+    one collected, one cancelled and one no-show (the clock moves to Thursday 11:00 for that)."""
+    baguette = products["Baguette"]
+    placed = {
+        **two_days,
+        "ready": order(staff_client, [{"id": baguette, "quantity": 1}], f"{THURSDAY}T10:00", name="Rita Ready"),
+        "no_show": order(staff_client, [{"id": baguette, "quantity": 1}], f"{THURSDAY}T10:30", name="Abe Absent"),
+    }
+    move(staff_client, placed["ready"], "Ready")
+    clock.now = datetime(2026, 11, 26, 11, 0)
+    move(staff_client, placed["no_show"], "No-show")
+    with app.app_context():
+        db.session.execute(update(Order).where(Order.public_id == placed["early"]["order_id"]).values(status="Pending"))
+        db.session.commit()
     return placed
 
 
@@ -220,7 +243,7 @@ def test_htmx_gets_the_list_fragment_and_a_history_restore_the_whole_page(staff_
     assert fragment.select_one("html") is None and fragment.select_one("nav.staff-nav") is None
     assert fragment.select_one("div#bake-list .bake-table") is not None
     pick = soup_of(staff_client.get(f"/staff/pick-list?date={THURSDAY}", headers=HTMX))
-    assert pick.select_one("html") is None and len(pick.select("div#pick-list .pick-order")) == 3
+    assert pick.select_one("html") is None and len(pick.select("div#pick-list .pick-order")) == 2
     restore = soup_of(
         staff_client.get(f"/staff/bake-list?date={THURSDAY}", headers={**HTMX, "HX-History-Restore-Request": "true"})
     )
@@ -243,10 +266,10 @@ def test_the_sheets_print_with_a_print_control_but_no_inline_script(staff_client
 # The pick list
 
 
-def test_pick_list_has_one_block_per_order_in_pickup_order_without_cancelled_ones(staff_client, two_days):
+def test_pick_list_has_one_block_per_order_to_hand_over_in_pickup_order(staff_client, two_days):
     soup = soup_of(staff_client.get(f"/staff/pick-list?date={THURSDAY}", headers=BROWSER))
     blocks = soup.select("#pick-list article.pick-order")
-    codes = [two_days[key]["code"] for key in ("early", "later", "collected")]
+    codes = [two_days[key]["code"] for key in ("early", "later")]
     assert [block["data-code"] for block in blocks] == codes
     first = blocks[0]
     assert first.select_one(".pick-code").get_text(" ", strip=True) == f"order {codes[0]}"
@@ -265,18 +288,74 @@ def test_pick_list_has_one_block_per_order_in_pickup_order_without_cancelled_one
         == "Contains: Cereals containing gluten, Eggs, Milk"
     )
     assert croissant.select_one(".may-contain").get_text(" ", strip=True) == "May contain: Tree nuts"
-    assert [b.select_one(".pick-status").get_text() for b in blocks] == ["Processing", "Processing", "Completed"]
-    assert "Cancel Me" not in soup.get_text()
+    assert [b.select_one(".pick-status").get_text() for b in blocks] == ["Processing", "Processing"]
+    assert "Cancel Me" not in soup.get_text() and "Katherine Johnson" not in soup.get_text()
 
 
-def test_pick_list_json_and_csv_agree(staff_client, two_days):
-    data = staff_client.get(f"/staff/pick-list?date={THURSDAY}", headers=JSON).get_json()
-    assert [o["code"] for o in data["orders"]] == [two_days[k]["code"] for k in ("early", "later", "collected")]
+def pick_blocks(soup):
+    return [
+        (block["data-code"], block.select_one(".pick-status").get_text()) for block in soup.select("article.pick-order")
+    ]
+
+
+def test_pick_list_hides_collected_cancelled_and_no_show_orders_until_asked(staff_client, every_status):
+    code = {key: placed["code"] for key, placed in every_status.items()}
+    page = soup_of(staff_client.get(f"/staff/pick-list?date={THURSDAY}", headers=BROWSER))
+    assert pick_blocks(page) == [(code["early"], "Pending"), (code["later"], "Processing"), (code["ready"], "Ready")]
+    assert "3 orders to hand over" in page.select_one(".sheet-meta").get_text()
+    notice = page.select_one(".pick-showing")
+    assert notice.get_text(" ", strip=True) == "3 collected, cancelled or no-show orders hidden. Show them"
+    show = notice.select_one("a.pick-show-toggle")
+    assert show["href"] == f"/staff/pick-list?date={THURSDAY}&show=all"
+    assert (show["hx-get"], show["hx-target"]) == (show["href"], "#pick-list")
+
+    # A plain link: it works without JavaScript, and the whole day is listed with each order's status.
+    everything = soup_of(staff_client.get(show["href"], headers=BROWSER))
+    assert pick_blocks(everything) == [
+        (code["early"], "Pending"),
+        (code["later"], "Processing"),
+        (code["cancelled"], "Cancelled"),
+        (code["collected"], "Completed"),
+        (code["ready"], "Ready"),
+        (code["no_show"], "No-show"),
+    ]
+    notice = everything.select_one(".pick-showing")
+    assert notice.get_text(" ", strip=True) == "Showing every order of the day. Show only orders to hand over"
+    assert notice.select_one("a.pick-show-toggle")["href"] == f"/staff/pick-list?date={THURSDAY}"
+    # The day switcher and the CSV download keep to every order.
+    assert everything.select_one(".day-next")["href"] == f"/staff/pick-list?date={FRIDAY}&show=all"
+    assert everything.select_one(".day-form input[name=show]")["value"] == "all"
+    assert "show=all" in everything.select_one(".sheet-tools a[download]")["href"]
+    fragment = soup_of(staff_client.get(show["href"], headers=HTMX))
+    assert fragment.select_one("html") is None and len(pick_blocks(fragment)) == 6
+
+
+def test_a_day_with_every_order_handed_over_says_so_and_the_toggle_is_not_printed(staff_client, two_days):
+    friday = two_days["friday"]
+    move(staff_client, friday, "Ready", "Completed")
+    page = soup_of(staff_client.get(f"/staff/pick-list?date={FRIDAY}", headers=BROWSER))
+    assert page.select("article.pick-order") == []
+    assert page.select_one(".sheet-empty").get_text() == "No orders left to hand over for this day."
+    assert page.select_one(".pick-showing").get_text(" ", strip=True) == (
+        "1 collected, cancelled or no-show order hidden. Show it"
+    )
+    css = (Path(__file__).resolve().parent.parent / "app/static/css/bakery.css").read_text()
+    assert ".pick-show-toggle" in css[css.index("@media print") :]
+
+
+@pytest.mark.parametrize(
+    "show, shown, hidden",
+    [("", ("early", "later"), 2), ("all", ("early", "later", "cancelled", "collected"), 0)],
+)
+def test_pick_list_json_and_csv_agree(staff_client, two_days, show, shown, hidden):
+    data = staff_client.get(f"/staff/pick-list?date={THURSDAY}&show={show}", headers=JSON).get_json()
+    assert [o["code"] for o in data["orders"]] == [two_days[k]["code"] for k in shown]
+    assert data["hidden"] == hidden and data["show"] == ("all" if show else "to_hand_over")
     first = data["orders"][0]
     assert first["customer_name"] == "Ada Lovelace" and first["note"] == "Slice the loaf, please"
     assert first["pickup_at"] == f"{THURSDAY}T07:00:00+01:00"
     assert first["items"][0]["allergens"] == ["gluten", "eggs", "milk"] and first["items"][0]["may_contain"] == ["nuts"]
-    response = staff_client.get(f"/staff/pick-list?date={THURSDAY}&format=csv")
+    response = staff_client.get(f"/staff/pick-list?date={THURSDAY}&format=csv&show={show}")
     assert response.headers["Content-Disposition"] == f"attachment; filename=pick-list-{THURSDAY}.csv"
     rows = parse_csv(response)
     expected = [
@@ -325,11 +404,20 @@ def test_a_bad_date_is_a_422_with_the_message_at_the_field(staff_client, product
     assert staff_client.get(path, query_string={"date": day, "format": "csv"}).status_code == 422
 
 
-@pytest.mark.parametrize("params", [{"by": "weekday"}, {"format": "xlsx"}])
-def test_an_unknown_grouping_or_format_is_refused(staff_client, products, params):
-    response = staff_client.get("/staff/bake-list", query_string={"date": THURSDAY, **params}, headers=JSON)
+@pytest.mark.parametrize(
+    "path, params",
+    [
+        ("/staff/bake-list", {"by": "weekday"}),
+        ("/staff/bake-list", {"format": "xlsx"}),
+        ("/staff/pick-list", {"show": "everything"}),
+    ],
+)
+def test_an_unknown_grouping_format_or_showing_is_refused(staff_client, products, path, params):
+    response = staff_client.get(path, query_string={"date": THURSDAY, **params}, headers=JSON)
     assert response.status_code == 422, response.data
-    assert set(response.get_json()["details"]) <= {"by", "format"}
+    assert set(response.get_json()["details"]) == set(params)
+    page = staff_client.get(path, query_string={"date": THURSDAY, **params}, headers=BROWSER)
+    assert page.status_code == 422 and soup_of(page).select_one(".form-alert").get_text(strip=True)
 
 
 @pytest.mark.parametrize("path", ["/staff/bake-list", "/staff/pick-list", "/staff/bake-list?format=csv"])

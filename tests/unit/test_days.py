@@ -6,7 +6,7 @@ from app.bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
 from app.bakery_calendar.rules import Calendar
 from app.extensions import db
 from app.models import CANCELLED, Order, utcnow
-from app.orders.days import NOT_BAKED, board_day, order_day, orders_on, parse_board_day
+from app.orders.days import board_day, order_day, orders_on, parse_board_day
 
 WEEK = Calendar(week=parse_opening_hours(DEFAULT_HOURS))  # Mon–Fri 07:00–18:30, Sat 08:00–14:00
 
@@ -43,7 +43,6 @@ def test_orders_belong_to_their_pickup_day_or_without_one_to_the_local_day_they_
         assert [o.code for o in baked] == ["EARLY", "LATE", "OLD"]
         assert [o.code for o in orders_on(day.date(), day.date() + timedelta(days=1))][-1] == "OLD"
         assert {order_day(o) for o in (late, early, legacy)} == {day.date()}
-        assert CANCELLED in NOT_BAKED
 
 
 def test_a_board_date_is_any_iso_date_or_nothing():

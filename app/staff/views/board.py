@@ -15,6 +15,7 @@ from ...web.errors import status_for
 from ...web.negotiation import is_htmx, respond, see_other, wants_json, wants_redirect
 from .. import board, bp
 from ..auth import current_staff, staff_required
+from .lists import bake_json
 from .shared import submitted
 
 LOGGER = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ def _board(day, error=None, status=200, **context):
         else {
             "date": day.isoformat(),
             **{column: [o.to_dict() for o in getattr(shown, column)] for column in ("todo", "ready", "done")},
+            "to_bake": bake_json(shown.to_bake),
         }
     )
     # Who moved each card and why, for the audit trail on the card: one query for the board.

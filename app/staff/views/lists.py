@@ -33,6 +33,8 @@ PICK_COLUMNS = (
     "note",
 )
 GROUPINGS = {"": False, "product": False, "slot": True}
+# The pick list shows the orders still to hand over; ?show=all adds the collected, cancelled and no-show ones.
+SHOWING = {"": False, "all": True}
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def _bake_rows(bake):
             line.category or "",
             line.product_id,
             line.product,
-            line.quantity,
+            line.to_bake,
             line.orders,
         )
 
@@ -145,7 +147,7 @@ def bake_json(bake):
             "category": line.category,
             "product_id": line.product_id,
             "product": line.product,
-            "quantity": line.quantity,
+            "quantity": line.to_bake,
             "orders": line.orders,
         }
 
@@ -158,21 +160,33 @@ def bake_json(bake):
     }
 
 
+def _showing():
+    show = request.args.get("show") or ""
+    if show not in SHOWING:
+        raise Invalid("Ask for show=all, or leave it out for the orders still to hand over", {"show": "Use all"})
+    return SHOWING[show]
+
+
 @bp.get("/pick-list")
 @staff_required
 def pick_list():
     try:
-        day = _day_asked()
+        day, show_all = _day_asked(), _showing()
     except Invalid as error:
         return refused(
-            "staff/pick_list.html", "pick_list", error, switch=_switch(), orders=None, made_at=calendar_service.now()
+            "staff/pick_list.html", "pick_list", error, switch=_switch(), pick=None, made_at=calendar_service.now()
         )
-    orders = lists.pick_list(day)
+    pick = lists.pick_list(day, show_all=show_all)
     if wants_csv():
-        return csv_response(f"pick-list-{day}.csv", PICK_COLUMNS, _pick_rows(day, orders))
-    data = {"date": day.isoformat(), "orders": [pick_json(order) for order in orders]}
+        return csv_response(f"pick-list-{day}.csv", PICK_COLUMNS, _pick_rows(day, pick.orders))
+    data = {
+        "date": day.isoformat(),
+        "show": "all" if show_all else "to_hand_over",
+        "hidden": pick.hidden,
+        "orders": [pick_json(order) for order in pick.orders],
+    }
     return answer_page(
-        data, "staff/pick_list.html", "pick_list", orders=orders, switch=_switch(day), made_at=calendar_service.now()
+        data, "staff/pick_list.html", "pick_list", pick=pick, switch=_switch(day), made_at=calendar_service.now()
     )
 
 
