@@ -339,7 +339,7 @@ def test_a_day_with_every_order_handed_over_says_so_and_the_toggle_is_not_printe
     assert page.select_one(".pick-showing").get_text(" ", strip=True) == (
         "1 collected, cancelled or no-show order hidden. Show it"
     )
-    css = (Path(__file__).resolve().parent.parent / "app/static/css/bakery.css").read_text()
+    css = (Path(__file__).resolve().parents[2] / "app/static/css/bakery.css").read_text()
     assert ".pick-show-toggle" in css[css.index("@media print") :]
 
 
