@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import speedups
 from .catalog.cache import CatalogCache
 from .catalog.invalidation import watch_product_changes
 from .config import load_config
@@ -35,6 +36,8 @@ def create_app(overrides=None):
     app.session_interface = CookieSessionInterface()
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path, overrides=overrides))
+    if app.config["SPEEDUPS"]:
+        speedups.install(app)  # the speed-ups that lean on library internals (app/speedups.py)
     keep_private(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
     configure_logging(app)
     if proxies := app.config["TRUSTED_PROXIES"]:  # believe X-Forwarded-For/-Proto only from that many proxies

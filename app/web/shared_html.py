@@ -11,10 +11,10 @@ import re
 from functools import lru_cache
 
 from flask import get_flashed_messages
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..cart.service import item_count
+from ..security.csrf import csrf_token
 
 # A placeholder, not a secret
 TOKEN_SLOT = "__csrf_token_slot__"  # nosec B105
@@ -46,7 +46,7 @@ EVERYONE = Visitor(TOKEN_SLOT, COUNT_SLOT, cart_count_label=COUNT_LABEL_SLOT)
 
 def this_visitor():
     """The current request's visitor, read from their session (views call it, shared renderings never)."""
-    return Visitor(generate_csrf(), item_count(), get_flashed_messages(with_categories=True))
+    return Visitor(csrf_token(), item_count(), get_flashed_messages(with_categories=True))
 
 
 class SessionVisitor:
@@ -54,7 +54,7 @@ class SessionVisitor:
 
     @property
     def csrf_token(self):
-        return generate_csrf()
+        return csrf_token()
 
     @property
     def cart_count(self):
