@@ -178,9 +178,13 @@ def runner(app):
 
 @pytest.fixture
 def products(app):
-    """The demo catalogue with its categories and allergens, loaded as `flask seed` does; returns {name: product id}."""
+    """The demo catalogue with its categories and allergens, loaded as `flask seed` does, but every product
+    stocked (most tests count the demo's stock; tests of baked products bake their own: helpers.bake);
+    returns {name: product id}."""
     with app.app_context():
         load_demo()
+        db.session.execute(text("UPDATE products SET kind = 'stocked'"))
+        db.session.commit()
         return dict(db.session.execute(select(Product.name, Product.id).order_by(Product.id)).all())
 
 

@@ -696,29 +696,45 @@ def test_a_bakery_starting_empty_sets_up_its_catalogue_in_the_browser(staff_clie
     assert list(catalogue(staff_client)) == ["Spelt Bun"]
 
 
-def test_staff_give_a_product_a_daily_quota_and_a_lead_time_and_empty_means_none(staff_client, app, products):
+WEEK = {f"amount_{day}": "24" for day in range(5)} | {"amount_5": "48", "amount_6": ""}
+
+
+def test_staff_make_a_product_baked_daily_with_weekday_amounts_and_a_lead_time(staff_client, app, products):
     response = staff_client.post(
-        "/staff/products/new", data=valid(app, daily_quota="60", lead_hours="48"), headers=BROWSER
+        "/staff/products/new", data=valid(app, kind="baked", lead_hours="48", **WEEK), headers=BROWSER
     )
     assert response.status_code == 303
     bun = staff_client.get("/staff/products", headers=JSON).get_json()[-1]
-    assert (bun["name"], bun["daily_quota"], bun["lead_hours"]) == ("Spelt Bun", 60, 48)
+    assert (bun["name"], bun["kind"], bun["lead_hours"]) == ("Spelt Bun", "baked", 48)
+    assert bun["weekday_amounts"] == [24, 24, 24, 24, 24, 48, None]
     form = soup_of(staff_client.get(f"/staff/products/{bun['id']}/edit", headers=BROWSER)).select_one(
         "form#product-form"
     )
-    assert form.select_one("#daily_quota")["value"] == "60" and form.select_one("#lead_hours")["value"] == "48"
+    assert form.select_one("input[name=kind][value=baked]").has_attr("checked")
+    assert form.select_one("#amount_5")["value"] == "48" and form.select_one("#amount_6")["value"] == ""
+    assert form.select_one("#lead_hours")["value"] == "48"
+    assert form.select_one("#amounts-field legend").get_text(strip=True).startswith("Baked each day")
+    # Stocked: the amounts sent are ignored (both groups are on the page without JavaScript).
     edited = staff_client.post(
         f"/staff/products/{bun['id']}/edit",
-        data=valid(app, daily_quota="", lead_hours="", version=bun["version"]),
+        data=valid(app, kind="stocked", amount_0="lots", lead_hours="", version=bun["version"]),
         headers=BROWSER,
     )
     assert edited.status_code == 303
     bun = staff_client.get("/staff/products", headers=JSON).get_json()[-1]
-    assert (bun["daily_quota"], bun["lead_hours"]) == (None, None)
+    assert (bun["kind"], bun["lead_hours"]) == ("stocked", None)
     refused = staff_client.post(
-        f"/staff/products/{bun['id']}/edit", data=valid(app, daily_quota="lots", lead_hours="-1"), headers=BROWSER
+        f"/staff/products/{bun['id']}/edit",
+        data=valid(app, kind="baked", amount_2="lots", lead_hours="-1", version=bun["version"]),
+        headers=BROWSER,
     )
     assert refused.status_code == 422
     page = soup_of(refused)
-    assert "per pickup day" in page.select_one("#daily_quota-error").get_text()
+    assert "none baked that day" in page.select_one("#amount_2-error").get_text()
+    assert page.select_one("#amount_2")["aria-invalid"] == "true"
     assert page.select_one("#lead_hours")["aria-invalid"] == "true"
+    odd = staff_client.post(
+        f"/staff/products/{bun['id']}/edit", data=valid(app, kind="frozen", version=bun["version"]), headers=BROWSER
+    )
+    assert odd.status_code == 422
+    assert "baked daily or stocked" in soup_of(odd).select_one("#kind-error").get_text()

@@ -30,7 +30,9 @@ def product_json(product):
         **product.to_dict(),
         "stock": product.stock,
         "active": product.active,
-        "daily_quota": product.daily_quota,
+        "kind": product.kind,
+        # A baked product's amount Monday … Sunday (null: none baked that day).
+        "weekday_amounts": [product.weekday_amounts.get(day) for day in range(7)],
         "lead_hours": product.lead_hours,
         "version": product.version,
     }
