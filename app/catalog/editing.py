@@ -19,11 +19,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..bakery_calendar.service import weekly_hours
 from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..form_values import truthy, whole_number
 from ..models import BAKED, PRODUCT_KINDS, Category, Product, is_id, utcnow
 from ..security.text_rules import unfit_characters
+from . import daily
 from .allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
 from .daily import WEEKDAYS
 from .invalidation import mark_catalog_changed
@@ -413,6 +415,27 @@ def update_product(product_id, actor=None, version=ANY_VERSION, stock_was=None, 
     if actor is not None:
         detail = audit.describe_changes(before, changed)
         audit.record(actor, "product.update", "product", product.id, detail.replace("active", "on sale"))
+    db.session.commit()
+    return product
+
+
+def set_daily_amounts(product_id, every_opening_day=None, on_days=(), stocked=False):
+    """The CLI's amounts: `every_opening_day` baked on each weekday the bakery opens (and none on the others),
+    `on_days` ((date, amount) pairs) for single dates; or, `stocked`, counted by its stock again. Commits.
+
+    A date's amount needs a baked product: Invalid for a stocked one (give it a weekday amount first).
+    """
+    product = get_any_product(product_id)
+    if stocked:
+        daily.make_stocked(product)
+    if every_opening_day is not None:
+        open_weekdays = [day for day, hours in enumerate(weekly_hours()) if hours]
+        daily.set_weekday_amounts(product, dict.fromkeys(open_weekdays, every_opening_day))
+    if on_days and product.kind != BAKED:
+        db.session.rollback()
+        raise Invalid(f"{product.name} is stocked: give it an amount for every day with --daily first.")
+    for day, amount in on_days:
+        daily.set_day_amount(product, day, amount)
     db.session.commit()
     return product
 
