@@ -7,6 +7,7 @@ Changing a product (the staff form, the products table's row, the CLI) is in edi
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
@@ -105,5 +106,7 @@ def get_any_product(product_id):
 
 
 def all_products():
-    """Every product, on sale or not, in a stable order (the staff's products table)."""
-    return db.session.scalars(select(Product).order_by(Product.id)).all()
+    """Every product, on sale or not, in a stable order (the staff's products table, with weekday amounts)."""
+    return db.session.scalars(
+        select(Product).options(selectinload(Product.weekday_amount_rows)).order_by(Product.id)
+    ).all()
