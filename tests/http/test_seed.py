@@ -22,6 +22,16 @@ def test_seed_loads_demo_products_and_is_idempotent(runner, client):
     products = client.get("/products", headers=JSON).get_json()
     assert len(products) == 10
     assert all(p["price"] > 0 and p["available"] and p["description"] for p in products)
+    kinds = {p["name"]: p["kind"] for p in products}
+    assert (kinds["Butter Croissant"], kinds["Sourdough Loaf"], kinds["Lemon Tart"]) == ("baked", "baked", "stocked")
+
+
+def test_the_demo_bakes_breads_and_pastries_on_opening_days_and_more_on_saturday(runner, app):
+    runner.invoke(args=["seed"])
+    with app.app_context():
+        croissant = db.session.scalar(select(Product).where(Product.name == "Butter Croissant"))
+        # The default hours: Monday to Saturday, closed on Sunday.
+        assert croissant.weekday_amounts == {0: 24, 1: 24, 2: 24, 3: 24, 4: 24, 5: 48}
 
 
 def test_every_demo_picture_exists(runner, client):
