@@ -5,7 +5,7 @@ Planned: the date's own amount (ProductDayAmount) if staff set one, else the wee
 Setting amounts (the CLI, the staff form) is here too; the caller commits.
 """
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from ..extensions import db
 from ..models import BAKED, STOCKED, ProductDay, ProductDayAmount, ProductWeekdayAmount, utcnow
@@ -19,19 +19,16 @@ def planned(product_ids, day):
     ids = list(product_ids)
     if not ids:
         return {}
+    # One round trip (orders read it): the weekday's amounts, then the date's, which win.
+    weekday = select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.amount, literal(0).label("dated")).where(
+        ProductWeekdayAmount.product_id.in_(ids), ProductWeekdayAmount.weekday == day.weekday()
+    )
+    dated = select(ProductDayAmount.product_id, ProductDayAmount.amount, literal(1).label("dated")).where(
+        ProductDayAmount.product_id.in_(ids), ProductDayAmount.day == day
+    )
     amounts = dict.fromkeys(ids, 0)
-    weekday = db.session.execute(
-        select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.amount).where(
-            ProductWeekdayAmount.product_id.in_(ids), ProductWeekdayAmount.weekday == day.weekday()
-        )
-    )
-    amounts.update(weekday.all())
-    dated = db.session.execute(
-        select(ProductDayAmount.product_id, ProductDayAmount.amount).where(
-            ProductDayAmount.product_id.in_(ids), ProductDayAmount.day == day
-        )
-    )
-    amounts.update(dated.all())
+    rows = db.session.execute(union_all(weekday, dated)).all()
+    amounts.update((product_id, amount) for product_id, amount, _dated in sorted(rows, key=lambda row: row[2]))
     return amounts
 
 
