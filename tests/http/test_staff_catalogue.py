@@ -12,7 +12,7 @@ from app.catalog.pictures import MAX_BYTES
 from app.extensions import db
 from app.models import Category, Product
 from app.staff.accounts import create_staff
-from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by
+from tests.helpers import BROWSER, HTMX, JSON, bake, post_order, sent_by
 from tests.picture_tools import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
 
 STAFF = {"username": "ana", "password": "secret-bread"}
@@ -738,3 +738,10 @@ def test_staff_make_a_product_baked_daily_with_weekday_amounts_and_a_lead_time(s
     )
     assert odd.status_code == 422
     assert "baked daily or stocked" in soup_of(odd).select_one("#kind-error").get_text()
+
+
+def test_the_products_table_says_how_each_product_is_counted(staff_client, app, products):
+    bake(app, products["Baguette"], {0: 24, 5: 48})
+    page = soup_of(staff_client.get("/staff/products", headers=BROWSER))
+    assert "Baked daily: Mon 24, Sat 48" in page.select_one(f"#product-{products['Baguette']} .product-kind").get_text()
+    assert page.select_one(f"#product-{products['Lemon Tart']} .product-kind").get_text(strip=True) == "Stocked"
