@@ -1,6 +1,7 @@
 """Staff keep the whole catalogue in the browser: the product form, pictures, retiring and categories."""
 
 import io
+from datetime import datetime
 
 import pytest
 from bs4 import BeautifulSoup
@@ -740,8 +741,13 @@ def test_staff_make_a_product_baked_daily_with_weekday_amounts_and_a_lead_time(s
     assert "baked daily or stocked" in soup_of(odd).select_one("#kind-error").get_text()
 
 
-def test_the_products_table_says_how_each_product_is_counted(staff_client, app, products):
+def test_the_products_table_says_how_each_product_is_counted(staff_client, app, products, monkeypatch):
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: datetime(2026, 11, 30, 8, 0))  # a Monday
     bake(app, products["Baguette"], {0: 24, 5: 48})
     page = soup_of(staff_client.get("/staff/products", headers=BROWSER))
     assert "Baked daily: Mon 24, Sat 48" in page.select_one(f"#product-{products['Baguette']} .product-kind").get_text()
     assert page.select_one(f"#product-{products['Lemon Tart']} .product-kind").get_text(strip=True) == "Stocked"
+    listed = {p["id"]: p for p in staff_client.get("/staff/products", headers=JSON).get_json()}
+    baguette = listed[products["Baguette"]]
+    assert baguette["kind"] == "baked" and baguette["weekday_amounts"] == [24, None, None, None, None, 48, None]
+    assert baguette["available"] == 24  # what is left for the day the shop takes orders for: Monday
