@@ -20,6 +20,7 @@ from tests.helpers import (
     BACKEND,
     ON_SERVICES,
     PG_URL,
+    RETIRED_TABLES,
     TABLES,
     clean_database,
     ensure_postgres_database,
@@ -104,7 +105,7 @@ def schema(settings):
     app = create_app(settings)
     with app.app_context():
         with db.engine.begin() as conn:
-            for table in (*TABLES, "alembic_version"):
+            for table in (*TABLES, *RETIRED_TABLES, "alembic_version"):
                 conn.execute(
                     text(f"DROP TABLE IF EXISTS {table} CASCADE" if ON_SERVICES else f"DROP TABLE IF EXISTS {table}")
                 )

@@ -10,10 +10,9 @@ from sqlalchemy import create_engine, select, text
 from app import create_app
 from app.extensions import db
 from app.models import BAKED, STOCKED, Product, ProductDay, ProductWeekdayAmount
-from tests.helpers import ON_SERVICES, PG_URL, TABLES, ensure_postgres_database
+from tests.helpers import ON_SERVICES, PG_URL, RETIRED_TABLES, TABLES, ensure_postgres_database
 
 BEFORE = "c9a4e6d2b871"  # the last revision with products.daily_quota and product_day_quota
-OLD_TABLES = ("product_day_quota",)
 
 
 def _urls(tmp_path):
@@ -46,7 +45,7 @@ def test_a_daily_quota_becomes_a_baked_amount_every_weekday_and_reservations_sta
     for url in _urls(tmp_path):
         engine = create_engine(url)
         with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
-            for table in (*TABLES, *OLD_TABLES, "alembic_version"):
+            for table in (*TABLES, *RETIRED_TABLES, "alembic_version"):
                 conn.execute(
                     text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else ""))
                 )
