@@ -2,13 +2,14 @@
 `mark-no-shows`."""
 
 from contextlib import contextmanager
+from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from .bakery_calendar import service as calendar_service
-from .catalog.editing import parse_price, update_product
+from .catalog.editing import MAX_STOCK, parse_price, set_daily_amounts, update_product
 from .catalog.seed_data import load_demo
 from .exceptions import DomainError
 from .infra import rabbitmq
@@ -40,25 +41,67 @@ def order_status_command(order_id, status):
     click.echo(f"Order {order.public_id} is now {order.status}.")
 
 
+class DayAmount(click.ParamType):
+    """YYYY-MM-DD=N: how many are baked on one date."""
+
+    name = "YYYY-MM-DD=N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        day, _, amount = str(value).partition("=")
+        try:
+            parsed = date.fromisoformat(day.strip()) if len(day.strip()) == 10 else None
+        except ValueError:
+            parsed = None
+        if parsed is None or not amount.strip().isdigit() or int(amount) > MAX_STOCK:
+            self.fail(f"{value!r} is not a date and an amount like 2026-12-24=60 (0 to {MAX_STOCK})", param, ctx)
+        return parsed, int(amount)
+
+
 @click.command("product-update")
 @click.argument("product_id", type=int)
 @click.option("--name")
 @click.option("--description")
 @click.option("--price", help="e.g. 3.10")
 @click.option("--image", help="picture URL, e.g. /static/products/baguette.svg")
-@click.option("--stock", type=click.IntRange(min=0))
+@click.option("--stock", type=click.IntRange(0, MAX_STOCK), help="its stock; makes it a stocked product")
+@click.option(
+    "--daily",
+    type=click.IntRange(0, MAX_STOCK),
+    help="baked daily: this many on every weekday the bakery opens (none on the others)",
+)
+@click.option(
+    "--daily-on",
+    "daily_on",
+    type=DayAmount(),
+    multiple=True,
+    help="baked daily: this many on one date instead of its weekday's amount (repeatable)",
+)
 @click.option("--active/--inactive", default=None, help="on sale or not")
 @with_appcontext
-def product_update_command(product_id, **changes):
+def product_update_command(product_id, daily, daily_on, **changes):
     """Change a product; customers see the change on their next request."""
     changes = {field: value for field, value in changes.items() if value is not None}
+    if "stock" in changes and (daily is not None or daily_on):
+        raise click.UsageError("A product is either stocked (--stock) or baked daily (--daily, --daily-on), not both.")
     with refusals_as_click_errors():
         if "price" in changes:
             changes["price"] = parse_price(changes["price"])
         product = update_product(product_id, **changes)
+        if daily is not None or daily_on or "stock" in changes:
+            product = set_daily_amounts(product_id, daily, daily_on, stocked="stock" in changes)
     click.echo(
-        f"{product.name}: €{product.price}, {product.stock} in stock, {'on sale' if product.active else 'not on sale'}."
+        f"{product.name}: €{product.price}, {_amounts(product)}, {'on sale' if product.active else 'not on sale'}."
     )
+
+
+def _amounts(product):
+    if not product.baked:
+        return f"{product.stock} in stock"
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    week = ", ".join(f"{days[day]} {amount}" for day, amount in sorted(product.weekday_amounts.items()))
+    return f"baked daily ({week or 'no weekday amounts'})"
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """The tables: categories, products and their allergens, orders with their items, notifications, staff users
 (their sessions and the audit log of what they did),
-and the calendar with its capacity (opening hours, closures, slot bookings, daily quotas)."""
+and the calendar with its capacity (opening hours, closures, slot bookings, what is baked each day)."""
 
 import secrets
 from datetime import UTC, date, datetime, time
@@ -27,6 +27,10 @@ ORDER_STATUSES = (PENDING, PROCESSING, READY, COMPLETED, CANCELLED, FAILED, NO_S
 # No-show: not collected by the end of its pickup day (the bread was baked; its stock stays taken).
 FINAL_STATUSES = frozenset({COMPLETED, CANCELLED, FAILED, NO_SHOW})
 LOW_STOCK = 5  # at or below this, customers see "only N left"
+# Baked daily: so many each day (ProductWeekdayAmount, ProductDayAmount), counted in ProductDay.
+# Stocked: one counter for all time, products.stock.
+BAKED, STOCKED = "baked", "stocked"
+PRODUCT_KINDS = (BAKED, STOCKED)
 # Ids are 32-bit INTEGER columns on PostgreSQL; SQLite cannot even bind a number past 2**63
 # (a 500, where PostgreSQL finds nothing). Anything outside this range names nothing.
 MAX_ID = 2**31 - 1
@@ -88,7 +92,7 @@ class Product(db.Model):
         CheckConstraint("stock >= 0", name="stock_nonnegative"),
         CheckConstraint("price >= 0", name="price_nonnegative"),
         CheckConstraint("vegetarian OR NOT vegan", name="vegan_is_vegetarian"),
-        CheckConstraint("daily_quota IS NULL OR daily_quota >= 0", name="daily_quota_nonnegative"),
+        CheckConstraint("kind IN ('baked', 'stocked')", name="kind_known"),
         CheckConstraint("lead_hours IS NULL OR lead_hours >= 0", name="lead_hours_nonnegative"),
     )
 
@@ -105,8 +109,8 @@ class Product(db.Model):
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"), index=True)
     vegan: Mapped[bool] = mapped_column(default=False, server_default="0")
     vegetarian: Mapped[bool] = mapped_column(default=False, server_default="0")
-    # At most this many per pickup day (NULL: no limit besides the stock); see ProductDayQuota.
-    daily_quota: Mapped[int | None]
+    # Baked daily (its amount per pickup day; `stock` unused) or stocked (`stock`); see PRODUCT_KINDS.
+    kind: Mapped[str] = mapped_column(String(10), default=STOCKED, server_default=STOCKED)
     # Hours of notice it needs, counted in opening hours (a whole cake: 48); NULL: the shop's lead time.
     lead_hours: Mapped[int | None]
     # Counts staff edits (claim_version in app/catalog/editing.py): a save made from an older version is refused.
@@ -117,6 +121,10 @@ class Product(db.Model):
     category: Mapped[Category | None] = relationship(lazy="selectin")
     allergen_rows: Mapped[list["ProductAllergen"]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", passive_deletes=True, back_populates="product"
+    )
+    # Read only where shown (the staff form, the audit log): the catalogue needs none of it.
+    weekday_amount_rows: Mapped[list["ProductWeekdayAmount"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
     )
 
     @property
@@ -152,14 +160,37 @@ class Product(db.Model):
             self.allergen_rows.append(ProductAllergen(code=code, trace=wanted[code]))
         self.updated_at = utcnow()
 
-    # How many its daily quota still allows on the day the shop is taking orders for (None: no
-    # quota); set by the catalogue's queries (app/catalog/service.py), not stored.
-    quota_left = None
+    @property
+    def weekday_amounts(self):
+        """{weekday (0 Monday … 6 Sunday): how many are baked}; a weekday left out: none."""
+        return {row.weekday: row.amount for row in self.weekday_amount_rows}
+
+    def set_weekday_amounts(self, amounts):
+        """Replace its weekday amounts ({weekday: amount}), rows updated in place ((product, weekday) is the key)."""
+        if amounts == self.weekday_amounts:
+            return
+        for row in list(self.weekday_amount_rows):
+            if row.weekday not in amounts:
+                self.weekday_amount_rows.remove(row)
+            else:
+                row.amount = amounts[row.weekday]
+        kept = {row.weekday for row in self.weekday_amount_rows}
+        for weekday in sorted(set(amounts) - kept):
+            self.weekday_amount_rows.append(ProductWeekdayAmount(weekday=weekday, amount=amounts[weekday]))
+        self.updated_at = utcnow()
+
+    # A baked product's amount left for the pickup day the catalogue answers for (None: not
+    # worked out); set by app/catalog/daily.py's for_day(), not stored.
+    day_left = None
+
+    @property
+    def baked(self):
+        return self.kind == BAKED
 
     @property
     def left(self):
-        """What can still be ordered: the stock, or less if the day's quota allows less."""
-        return self.stock if self.quota_left is None else max(0, min(self.stock, self.quota_left))
+        """What can still be ordered: the stock, or for a baked product what is left of the day's amount."""
+        return max(0, self.day_left or 0) if self.baked else self.stock
 
     @property
     def available(self):
@@ -178,7 +209,8 @@ class Product(db.Model):
             "price": self.price,
             "image": self.image,
             "description": self.description,
-            "available": self.available,
+            "available": self.left if self.active else 0,
+            "kind": self.kind,
             "only_left": self.only_left,
             "category": self.category.name if self.category else None,
             "allergens": self.allergens,
@@ -561,12 +593,47 @@ class ClientSlotHold(db.Model):
     orders: Mapped[int] = mapped_column(default=0)
 
 
-class ProductDayQuota(db.Model):
-    """How many of a product open orders hold for one pickup day; made on the day's first order."""
+class ProductWeekdayAmount(db.Model):
+    """How many of a baked product the bakery bakes on a weekday (0 Monday … 6 Sunday); no row: none."""
 
-    __tablename__ = "product_day_quota"
-    __table_args__ = (CheckConstraint("taken >= 0", name="taken_nonnegative"),)
+    __tablename__ = "product_weekday_amounts"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_known"),
+        CheckConstraint("amount >= 0", name="amount_nonnegative"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    amount: Mapped[int]
+
+
+class ProductDayAmount(db.Model):
+    """How many of a baked product the bakery bakes on one date, instead of its weekday's amount (a holiday)."""
+
+    __tablename__ = "product_day_amounts"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_nonnegative"),)
 
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
-    taken: Mapped[int] = mapped_column(default=0)
+    amount: Mapped[int]
+
+
+class ProductDay(db.Model):
+    """A product's ledger for one pickup day, made on the day's first order (for every product,
+    so cancelling always finds what to give back).
+
+    For a baked product, what orders can still take is the day's planned amount (ProductDayAmount,
+    else ProductWeekdayAmount, else none) + adjusted − taken − counter_sold.
+    """
+
+    __tablename__ = "product_days"
+    __table_args__ = (
+        CheckConstraint("taken >= 0", name="taken_nonnegative"),
+        CheckConstraint("counter_sold >= 0", name="counter_sold_nonnegative"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    taken: Mapped[int] = mapped_column(default=0)  # by open orders for pickup that day
+    adjusted: Mapped[int] = mapped_column(default=0, server_default="0")  # baked more (+) or burnt (−)
+    counter_sold: Mapped[int] = mapped_column(default=0, server_default="0")  # walk-in sales

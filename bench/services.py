@@ -97,7 +97,8 @@ def ensure_database(url):
 
 
 def prepare_database(root, env):
-    """Create the bench database if missing, migrate it, load the demo products, restock them.
+    """Create the bench database if missing, migrate it, load the demo products, restock them (stocked ones
+    their stock, baked ones their amount for every weekday).
 
     Orders of earlier runs are dropped, so every run starts from the same tables.
     """
@@ -113,7 +114,14 @@ def prepare_database(root, env):
         )
     with connect(DATABASE_URL) as conn, conn.cursor() as cur:
         cur.execute("TRUNCATE orders CASCADE")  # and whatever refers to orders (items, notifications)
+        cur.execute("TRUNCATE product_days")  # what earlier runs' orders took of each day
         cur.execute("UPDATE products SET stock = %s WHERE active", (RESTOCK,))
+        cur.execute(
+            "INSERT INTO product_weekday_amounts (product_id, weekday, amount) "
+            "SELECT id, weekday, %s FROM products, generate_series(0, 6) AS weekday WHERE kind = 'baked' "
+            "ON CONFLICT (product_id, weekday) DO UPDATE SET amount = excluded.amount",
+            (RESTOCK,),
+        )
     conn.close()
 
 

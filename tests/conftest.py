@@ -20,6 +20,7 @@ from tests.helpers import (
     BACKEND,
     ON_SERVICES,
     PG_URL,
+    RETIRED_TABLES,
     TABLES,
     clean_database,
     ensure_postgres_database,
@@ -104,7 +105,7 @@ def schema(settings):
     app = create_app(settings)
     with app.app_context():
         with db.engine.begin() as conn:
-            for table in (*TABLES, "alembic_version"):
+            for table in (*TABLES, *RETIRED_TABLES, "alembic_version"):
                 conn.execute(
                     text(f"DROP TABLE IF EXISTS {table} CASCADE" if ON_SERVICES else f"DROP TABLE IF EXISTS {table}")
                 )
@@ -178,9 +179,13 @@ def runner(app):
 
 @pytest.fixture
 def products(app):
-    """The demo catalogue with its categories and allergens, loaded as `flask seed` does; returns {name: product id}."""
+    """The demo catalogue with its categories and allergens, loaded as `flask seed` does, but every product
+    stocked (most tests count the demo's stock; tests of baked products bake their own: helpers.bake);
+    returns {name: product id}."""
     with app.app_context():
         load_demo()
+        db.session.execute(text("UPDATE products SET kind = 'stocked'"))
+        db.session.commit()
         return dict(db.session.execute(select(Product.name, Product.id).order_by(Product.id)).all())
 
 

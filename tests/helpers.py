@@ -11,8 +11,10 @@ from bs4 import BeautifulSoup
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app.catalog.daily import set_weekday_amounts
 from app.config import with_installed_driver
 from app.extensions import cache, db
+from app.models import Product
 
 BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
 ON_SERVICES = BACKEND == "services"
@@ -87,7 +89,9 @@ TABLES = (
     "notifications",
     "order_items",
     "orders",
-    "product_day_quota",
+    "product_days",
+    "product_day_amounts",
+    "product_weekday_amounts",
     "slot_bookings",
     "client_day_holds",
     "client_slot_holds",
@@ -103,6 +107,10 @@ TABLES = (
     "day_capacities",
     "slot_capacities",
 )
+
+
+# Tables older revisions had: a database built by an older schema is dropped clean with them too.
+RETIRED_TABLES = ("product_day_quota",)
 
 
 def ensure_postgres_database(url):
@@ -179,3 +187,13 @@ def checkout_fields(client, product_id):
         if f.get("type") != "radio" or f.has_attr("checked")
     }
     return fields | {s["name"]: s.select_one("option[selected]")["value"] for s in form.select("select[name]")}
+
+
+def bake(app, product_id, amounts):
+    """Make a product baked daily: `amounts` a number (every weekday) or {weekday: amount}; returns its id."""
+    if isinstance(amounts, int):
+        amounts = dict.fromkeys(range(7), amounts)
+    with app.app_context():
+        set_weekday_amounts(db.session.get(Product, product_id), amounts)
+        db.session.commit()
+    return product_id

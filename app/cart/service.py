@@ -7,6 +7,8 @@ from decimal import Decimal
 from flask import current_app, session
 from sqlalchemy import select
 
+from ..bakery_calendar.service import ordering_day
+from ..catalog.daily import for_day
 from ..catalog.service import get_product
 from ..exceptions import Invalid, Malformed, NotFound
 from ..extensions import db
@@ -105,7 +107,10 @@ def load_cart():
     items = _stored()
     if not items:
         return Cart([])
-    products = {p.id: p for p in db.session.scalars(select(Product).where(Product.id.in_(items)))}
+    found = db.session.scalars(select(Product).where(Product.id.in_(items))).all()
+    if any(product.baked for product in found):
+        for_day(found, _day())
+    products = {p.id: p for p in found}
     lines = [
         CartLine(products[pid], quantity, _stock_problem(products[pid], quantity))
         for pid, quantity in items.items()
@@ -117,10 +122,10 @@ def load_cart():
 def _stock_problem(product, quantity):
     if not product.active:
         return "No longer on sale — please remove it."
-    if product.stock == 0:
+    if product.left == 0:
         return "Sold out — please remove it."
-    if quantity > product.stock:
-        return f"Only {product.stock} left — please lower the quantity."
+    if quantity > product.left:
+        return f"Only {product.left} left — please lower the quantity."
     return None
 
 
@@ -139,9 +144,9 @@ def _checked_quantity(product, raw, already=0):
         raise CartError(product, f"Quantity {problem}.")
     if not product.available:
         raise CartError(product, "Sorry, this is sold out.")
-    if quantity + already > product.stock:
+    if quantity + already > product.left:
         extra = f" and {already} are already in your cart" if already else ""
-        raise CartError(product, f"Only {product.stock} left{extra}.")
+        raise CartError(product, f"Only {product.left} left{extra}.")
     return quantity + already
 
 
@@ -154,7 +159,7 @@ def _product_id(raw):
 
 def add_item(raw_product_id, raw_quantity):
     """Add to the cart (on top of what is there); return the product."""
-    product = get_product(_product_id(raw_product_id))
+    product = _on_sale(_product_id(raw_product_id))
     items = _stored()
     items[product.id] = _checked_quantity(product, raw_quantity, already=items.get(product.id, 0))
     _store(items)
@@ -166,9 +171,20 @@ def set_quantity(product_id, raw_quantity):
     items = _stored()
     if product_id not in items:
         raise NotFound("That product is not in your cart")
-    product = get_product(product_id)
+    product = _on_sale(product_id)
     items[product_id] = _checked_quantity(product, raw_quantity)
     _store(items)
+
+
+def _on_sale(product_id):
+    """The product on sale with what is left of it for the day the shop takes orders for."""
+    product = get_product(product_id)
+    return for_day([product], _day())[0] if product.baked else product
+
+
+def _day():
+    # The customer's choice of day is at checkout; the cart checks the day the shop takes orders for.
+    return ordering_day()
 
 
 def remove_item(product_id):

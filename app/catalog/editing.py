@@ -19,12 +19,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..bakery_calendar.service import weekly_hours
 from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..form_values import truthy, whole_number
-from ..models import Category, Product, is_id, utcnow
+from ..models import BAKED, PRODUCT_KINDS, Category, Product, is_id, utcnow
 from ..security.text_rules import unfit_characters
+from . import daily
 from .allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
+from .daily import WEEKDAYS
 from .invalidation import mark_catalog_changed
 from .pictures import sources, store_picture
 from .service import get_any_product
@@ -36,6 +39,7 @@ CHECK_FIELDS = "Please check the highlighted fields."
 MAX_LEAD_HOURS = 24 * 30
 MAX_STOCK = 100_000
 MAX_REASON = 100
+DAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PRICE = re.compile(r"[0-9]{1,8}(\.[0-9]{1,2})?")  # fits Numeric(10, 2); ASCII digits only ("٣" is not one)
 PRICE_RULE = "A price like 3.50: zero or more, at most two decimals."
 STOCK_RULE = f"A whole number from 0 to {MAX_STOCK}."
@@ -56,6 +60,11 @@ STALE_STOCK = (
 )
 
 
+# A baked product's amount for each weekday, Monday (amount_0) to Sunday (amount_6).
+AMOUNT_FIELDS = tuple(f"amount_{weekday}" for weekday in WEEKDAYS)
+AMOUNT_RULE = f"A whole number from 0 to {MAX_STOCK}; empty: none baked that day."
+KIND_RULE = "Choose baked daily or stocked."
+
 # What the product form sends (its picture comes as an upload; `version` and `original` are what it
 # was loaded with, app/staff/conflicts.py); a JSON caller's other members are refused.
 PRODUCT_FIELDS = (
@@ -64,7 +73,8 @@ PRODUCT_FIELDS = (
     "category",
     "price",
     "stock",
-    "daily_quota",
+    "kind",
+    *AMOUNT_FIELDS,
     "lead_hours",
     "active",
     "allergens",
@@ -213,7 +223,8 @@ def audited_fields(product):
         "stock": product.stock,
         "on_sale": product.active,
         "picture": Path(product.image).name if product.image else None,
-        "daily_quota": product.daily_quota,
+        "kind": product.kind,
+        "baked": ", ".join(f"{DAY_ABBREVIATIONS[d]} {n}" for d, n in sorted(product.weekday_amounts.items())) or None,
         "lead_hours": product.lead_hours,
         "allergens": product.allergens,
         "may_contain": product.may_contain,
@@ -247,6 +258,9 @@ def _apply(product, submitted, picture, upload_folder, editing=False):
         raise refused
     contains, may_contain = values.pop("allergens"), values.pop("may_contain")
     dietary = values.pop("dietary")
+    amounts = values.pop("weekday_amounts", None)
+    if amounts is not None:
+        product.set_weekday_amounts(amounts)
     stock = values.pop("stock", None) if editing else None
     for field, value in values.items():
         setattr(product, field, value)
@@ -295,9 +309,10 @@ def parse_product(submitted, product=None):
         except ValueError as refused:
             errors["stock"] = str(refused)
 
-    # Optional limits: empty means none; left out (a JSON caller) keeps what the product has.
+    _parse_kind(submitted, product, values, errors)
+
+    # Optional: empty means none; left out (a JSON caller) keeps what the product has.
     for field, maximum, rule in (
-        ("daily_quota", MAX_STOCK, "At most this many per pickup day; empty for no limit."),
         ("lead_hours", MAX_LEAD_HOURS, "Hours of notice, counted in opening hours; empty for none."),
     ):
         if not _has(submitted, field):
@@ -339,6 +354,35 @@ def parse_product(submitted, product=None):
     return values, errors
 
 
+def _parse_kind(submitted, product, values, errors):
+    """The kind sent and, for a baked product, its weekday amounts (the other kind's fields are ignored).
+
+    A new product without a kind is stocked; an edit (a JSON caller) that leaves it out keeps it.
+    """
+    if not _has(submitted, "kind"):
+        if product is None or product.id is None:
+            values["kind"] = "stocked"
+        return
+    kind = _text(submitted, "kind").strip()
+    if kind not in PRODUCT_KINDS:
+        errors["kind"] = KIND_RULE
+        return
+    values["kind"] = kind
+    if kind != BAKED:
+        return
+    amounts = {}
+    for weekday, field in zip(WEEKDAYS, AMOUNT_FIELDS, strict=True):
+        text = _text(submitted, field).strip()
+        if not text:
+            continue
+        amount = whole_number(text, MAX_STOCK)
+        if amount is None:
+            errors[field] = AMOUNT_RULE
+        else:
+            amounts[weekday] = amount
+    values["weekday_amounts"] = amounts
+
+
 # The products table's row and the CLI: a few fields at once.
 
 
@@ -371,6 +415,27 @@ def update_product(product_id, actor=None, version=ANY_VERSION, stock_was=None, 
     if actor is not None:
         detail = audit.describe_changes(before, changed)
         audit.record(actor, "product.update", "product", product.id, detail.replace("active", "on sale"))
+    db.session.commit()
+    return product
+
+
+def set_daily_amounts(product_id, every_opening_day=None, on_days=(), stocked=False):
+    """The CLI's amounts: `every_opening_day` baked on each weekday the bakery opens (and none on the others),
+    `on_days` ((date, amount) pairs) for single dates; or, `stocked`, counted by its stock again. Commits.
+
+    A date's amount needs a baked product: Invalid for a stocked one (give it a weekday amount first).
+    """
+    product = get_any_product(product_id)
+    if stocked:
+        daily.make_stocked(product)
+    if every_opening_day is not None:
+        open_weekdays = [day for day, hours in enumerate(weekly_hours()) if hours]
+        daily.set_weekday_amounts(product, dict.fromkeys(open_weekdays, every_opening_day))
+    if on_days and product.kind != BAKED:
+        db.session.rollback()
+        raise Invalid(f"{product.name} is stocked: give it an amount for every day with --daily first.")
+    for day, amount in on_days:
+        daily.set_day_amount(product, day, amount)
     db.session.commit()
     return product
 

@@ -17,17 +17,18 @@ from ..web.shared_html import EVERYONE, personalise
 from .service import catalogue_stamp, free_from, list_products, shelves
 
 
-def catalogue_json(free_from_codes=()):
-    """The catalogue as ready-to-send JSON bytes with their ETag and headers; the whole one from the cache.
+def catalogue_json(free_from_codes=(), day=None):
+    """The catalogue for pickups on `day` (default: the day the shop takes orders for) as ready-to-send
+    JSON bytes with their ETag and headers; the whole one from the cache.
 
     A "free from" view is built from the database each time: there are 2^14 of them, too
     many to keep, and each costs one query.
     """
-    day = taking_orders_for()
+    day = day or taking_orders_for().day
     if free_from_codes:
-        return _json_entry(free_from(list_products(day.day), free_from_codes))
+        return _json_entry(free_from(list_products(day), free_from_codes))
     return _catalog_cache().get(
-        f"products.json@{day.key}", lambda: _json_entry(list_products(day.day)), catalogue_stamp
+        f"products.json@{day}", lambda: _json_entry(list_products(day)), lambda: catalogue_stamp(day)
     )
 
 
@@ -86,7 +87,7 @@ def grid_html(visitor, free_from_codes=()):
     day = taking_orders_for()
     if visitor.messages or free_from_codes:
         return _grid_html(visitor, day, free_from_codes)  # a message waits for one card (an add without JavaScript)
-    html = _catalog_cache().get(f"grid.html@{day.key}", lambda: shared_grid_html(day), catalogue_stamp)
+    html = _catalog_cache().get(f"grid.html@{day.key}", lambda: shared_grid_html(day), lambda: catalogue_stamp(day.day))
     return personalise(html, visitor)
 
 
@@ -101,7 +102,9 @@ def page_html(visitor, free_from_codes=()):
             free_from=free_from_codes,
             ordering=day,
         )
-    html = _catalog_cache().get(f"index.html@{day.key}", lambda: shared_page_html(day), catalogue_stamp)
+    html = _catalog_cache().get(
+        f"index.html@{day.key}", lambda: shared_page_html(day), lambda: catalogue_stamp(day.day)
+    )
     return personalise(html, visitor)
 
 

@@ -1,11 +1,13 @@
-"""Demo catalogue for a new bakery: real items, prices, stock, an original picture, a category and allergens each."""
+"""Demo catalogue for a new bakery: real items, prices, an original picture, a category and allergens each;
+breads and pastries baked daily (an amount per opening weekday), cakes and tarts stocked."""
 
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from ..bakery_calendar.service import weekly_hours
 from ..extensions import db
-from ..models import Category, Product
+from ..models import BAKED, Category, Product
 
 DEMO_CATEGORIES = ["Breads", "Viennoiserie", "Cakes & tarts"]
 
@@ -63,6 +65,28 @@ DEMO_DETAILS = {
 }
 
 
+# Baked daily: (Monday to Friday, Saturday); none on the days the bakery is closed. The rest keep a few days: stocked.
+SATURDAY = 5
+DEMO_BAKED = {
+    "Butter Croissant": (24, 48),
+    "Pain au Chocolat": (24, 48),
+    "Sourdough Loaf": (12, 24),
+    "Baguette": (24, 48),
+    "Cinnamon Roll": (18, 36),
+    "Rye Bread": (8, 16),
+    "Almond Croissant": (12, 24),
+    "Apple Turnover": (12, 24),
+}
+
+
+def demo_amounts(name, open_weekdays):
+    """{weekday: amount} for a baked demo product on the bakery's opening weekdays; None for a stocked one."""
+    if name not in DEMO_BAKED:
+        return None
+    weekday, saturday = DEMO_BAKED[name]
+    return {day: saturday if day == SATURDAY else weekday for day in open_weekdays}
+
+
 def demo_products():
     """The demo catalogue as dicts ready for Product(**row) (without category and allergens)."""
     return [
@@ -86,11 +110,16 @@ def load_demo():
     """
     categories = _demo_categories()
     existing = {p.name: p for p in db.session.scalars(select(Product))}
+    open_weekdays = [day for day, hours in enumerate(weekly_hours()) if hours]
     added, filled = [], 0
     for row in demo_products():
         product = existing.get(row["name"])
         if product is None:
             product = Product(**row)
+            amounts = demo_amounts(row["name"], open_weekdays)
+            if amounts is not None:
+                product.kind = BAKED
+                product.set_weekday_amounts(amounts)
             added.append(product)
         elif product.category_id is not None or product.allergen_rows:
             continue

@@ -1,4 +1,5 @@
-"""The catalogue's queries: products on sale (with their daily quotas), by shelf, free from allergens; any product.
+"""The catalogue's queries: products on sale (with what is left for a pickup day), by shelf, free from
+allergens; any product.
 
 Changing a product (the staff form, the products table's row, the CLI) is in editing.py.
 """
@@ -6,14 +7,18 @@ Changing a product (the staff form, the products table's row, the CLI) is in edi
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..exceptions import Invalid, NotFound
 from ..extensions import db
-from ..models import Product, ProductDayQuota, is_id
+from ..models import Product, is_id
 from .allergens import ALLERGENS, in_order, unknown_codes
 from .categories import list_categories
+from .daily import for_day
 
 STAMP_QUERY = "SELECT id, updated_at FROM products ORDER BY id"
+# What orders and the counter took of each product for one day (baked products' rows leave products alone).
+DAY_STAMP_QUERY = "SELECT product_id, taken, adjusted, counter_sold FROM product_days WHERE day = ? ORDER BY product_id"
 UNCATEGORISED = "More bakes"
 
 
@@ -26,27 +31,11 @@ class Shelf:
 
 
 def list_products(day=None):
-    """Every product on sale (active), in a stable order; with `day`, daily quotas count for that day."""
+    """Every product on sale (active), in a stable order; with `day`, baked products count what is left that day."""
     products = db.session.scalars(select(Product).where(Product.active.is_(True)).order_by(Product.id)).all()
     if day is not None:
-        apply_quotas(products, day)
+        for_day(products, day)
     return products
-
-
-def apply_quotas(products, day):
-    """Set each product's `quota_left` for pickups on `day` (sold out there, maybe not the day after)."""
-    limited = {p.id: p for p in products if p.daily_quota is not None}
-    if not limited:
-        return
-    taken = dict(
-        db.session.execute(
-            select(ProductDayQuota.product_id, ProductDayQuota.taken).where(
-                ProductDayQuota.product_id.in_(list(limited)), ProductDayQuota.day == day
-            )
-        ).all()
-    )
-    for product_id, product in limited.items():
-        product.quota_left = product.daily_quota - taken.get(product_id, 0)
 
 
 def parse_free_from(values):
@@ -90,8 +79,9 @@ def get_product(product_id):
     return product
 
 
-def catalogue_stamp():
-    """A cheap fingerprint of the products table: each row's updated_at, which every write path bumps.
+def catalogue_stamp(day=None):
+    """A cheap fingerprint of the products table: each row's updated_at, which every write path bumps;
+    with `day`, also that day's ledger rows (orders for baked products change only those).
 
     Per row, not count() and max(updated_at): a change committed after a later-stamped one
     (two writers racing for the lock, or two hosts' clocks) leaves the max as it was, never
@@ -100,7 +90,11 @@ def catalogue_stamp():
     through a session far more (docs/performance.md, "What the speed-ups buy").
     """
     with db.engine.connect() as connection:
-        return tuple(connection.exec_driver_sql(STAMP_QUERY).all())
+        stamp = tuple(connection.exec_driver_sql(STAMP_QUERY).all())
+        if day is None:
+            return stamp
+        query = DAY_STAMP_QUERY if connection.dialect.paramstyle == "qmark" else DAY_STAMP_QUERY.replace("?", "%s")
+        return stamp, tuple(connection.exec_driver_sql(query, (day.isoformat(),)).all())
 
 
 def get_any_product(product_id):
@@ -112,5 +106,7 @@ def get_any_product(product_id):
 
 
 def all_products():
-    """Every product, on sale or not, in a stable order (the staff's products table)."""
-    return db.session.scalars(select(Product).order_by(Product.id)).all()
+    """Every product, on sale or not, in a stable order (the staff's products table, with weekday amounts)."""
+    return db.session.scalars(
+        select(Product).options(selectinload(Product.weekday_amount_rows)).order_by(Product.id)
+    ).all()

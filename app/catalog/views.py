@@ -2,6 +2,7 @@
 
 from flask import Blueprint, request
 
+from ..bakery_calendar.service import load_calendar, parse_day
 from ..exceptions import Invalid
 from ..web.negotiation import html_page, is_htmx, respond, wants_json
 from ..web.shared_html import this_visitor
@@ -20,8 +21,14 @@ def index():
             raise
         return _page(this_visitor(), (), status=422, filter_error=refused.message)
     if wants_json():
-        return pages.send_json(pages.catalogue_json(codes))
+        return pages.send_json(pages.catalogue_json(codes, _pickup_day()))
     return _page(this_visitor(), codes)  # their token, cart count and messages, filled into the cached HTML
+
+
+def _pickup_day():
+    """The `day` asked for (YYYY-MM-DD, from today to the booking horizon), or None; Invalid otherwise."""
+    text = request.args.get("day")
+    return None if text is None else parse_day(text, load_calendar(), field="day")
 
 
 def _page(visitor, codes, status=200, filter_error=None):
@@ -42,5 +49,5 @@ def _page(visitor, codes, status=200, filter_error=None):
 
 @bp.get("/products/<id:product_id>")
 def product(product_id):
-    item = service.get_product(product_id)
+    item = service.for_day([service.get_product(product_id)], pages.taking_orders_for().day)[0]
     return respond(item.to_dict(), "catalog/product.html", product=item)

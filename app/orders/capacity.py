@@ -1,11 +1,13 @@
-"""An order's place in the calendar: its pickup slot and its share of each product's daily quota.
+"""An order's place in the calendar: its pickup slot and its share of what is baked for its pickup day.
 
-place_order() reserves them after the stock, in one transaction and in one order for every
-order (products by id, then their quota rows for the pickup day by product id, then the
-slot), so that concurrent orders never deadlock. Each reservation is a conditional
-update on a row made on first use (INSERT … ON CONFLICT DO NOTHING), like the stock:
-two orders can never both take the last place. change_status() gives them back when an
-order is Cancelled or Failed, in its own transaction.
+place_order() reserves them after the stock of stocked products, in one transaction and in
+one order for every order (products by id, then their day ledger rows for the pickup day by
+product id, then the slot), so that concurrent orders never deadlock. Each reservation is a
+conditional update on a row made on first use (INSERT … ON CONFLICT DO UPDATE … WHERE), like
+the stock: two orders can never both take the last place. A baked product takes from its
+pickup day's amount (app/catalog/daily.py); every product of the order gets its ledger row,
+so cancelling always finds what to give back. change_status() gives them back when an order
+is Cancelled or Failed, in its own transaction.
 """
 
 import logging
@@ -14,16 +16,17 @@ from datetime import datetime, timedelta
 from functools import cache
 from itertools import takewhile
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from ..bakery_calendar import service as calendar_service
-from ..bakery_calendar.formatting import pickup_time
+from ..bakery_calendar.formatting import day_name, pickup_time
 from ..bakery_calendar.service import booked, calendar_and_bookings, load_calendar
+from ..catalog.daily import available, planned
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid
 from ..extensions import db
 from ..infra.statements import HotStatement, upsert_text
-from ..models import LOW_STOCK, Order, ProductDayQuota, SlotBooking
+from ..models import BAKED, Order, ProductDay, SlotBooking
 
 LOGGER = logging.getLogger(__name__)
 
@@ -99,14 +102,14 @@ def choose_pickup(lines, products, requested=None, passed_over=()):
 
 
 def reserve(order, lines, products, pickup):
-    """Take the quota of each product for the pickup day, then a place in the slot; return the order as placed.
+    """Take each product's share of the pickup day, then a place in the slot; return the order as placed.
 
     An assigned slot that filled up meanwhile gives way to the next free one on the same day;
     past the day's last one it is SlotTaken, and place_order starts again on a later day (whose
-    quotas would be out of the lock order here). A slot the customer chose is theirs or a Conflict.
+    ledger rows would be out of the lock order here). A slot the customer chose is theirs or a Conflict.
     """
     day = pickup.start.date()
-    _take_quotas(day, lines, products, pickup)
+    _take_from_day(day, lines, products, pickup)
     for start in _candidates(pickup, day):
         if _take_place(start, pickup.calendar.capacity_of(start)):
             if start != pickup.start:
@@ -127,23 +130,23 @@ def reserve(order, lines, products, pickup):
 
 
 def release(order):
-    """Give back the slot and the day's quota that `order` holds (the caller commits)."""
+    """Give back the slot and the share of the pickup day that `order` holds (the caller commits)."""
     if order.pickup_at is None:
         return
     day = order.pickup_at.date()
     for item in sorted(order.items, key=lambda item: item.product_id):
         db.session.execute(
-            update(ProductDayQuota)
+            update(ProductDay)
             .where(
-                ProductDayQuota.product_id == item.product_id,
-                ProductDayQuota.day == day,
-                ProductDayQuota.taken >= item.quantity,
+                ProductDay.product_id == item.product_id,
+                ProductDay.day == day,
+                ProductDay.taken >= item.quantity,
             )
-            .values(taken=ProductDayQuota.taken - item.quantity)
+            .values(taken=ProductDay.taken - item.quantity)
             .execution_options(synchronize_session=False)
         )
-        if item.product.daily_quota is not None:
-            mark_catalog_changed(db.session)
+        if item.product.kind == BAKED:
+            mark_catalog_changed(db.session)  # that day's "available"
     db.session.execute(
         update(SlotBooking)
         .where(SlotBooking.slot_start == order.pickup_at, SlotBooking.taken > 0)
@@ -151,19 +154,6 @@ def release(order):
         .execution_options(synchronize_session=False)
     )
     LOGGER.info("capacity released order_id=%s slot=%s", order.public_id, order.pickup_at.isoformat())
-
-
-def quota_taken(product_ids, day):
-    """{product id: how many open orders hold for `day`}."""
-    if not product_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            select(ProductDayQuota.product_id, ProductDayQuota.taken).where(
-                ProductDayQuota.product_id.in_(list(product_ids)), ProductDayQuota.day == day
-            )
-        ).all()
-    )
 
 
 def _candidates(pickup, day):
@@ -177,32 +167,42 @@ def _candidates(pickup, day):
         yield from (start for start in same_day if start > pickup.start)
 
 
-def _take_quotas(day, lines, products, pickup):
-    # Every product gets its row, quota or not: cancelling then always finds what to give back,
-    # even when staff set a quota after the order. One upsert takes them all, in product id
-    # order (the lock order); a row comes back for every product whose quota had room.
+def _take_from_day(day, lines, products, pickup):
+    # One upsert takes every product's share of the day, in product id order (the lock order).
+    # A baked product's limit is its planned amount; a stocked one has none (its stock was taken
+    # before). A row comes back for every product whose day had room.
     ordered = sorted(lines)
+    plans = planned([pid for pid in ordered if products[pid].kind == BAKED], day)
     params = {"day": day}
     for n, pid in enumerate(ordered):
-        params.update({f"product_id_{n}": pid, f"taken_{n}": lines[pid], f"limit_{n}": products[pid].daily_quota})
-    taken = dict(_quota_upsert(len(ordered)).rows(db.session, params))
-    for product_id in sorted(lines):
-        limit = products[product_id].daily_quota
-        if product_id not in taken or (limit is not None and taken[product_id] > limit):
-            _quota_refused(product_id, day, lines[product_id], products[product_id], pickup, lines, products)
-        if limit is not None and limit - taken[product_id] <= LOW_STOCK:
-            mark_catalog_changed(db.session)  # "only N left" or sold out for that day
+        params.update({f"product_id_{n}": pid, f"taken_{n}": lines[pid], f"limit_{n}": plans.get(pid)})
+    rows = {row.product_id: row for row in _day_upsert(len(ordered)).rows(db.session, params)}
+    for product_id in ordered:
+        row = rows.get(product_id)
+        if row is None or (product_id in plans and row.taken + row.counter_sold - row.adjusted > plans[product_id]):
+            _day_refused(product_id, day, lines[product_id], products[product_id], pickup)
+    if plans:
+        mark_catalog_changed(db.session)  # what is left of that day changed
 
 
-def _quota_refused(product_id, day, quantity, product, pickup, lines, products):
-    limit = product.daily_quota
-    db.session.rollback()  # the quota rows this order took are given back before they are read
-    left = max(0, limit - quota_taken([product_id], day).get(product_id, 0))
-    first = first_free(pickup.calendar, calendar_service.now(), pickup.lead_minutes, lines, products, after_day=day)
-    raise SlotTaken(  # the bakery's own choice of day then moves on to one with quota
-        f"Only {left} {product.name} left for {pickup_time(pickup.start).split(' at ')[0]}",
+def _day_refused(product_id, day, quantity, product, pickup):
+    db.session.rollback()  # the ledger rows this order took are given back before they are read
+    left = max(0, available([product_id], day)[product_id])
+    moment = calendar_service.now()
+    first = first_free(pickup.calendar, moment, pickup.lead_minutes, {product_id: quantity}, {product_id: product}, day)
+    next_day = first.date() if first else None
+    if left:
+        message = f"Only {left} {product.name} left for {day_name(day)}"
+    else:
+        later = f" — available {day_name(next_day)}" if next_day else ""
+        message = f"{product.name} is sold out for {day_name(day)}{later}"
+    raise SlotTaken(  # the bakery's own choice of day then moves on to one with room
+        message,
         {
             "product_id": product_id,
+            "day": day.isoformat(),
+            "available": left,
+            "next_available_day": next_day.isoformat() if next_day else None,
             "requested": quantity,
             "left": left,
             "pickup_at": _iso(pickup.calendar, pickup.start),
@@ -213,20 +213,21 @@ def _quota_refused(product_id, day, quantity, product, pickup, lines, products):
 
 
 @cache
-def _quota_upsert(count):
-    """Take `count` products' quota for a day in one statement; a row comes back for each that had room
-    (a first order for more than the quota makes its row over the limit: the caller refuses it)."""
-    rows = ", ".join(f"(:product_id_{n}, :day, :taken_{n})" for n in range(count))
+def _day_upsert(count):
+    """Take `count` products' share of a day in one statement; a row comes back for each that had room
+    (a first order for more than the day's amount makes its row over the limit: the caller refuses it)."""
+    rows = ", ".join(f"(:product_id_{n}, :day, :taken_{n}, 0, 0)" for n in range(count))
     limits = " ".join(f"WHEN :product_id_{n} THEN CAST(:limit_{n} AS INTEGER)" for n in range(count))
     return HotStatement(
         upsert_text(
             # Placeholders only
-            f"INSERT INTO product_day_quota (product_id, day, taken) VALUES {rows} "  # nosec B608
-            "ON CONFLICT (product_id, day) DO UPDATE SET taken = product_day_quota.taken + excluded.taken "
-            "WHERE product_day_quota.taken + excluded.taken "
-            f"<= COALESCE(CASE excluded.product_id {limits} END, product_day_quota.taken + excluded.taken) "
-            "RETURNING product_id, taken",
-            ProductDayQuota.__table__,
+            f"INSERT INTO product_days (product_id, day, taken, adjusted, counter_sold) VALUES {rows} "  # nosec B608
+            "ON CONFLICT (product_id, day) DO UPDATE SET taken = product_days.taken + excluded.taken "
+            "WHERE product_days.taken + product_days.counter_sold + excluded.taken "
+            f"<= COALESCE((CASE excluded.product_id {limits} END) + product_days.adjusted, "
+            "product_days.taken + product_days.counter_sold + excluded.taken) "
+            "RETURNING product_id, taken, adjusted, counter_sold",
+            ProductDay.__table__,
         )
     )
 
@@ -249,22 +250,23 @@ def _take_place(start, capacity):
 
 
 def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None, bookings=None, skip=()):
-    """The earliest slot that can be booked now and has room (and quota for `lines`), or None.
+    """The earliest slot that can be booked now and has room (and, for `lines`, enough of each baked
+    product on its day), or None.
 
     `bookings` ({slot start: taken} from today on, read with the calendar) saves reading them here;
     the slots in `skip` are passed over.
     """
     lines, products = lines or {}, products or {}
-    limited = {pid: p.daily_quota for pid, p in products.items() if getattr(p, "daily_quota", None) is not None}
-    day, taken, quota_ok = None, {}, True
+    baked = [pid for pid, p in products.items() if getattr(p, "kind", None) == BAKED and lines.get(pid)]
+    day, taken, enough = None, {}, True
     first_day = after_day + timedelta(days=1) if after_day else None
     for start in calendar.feasible_slots(moment, lead, first_day):
         if start.date() != day:
             day = start.date()
             taken = bookings if bookings is not None else booked(calendar.slots_on(day))
-            quotas = quota_taken(limited, day)
-            quota_ok = all(quotas.get(pid, 0) + lines.get(pid, 0) <= limit for pid, limit in limited.items())
-        if quota_ok and taken.get(start, 0) < calendar.capacity_of(start) and start not in skip:
+            left = available(baked, day)
+            enough = all(lines[pid] <= left[pid] for pid in baked)
+        if enough and taken.get(start, 0) < calendar.capacity_of(start) and start not in skip:
             return start
     return None
 

@@ -8,8 +8,8 @@ a new address does not get round a contact's cap, nor a new contact round the ad
 
 The counts are rows per holder and day, and per holder and slot, taken like the slots
 themselves: a conditional upsert in place_order's transaction, after the slot (the lock
-order is stock, quotas, slot, holds; holders sorted), so that orders placed at once can
-never together pass a cap. They are given back with the slot when an order is Cancelled or
+order is stock, the pickup day's ledger, slot, holds; holders sorted), so that orders placed
+at once can never together pass a cap. They are given back with the slot when an order is Cancelled or
 Failed. The holders an order took are kept on it (`held_by`), so it gives back exactly those.
 """
 

@@ -25,11 +25,11 @@ from ..models import (
     CODE_LENGTH,
     COMPLETED,
     FAILED,
-    LOW_STOCK,
     NO_SHOW,
     PENDING,
     PROCESSING,
     READY,
+    STOCKED,
     Order,
     OrderItem,
     Product,
@@ -174,7 +174,7 @@ def _place(lines, products, idempotency_key, request_hash, customer, pickup, hel
         order = _create_order_row(
             lines, products, idempotency_key, request_hash, {**customer, "pickup_at": pickup.start}, held_by
         )
-        # Stock, then the day's quotas, the slot and the client's holds, last: their row locks are
+        # Stock, then the pickup day's ledger rows, the slot and the client's holds, last: their row locks are
         # then held only until the commit just below, so concurrent orders wait as little as possible.
         _reserve_stock(lines, products)
         order = capacity.reserve(order, lines, products, pickup)
@@ -248,7 +248,7 @@ _products = Product.__table__
 @cache
 def _products_for_order(count):
     """The order's `count` products (an IN list of its own size: compiled once, no expanding bind)."""
-    columns = (_products.c[name] for name in ("id", "name", "price", "active", "daily_quota", "lead_hours"))
+    columns = (_products.c[name] for name in ("id", "name", "price", "active", "kind", "lead_hours"))
     ids = [bindparam(f"id_{n}", type_=_products.c.id.type) for n in range(count)]
     return HotStatement(select(*columns).where(_products.c.id.in_(ids)))
 
@@ -302,8 +302,11 @@ def _insert_order_with_items(count):
 
 
 def _reserve_stock(lines, products):
-    """Take the stock with conditional updates, in id order so that orders never deadlock."""
+    """Take the stock of stocked products with conditional updates, in id order so that orders never deadlock.
+    (Baked products take from their pickup day instead: capacity.reserve.)"""
     for product_id in sorted(lines):
+        if products[product_id].kind != STOCKED:
+            continue
         quantity = lines[product_id]
         left = TAKE_STOCK.scalar(db.session, {"product_id": product_id, "quantity": quantity, "now": utcnow()})
         if left is None:
@@ -313,8 +316,7 @@ def _reserve_stock(lines, products):
                 f"Not enough {products[product_id].name} in stock",
                 {"product_id": product_id, "requested": quantity, "in_stock": in_stock},
             )
-        if left <= LOW_STOCK:
-            mark_catalog_changed(db.session)  # availability or "only N left" changed
+        mark_catalog_changed(db.session)  # the catalogue shows how many are available
 
 
 def _create_order_row(lines, products, idempotency_key, request_hash, customer, held_by=()):
@@ -360,7 +362,7 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer, 
 def change_status(public_id, new_status, reason=None, by="bakery", only_from=None, actor=None, unsent_because=None):
     """Move an order to `new_status` if its lifecycle allows it; Conflict otherwise.
 
-    Cancelling (or failing) an order gives its stock, its slot and its daily quota back in the
+    Cancelling (or failing) an order gives its stock, its slot and its share of the pickup day back in the
     same transaction, and a move the customer should hear about records their notification in
     it too. `by` says who cancels ("bakery" or "customer"; `reason` is the bakery's);
     `only_from` narrows the statuses the order may be in (a customer may cancel only while it
@@ -389,14 +391,13 @@ def change_status(public_id, new_status, reason=None, by="bakery", only_from=Non
         raise Conflict("The order changed meanwhile; try again")
     if new_status in RELEASES_STOCK:
         for item in order.items:
-            restored = db.session.scalar(
-                update(Product)
-                .where(Product.id == item.product_id)
-                .values(stock=Product.stock + item.quantity)
-                .returning(Product.stock)
-                .execution_options(synchronize_session=False)
-            )
-            if restored - item.quantity <= LOW_STOCK:
+            if item.product.kind == STOCKED:  # a baked product's share goes back to its day (capacity.release)
+                db.session.execute(
+                    update(Product)
+                    .where(Product.id == item.product_id)
+                    .values(stock=Product.stock + item.quantity)
+                    .execution_options(synchronize_session=False)
+                )
                 mark_catalog_changed(db.session)
         capacity.release(order)
         holds.release(order)

@@ -246,7 +246,7 @@ def test_staff_create_a_product_that_customers_find_free_from_milk(app, chromium
     page.get_by_label("Description").fill("Crunchy oat biscuit, baked with rapeseed oil.")
     page.get_by_label("Category").select_option(label="Cakes & tarts")
     page.get_by_label("Price (€)").fill("2,40")
-    page.get_by_label("Stock").fill("12")
+    page.get_by_label("Stock", exact=True).fill("12")
     page.get_by_label("Picture").set_input_files(str(picture_file(tmp_path)))
     page.locator("#allergens-field").get_by_label("Cereals containing gluten").check()
     page.locator("#may_contain-field").get_by_label("Tree nuts").check()

@@ -44,7 +44,7 @@ max-examples = {EXAMPLES}
 # answers are 422 (or 409) with the reason, by design.
 [[operations]]
 include-path = [
-    "/pickup-slots", "/orders", "/staff/orders", "/staff/orders/search",
+    "/products", "/pickup-slots", "/orders", "/staff/orders", "/staff/orders/search",
     "/staff/bake-list", "/staff/pick-list", "/staff/reports",
     "/staff/account", "/staff/accounts", "/staff/api-keys", "/staff/categories",
     "/staff/categories/{{category_id}}", "/staff/categories/{{category_id}}/move",

@@ -21,12 +21,12 @@ from app.models import (
     Closure,
     Order,
     Product,
-    ProductDayQuota,
+    ProductDay,
     SlotBooking,
     SlotCapacity,
 )
 from app.orders.service import change_status
-from tests.helpers import BROWSER, JSON, wait_for_status
+from tests.helpers import BROWSER, JSON, bake, wait_for_status
 from tests.http.test_openapi import assert_matches
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -172,7 +172,7 @@ def test_a_pickup_time_that_cannot_be_booked_is_422_with_the_next_available(
     assert_matches(body, "/orders", "post", 422)
     assert message in body["error"]
     assert body["details"]["next_available"] == "2026-11-25T10:30:00+01:00"
-    assert count(app, Order) == 0 and count(app, SlotBooking) == 0 and count(app, ProductDayQuota) == 0
+    assert count(app, Order) == 0 and count(app, SlotBooking) == 0 and count(app, ProductDay) == 0
     assert stock_of(croissant) == 40
 
 
@@ -202,9 +202,8 @@ def test_a_full_slot_is_409_with_the_next_available_and_writes_nothing(app, clie
         assert db.session.get(SlotBooking, datetime(2026, 11, 26, 8, 0)).taken == 1
 
 
-def test_a_daily_quota_counts_per_pickup_day_and_resets_the_next(app, client, products):
-    tart = products["Lemon Tart"]
-    set_product(app, tart, daily_quota=3, stock=50)
+def test_a_baked_product_counts_per_pickup_day_and_resets_the_next(app, client, products, stock_of):
+    tart = bake(app, products["Lemon Tart"], 3)
     assert order(client, [{"id": tart, "quantity": 3}], "2026-11-26T08:00").status_code == 201
     refused = order(client, [{"id": tart, "quantity": 1}], "2026-11-26T09:00")
     assert refused.status_code == 409
@@ -215,25 +214,24 @@ def test_a_daily_quota_counts_per_pickup_day_and_resets_the_next(app, client, pr
     assert order(client, [{"id": tart, "quantity": 1}]).get_json()["pickup_at"] == "2026-11-25T10:30:00+01:00"
     assert order(client, [{"id": tart, "quantity": 2}]).get_json()["pickup_at"] == "2026-11-25T10:30:00+01:00"
     assert order(client, [{"id": tart, "quantity": 1}]).get_json()["pickup_at"] == "2026-11-28T08:00:00+01:00"
+    assert stock_of(tart) == 3  # a baked product's stock is not touched
 
 
 def test_the_catalogue_shows_availability_for_the_day_it_takes_orders_for(app, client, products):
-    tart = products["Lemon Tart"]
-    set_product(app, tart, daily_quota=4, stock=50)
+    tart = bake(app, products["Lemon Tart"], 4)
     assert order(client, [{"id": tart, "quantity": 2}], "2026-11-25T12:00").status_code == 201
     listed = {p["id"]: p for p in client.get("/products", headers=JSON).get_json()}
     assert listed[tart]["only_left"] == 2
     assert order(client, [{"id": tart, "quantity": 2}], "2026-11-25T12:30").status_code == 201
     listed = {p["id"]: p for p in client.get("/products", headers=JSON).get_json()}
-    assert listed[tart]["available"] is False
+    assert (listed[tart]["available"], listed[tart]["kind"]) == (0, "baked")
     card = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser").select_one(f"#product-{tart}")
     assert "Sold out" in card.get_text()
 
 
 @pytest.mark.parametrize("status", [CANCELLED, FAILED])
-def test_a_cancelled_or_failed_order_gives_back_its_slot_and_quota(app, client, products, status):
-    tart = products["Lemon Tart"]
-    set_product(app, tart, daily_quota=2, stock=50)
+def test_a_cancelled_or_failed_order_gives_back_its_slot_and_its_day(app, client, products, status):
+    tart = bake(app, products["Lemon Tart"], 2)
     add_rows(app, SlotCapacity(slot_start=datetime(2026, 11, 26, 8, 0), capacity=1))
     first = order(client, [{"id": tart, "quantity": 2}], "2026-11-26T08:00")
     assert order(client, [{"id": tart, "quantity": 1}], "2026-11-26T08:00").status_code == 409
@@ -242,7 +240,7 @@ def test_a_cancelled_or_failed_order_gives_back_its_slot_and_quota(app, client, 
     with app.app_context():
         change_status(first.get_json()["order_id"], status)
         assert db.session.get(SlotBooking, datetime(2026, 11, 26, 8, 0)).taken == 0
-        assert db.session.get(ProductDayQuota, (tart, date(2026, 11, 26))).taken == 0
+        assert db.session.get(ProductDay, (tart, date(2026, 11, 26))).taken == 0
     assert order(client, [{"id": tart, "quantity": 2}], "2026-11-26T08:00").status_code == 201
 
 
@@ -290,3 +288,77 @@ def test_the_bake_list_counts_api_orders_on_their_assigned_day(app, client, prod
         for li in page.select(".to-bake-list li")
     }
     assert to_bake == {"Baguette": 2}
+
+
+def catalogue_for(client, day=None):
+    response = client.get("/products" + (f"?day={day}" if day else ""), headers=JSON)
+    assert response.status_code == 200
+    assert_matches(response.get_json(), "/products", "get", 200)
+    return {p["id"]: p for p in response.get_json()}
+
+
+def test_orders_for_two_days_take_from_each_day_separately(app, client, products, stock_of):
+    croissant = bake(app, products["Butter Croissant"], {2: 5, 3: 4})  # Wednesday 5, Thursday 4
+    assert order(client, [{"id": croissant, "quantity": 3}], "2026-11-26T08:00").status_code == 201
+    assert order(client, [{"id": croissant, "quantity": 2}], "2026-11-25T12:00").status_code == 201
+    with app.app_context():
+        assert db.session.get(ProductDay, (croissant, date(2026, 11, 25))).taken == 2
+        assert db.session.get(ProductDay, (croissant, date(2026, 11, 26))).taken == 3
+    assert catalogue_for(client, "2026-11-25")[croissant]["available"] == 3
+    assert catalogue_for(client, "2026-11-26")[croissant]["available"] == 1
+    assert catalogue_for(client)[croissant]["available"] == 3  # without a day: today, the day taking orders
+    assert stock_of(croissant) == 40  # a baked product's stock is not touched
+    refused = order(client, [{"id": croissant, "quantity": 2}], "2026-11-26T09:00")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "Only 1 Butter Croissant left for Thursday 26 November"
+
+
+def test_a_day_with_none_baked_is_409_with_the_next_day_that_has_some(app, client, products):
+    tart = bake(app, products["Lemon Tart"], {3: 3})  # Thursdays only
+    refused = order(client, [{"id": tart, "quantity": 1}], "2026-11-27T08:00")
+    assert refused.status_code == 409
+    body = refused.get_json()
+    assert_matches(body, "/orders", "post", 409)
+    assert body["error"] == "Lemon Tart is sold out for Friday 27 November — available Thursday 3 December"
+    assert body["details"] == {
+        "product_id": tart,
+        "day": "2026-11-27",
+        "available": 0,
+        "next_available_day": "2026-12-03",
+        "requested": 1,
+        "left": 0,
+        "pickup_at": "2026-11-27T08:00:00+01:00",
+        "next_available": "2026-12-03T07:00:00+01:00",
+    }
+    assert count(app, Order) == 0 and count(app, ProductDay) == 0
+    # Without a time the bakery chooses the first day with some baked.
+    assert order(client, [{"id": tart, "quantity": 1}]).get_json()["pickup_at"] == "2026-11-26T07:00:00+01:00"
+
+
+def test_more_than_is_left_says_how_many_and_the_next_day_with_enough(app, client, products):
+    tart = bake(app, products["Lemon Tart"], {3: 3, 4: 10})
+    refused = order(client, [{"id": tart, "quantity": 5}], "2026-11-26T08:00")
+    assert refused.status_code == 409
+    details = refused.get_json()["details"]
+    assert refused.get_json()["error"] == "Only 3 Lemon Tart left for Thursday 26 November"
+    assert (details["available"], details["next_available_day"]) == (3, "2026-11-27")
+
+
+def test_a_stocked_product_still_takes_its_stock_whatever_the_day(app, client, products, stock_of):
+    baguette = products["Baguette"]  # stocked, 25
+    assert order(client, [{"id": baguette, "quantity": 2}], "2026-11-26T08:00").status_code == 201
+    assert order(client, [{"id": baguette, "quantity": 3}], "2026-11-27T08:00").status_code == 201
+    assert stock_of(baguette) == 20
+    for day in ("2026-11-26", "2026-11-27"):
+        assert (catalogue_for(client, day)[baguette]["kind"], catalogue_for(client, day)[baguette]["available"]) == (
+            "stocked",
+            20,
+        )
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "yesterday", "2026-11-24", "2026-12-10", "", "2026-11-26T08:00"])
+def test_a_catalogue_day_that_cannot_be_ordered_for_is_422(client, products, day):
+    response = client.get(f"/products?day={day}", headers=JSON)
+    assert response.status_code == 422
+    assert_matches(response.get_json(), "/products", "get", 422)
+    assert response.get_json()["error"]

@@ -1,7 +1,13 @@
 """`flask seed` loads the demo catalogue once, however often it runs."""
 
+from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Product, ProductDayAmount
 from tests.helpers import JSON
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
@@ -16,6 +22,16 @@ def test_seed_loads_demo_products_and_is_idempotent(runner, client):
     products = client.get("/products", headers=JSON).get_json()
     assert len(products) == 10
     assert all(p["price"] > 0 and p["available"] and p["description"] for p in products)
+    kinds = {p["name"]: p["kind"] for p in products}
+    assert (kinds["Butter Croissant"], kinds["Sourdough Loaf"], kinds["Lemon Tart"]) == ("baked", "baked", "stocked")
+
+
+def test_the_demo_bakes_breads_and_pastries_on_opening_days_and_more_on_saturday(runner, app):
+    runner.invoke(args=["seed"])
+    with app.app_context():
+        croissant = db.session.scalar(select(Product).where(Product.name == "Butter Croissant"))
+        # The default hours: Monday to Saturday, closed on Sunday.
+        assert croissant.weekday_amounts == {0: 24, 1: 24, 2: 24, 3: 24, 4: 24, 5: 48}
 
 
 def test_every_demo_picture_exists(runner, client):
@@ -50,3 +66,71 @@ def test_product_update_refuses_a_price_it_would_have_to_round(runner, client, p
     assert result.exit_code == 1
     assert "at most two decimals" in result.output
     assert client.get(f"/products/{products['Baguette']}", headers=JSON).get_json()["price"] == 2.90
+
+
+def test_product_update_daily_makes_a_product_baked_on_every_opening_weekday(runner, client, app, products):
+    rye = products["Rye Bread"]
+    result = runner.invoke(args=["product-update", str(rye), "--daily", "30"])
+    assert result.exit_code == 0, result.output
+    # The default hours: open Monday to Saturday, closed on Sunday.
+    assert "baked daily (Mon 30, Tue 30, Wed 30, Thu 30, Fri 30, Sat 30)" in result.output
+    with app.app_context():
+        product = db.session.get(Product, rye)
+        assert (product.kind, product.weekday_amounts) == ("baked", dict.fromkeys(range(6), 30))
+    listed = {p["id"]: p for p in client.get("/products", headers=JSON).get_json()}
+    assert (listed[rye]["kind"], listed[rye]["available"]) == ("baked", 30)
+
+
+def test_product_update_daily_on_overrides_one_date(runner, client, app, products):
+    rye, day = products["Rye Bread"], later_pickup_day(client)
+    runner.invoke(args=["product-update", str(rye), "--daily", "30"])
+    result = runner.invoke(args=["product-update", str(rye), "--daily-on", f"{day}=5", "--daily-on", f"{day}=7"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(ProductDayAmount, (rye, date.fromisoformat(day))).amount == 7  # the last one counts
+    listed = {p["id"]: p for p in client.get(f"/products?day={day}", headers=JSON).get_json()}
+    assert listed[rye]["available"] == 7
+
+
+def test_product_update_stock_makes_a_baked_product_stocked_again(runner, client, app, products):
+    rye = products["Rye Bread"]
+    runner.invoke(args=["product-update", str(rye), "--daily", "30"])
+    result = runner.invoke(args=["product-update", str(rye), "--stock", "4"])
+    assert result.exit_code == 0, result.output
+    assert "4 in stock" in result.output
+    listed = {p["id"]: p for p in client.get("/products", headers=JSON).get_json()}
+    assert (listed[rye]["kind"], listed[rye]["available"]) == ("stocked", 4)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--daily", "-1"], "--daily"),
+        (["--daily", "lots"], "--daily"),
+        (["--daily-on", "2026-13-01=5"], "like 2026-12-24=60"),
+        (["--daily-on", "2026-12-24"], "like 2026-12-24=60"),
+        (["--daily-on", "2026-12-24=-3"], "like 2026-12-24=60"),
+        (["--stock", "3", "--daily", "5"], "either stocked"),
+    ],
+)
+def test_product_update_refuses_bad_amounts_clearly(runner, app, products, args, message):
+    result = runner.invoke(args=["product-update", str(products["Rye Bread"]), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    with app.app_context():
+        assert db.session.get(Product, products["Rye Bread"]).kind == "stocked"
+
+
+def test_product_update_daily_on_for_a_stocked_product_says_what_to_do(runner, app, products):
+    result = runner.invoke(args=["product-update", str(products["Rye Bread"]), "--daily-on", "2026-12-24=5"])
+    assert result.exit_code == 1
+    assert "Rye Bread is stocked" in result.output and "--daily" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ProductDayAmount)) == 0
+
+
+def later_pickup_day(client):
+    """A day within the booking horizon, after the next one taking orders."""
+    return (
+        date.fromisoformat(client.get("/pickup-slots", headers=JSON).get_json()[0]["start"][:10]) + timedelta(days=1)
+    ).isoformat()

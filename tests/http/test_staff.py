@@ -318,7 +318,7 @@ def test_a_product_edit_shows_in_the_catalogue_json_at_once(staff_client, add_pr
     row = soup_of(response).select_one(f"tr#product-{product_id}")
     assert row.select_one("input[name=price]")["value"] == "4.50" and row.select_one(".saved")
     listed = _catalogue(staff_client)[product_id]
-    assert listed["price"] == 4.5 and listed["available"] is False
+    assert listed["price"] == 4.5 and listed["available"] == 0
 
     staff_client.post(
         f"/staff/products/{product_id}",

@@ -1,6 +1,7 @@
 """Staff keep the whole catalogue in the browser: the product form, pictures, retiring and categories."""
 
 import io
+from datetime import datetime
 
 import pytest
 from bs4 import BeautifulSoup
@@ -12,7 +13,7 @@ from app.catalog.pictures import MAX_BYTES
 from app.extensions import db
 from app.models import Category, Product
 from app.staff.accounts import create_staff
-from tests.helpers import BROWSER, HTMX, JSON, post_order, sent_by
+from tests.helpers import BROWSER, HTMX, JSON, bake, post_order, sent_by
 from tests.picture_tools import GPS_IFD, SVG, jpeg_with_gps, one_colour_png, picture_bytes, png_bomb
 
 STAFF = {"username": "ana", "password": "secret-bread"}
@@ -696,29 +697,57 @@ def test_a_bakery_starting_empty_sets_up_its_catalogue_in_the_browser(staff_clie
     assert list(catalogue(staff_client)) == ["Spelt Bun"]
 
 
-def test_staff_give_a_product_a_daily_quota_and_a_lead_time_and_empty_means_none(staff_client, app, products):
+WEEK = {f"amount_{day}": "24" for day in range(5)} | {"amount_5": "48", "amount_6": ""}
+
+
+def test_staff_make_a_product_baked_daily_with_weekday_amounts_and_a_lead_time(staff_client, app, products):
     response = staff_client.post(
-        "/staff/products/new", data=valid(app, daily_quota="60", lead_hours="48"), headers=BROWSER
+        "/staff/products/new", data=valid(app, kind="baked", lead_hours="48", **WEEK), headers=BROWSER
     )
     assert response.status_code == 303
     bun = staff_client.get("/staff/products", headers=JSON).get_json()[-1]
-    assert (bun["name"], bun["daily_quota"], bun["lead_hours"]) == ("Spelt Bun", 60, 48)
+    assert (bun["name"], bun["kind"], bun["lead_hours"]) == ("Spelt Bun", "baked", 48)
+    assert bun["weekday_amounts"] == [24, 24, 24, 24, 24, 48, None]
     form = soup_of(staff_client.get(f"/staff/products/{bun['id']}/edit", headers=BROWSER)).select_one(
         "form#product-form"
     )
-    assert form.select_one("#daily_quota")["value"] == "60" and form.select_one("#lead_hours")["value"] == "48"
+    assert form.select_one("input[name=kind][value=baked]").has_attr("checked")
+    assert form.select_one("#amount_5")["value"] == "48" and form.select_one("#amount_6")["value"] == ""
+    assert form.select_one("#lead_hours")["value"] == "48"
+    assert form.select_one("#amounts-field legend").get_text(strip=True).startswith("Baked each day")
+    # Stocked: the amounts sent are ignored (both groups are on the page without JavaScript).
     edited = staff_client.post(
         f"/staff/products/{bun['id']}/edit",
-        data=valid(app, daily_quota="", lead_hours="", version=bun["version"]),
+        data=valid(app, kind="stocked", amount_0="lots", lead_hours="", version=bun["version"]),
         headers=BROWSER,
     )
     assert edited.status_code == 303
     bun = staff_client.get("/staff/products", headers=JSON).get_json()[-1]
-    assert (bun["daily_quota"], bun["lead_hours"]) == (None, None)
+    assert (bun["kind"], bun["lead_hours"]) == ("stocked", None)
     refused = staff_client.post(
-        f"/staff/products/{bun['id']}/edit", data=valid(app, daily_quota="lots", lead_hours="-1"), headers=BROWSER
+        f"/staff/products/{bun['id']}/edit",
+        data=valid(app, kind="baked", amount_2="lots", lead_hours="-1", version=bun["version"]),
+        headers=BROWSER,
     )
     assert refused.status_code == 422
     page = soup_of(refused)
-    assert "per pickup day" in page.select_one("#daily_quota-error").get_text()
+    assert "none baked that day" in page.select_one("#amount_2-error").get_text()
+    assert page.select_one("#amount_2")["aria-invalid"] == "true"
     assert page.select_one("#lead_hours")["aria-invalid"] == "true"
+    odd = staff_client.post(
+        f"/staff/products/{bun['id']}/edit", data=valid(app, kind="frozen", version=bun["version"]), headers=BROWSER
+    )
+    assert odd.status_code == 422
+    assert "baked daily or stocked" in soup_of(odd).select_one("#kind-error").get_text()
+
+
+def test_the_products_table_says_how_each_product_is_counted(staff_client, app, products, monkeypatch):
+    monkeypatch.setattr("app.bakery_calendar.service.now", lambda: datetime(2026, 11, 30, 8, 0))  # a Monday
+    bake(app, products["Baguette"], {0: 24, 5: 48})
+    page = soup_of(staff_client.get("/staff/products", headers=BROWSER))
+    assert "Baked daily: Mon 24, Sat 48" in page.select_one(f"#product-{products['Baguette']} .product-kind").get_text()
+    assert page.select_one(f"#product-{products['Lemon Tart']} .product-kind").get_text(strip=True) == "Stocked"
+    listed = {p["id"]: p for p in staff_client.get("/staff/products", headers=JSON).get_json()}
+    baguette = listed[products["Baguette"]]
+    assert baguette["kind"] == "baked" and baguette["weekday_amounts"] == [24, None, None, None, None, 48, None]
+    assert baguette["available"] == 24  # what is left for the day the shop takes orders for: Monday

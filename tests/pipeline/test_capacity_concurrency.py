@@ -1,4 +1,4 @@
-"""Many customers at once for the same slot or the same day's quota: never one too many, never a deadlock.
+"""Many customers at once for the same slot or the same day's bake: never one too many, never a deadlock.
 
 On PostgreSQL (BAKERY_TEST_BACKEND=services) the orders really run in parallel, each on its
 own connection; on the embedded SQLite writers queue up for the lock, and must not fail for it.
@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from app.exceptions import Conflict
 from app.extensions import db
-from app.models import Order, Product, ProductDayQuota, SlotBooking, SlotCapacity
+from app.models import Order, Product, ProductDay, SlotBooking, SlotCapacity
 from app.orders.service import change_status
-from tests.helpers import BACKEND, ON_SERVICES
+from tests.helpers import BACKEND, ON_SERVICES, bake
 
 NOW = datetime(2026, 11, 25, 10, 0)
 SLOT = datetime(2026, 11, 26, 8, 0)
@@ -76,26 +76,58 @@ def test_forty_orders_for_a_slot_of_five_accept_exactly_five(app, add_product):
     assert scalar(app, select(Product.stock).where(Product.id == bun)) == 995
 
 
-def test_forty_orders_against_a_daily_quota_of_seven_accept_exactly_seven(app, add_product):
-    bun = add_product(name="Quota Bun", stock=1000, daily_quota=7)
-    # Spread over Thursday's slots, so that only the quota can refuse them.
+def taken_on(app, product_id, day):
+    return scalar(app, select(ProductDay.taken).where(ProductDay.product_id == product_id, ProductDay.day == day))
+
+
+def test_forty_orders_against_a_bake_of_seven_accept_exactly_seven(app, add_product):
+    bun = bake(app, add_product(name="Quota Bun", stock=1000), 7)
+    # Spread over Thursday's slots, so that only the day's amount can refuse them.
     bodies = [
         {"items": [{"id": bun, "quantity": 1}], "pickup_at": f"2026-11-26T{7 + i % 10:02d}:{30 * (i // 10 % 2):02d}"}
         for i in range(40)
     ]
-    results = in_parallel(app, bodies, "40 orders, daily quota 7")
+    results = in_parallel(app, bodies, "40 orders, 7 baked")
     codes = [code for code, _ in results]
     assert codes.count(201) == 7 and codes.count(409) == 33
-    taken = select(ProductDayQuota.taken).where(
-        ProductDayQuota.product_id == bun, ProductDayQuota.day == date(2026, 11, 26)
+    assert taken_on(app, bun, date(2026, 11, 26)) == 7
+    assert scalar(app, select(Product.stock).where(Product.id == bun)) == 1000  # a baked product's stock stays
+
+
+def test_many_orders_for_the_last_ten_croissants_of_a_day_sell_ten_and_leave_the_next_day_alone(app, add_product):
+    croissant = bake(app, add_product(name="Last Croissant", stock=0), {3: 30, 4: 30})  # Thursday, Friday
+    thursday, friday = date(2026, 11, 26), date(2026, 11, 27)
+    first = app.test_client().post(
+        "/orders",
+        data=json.dumps({"items": [{"id": croissant, "quantity": 20}], "pickup_at": "2026-11-26T07:00"}),
+        headers={"Content-Type": "application/json"},
     )
-    assert scalar(app, taken) == 7
-    assert scalar(app, select(Product.stock).where(Product.id == bun)) == 993
+    assert first.status_code == 201  # 10 left on Thursday
+    bodies = [
+        {
+            "items": [{"id": croissant, "quantity": 1}],
+            "pickup_at": f"2026-11-26T{8 + i % 10:02d}:{30 * (i // 10 % 2):02d}",
+        }
+        for i in range(40)
+    ]
+    results = in_parallel(app, bodies, "40 orders for the last 10 croissants")
+    codes = [code for code, _ in results]
+    assert codes.count(201) == 10 and codes.count(409) == 30
+    refused = [body for code, body in results if code == 409]
+    assert all(body["details"]["next_available_day"] == "2026-11-27" for body in refused)
+    assert taken_on(app, croissant, thursday) == 30
+    assert taken_on(app, croissant, friday) is None  # untouched
+    assert (
+        app.test_client()
+        .get("/products?day=2026-11-27", headers={"Accept": "application/json"})
+        .get_json()[0]["available"]
+        == 30
+    )
 
 
-def test_crossed_carts_on_quotas_and_one_slot_never_deadlock(app, add_product):
-    a = add_product(name="Crossed A", stock=1000, daily_quota=500)
-    b = add_product(name="Crossed B", stock=1000, daily_quota=500)
+def test_crossed_carts_on_baked_days_and_one_slot_never_deadlock(app, add_product):
+    a = bake(app, add_product(name="Crossed A", stock=1000), 500)
+    b = bake(app, add_product(name="Crossed B", stock=1000), 500)
     add(app, SlotCapacity(slot_start=SLOT, capacity=100))
     bodies = [
         {
@@ -104,17 +136,10 @@ def test_crossed_carts_on_quotas_and_one_slot_never_deadlock(app, add_product):
         }
         for i in range(60)
     ]
-    results = in_parallel(app, bodies, "60 crossed carts, quotas and one slot")
+    results = in_parallel(app, bodies, "60 crossed carts, baked days and one slot")
     assert [code for code, _ in results] == [201] * 60
     day = date(2026, 11, 26)
-    assert (
-        scalar(app, select(ProductDayQuota.taken).where(ProductDayQuota.product_id == a, ProductDayQuota.day == day))
-        == 60
-    )
-    assert (
-        scalar(app, select(ProductDayQuota.taken).where(ProductDayQuota.product_id == b, ProductDayQuota.day == day))
-        == 120
-    )
+    assert (taken_on(app, a, day), taken_on(app, b, day)) == (60, 120)
     assert scalar(app, select(SlotBooking.taken).where(SlotBooking.slot_start == SLOT)) == 60
 
 
@@ -131,7 +156,7 @@ def test_assigned_slots_never_overfill_when_many_order_without_a_time(app, add_p
 
 
 def test_cancelled_orders_give_their_places_back_to_the_next_customers(app, add_product):
-    bun = add_product(name="Comeback Bun", stock=1000, daily_quota=5)
+    bun = bake(app, add_product(name="Comeback Bun", stock=1000), 5)
     add(app, SlotCapacity(slot_start=SLOT, capacity=5))
     body = {"items": [{"id": bun, "quantity": 1}], "pickup_at": SLOT.isoformat()}
     first = in_parallel(app, [body] * 10, "10 orders, slot of 5")

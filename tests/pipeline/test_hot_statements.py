@@ -28,7 +28,7 @@ HOT_STATEMENTS = {
     "stock": order_service.TAKE_STOCK,
     "order and its items": order_service._insert_order_with_items(2),
     "order alone": order_service.INSERT_ORDER_ALONE,
-    "quotas": capacity._quota_upsert(2),
+    "pickup day": capacity._day_upsert(2),
     "slot": capacity.SLOT_UPSERT,
     "calendar and bookings": calendar_service._calendar_rows(True),
 }

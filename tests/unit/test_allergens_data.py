@@ -11,7 +11,7 @@ from app.catalog.categories import list_categories
 from app.catalog.seed_data import DEMO_CATEGORIES, DEMO_DETAILS
 from app.extensions import db
 from app.models import Category, Product, ProductAllergen
-from tests.helpers import JSON, ON_SERVICES, PG_URL, TABLES, ensure_postgres_database
+from tests.helpers import JSON, ON_SERVICES, PG_URL, RETIRED_TABLES, TABLES, ensure_postgres_database
 
 OLD_HEAD = "f43ebb97c743"
 
@@ -177,7 +177,7 @@ def test_upgrade_from_the_old_schema_keeps_products_and_orders(schema, tmp_path)
     for url in _migration_urls(tmp_path):
         engine = create_engine(url)
         with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
-            for table in (*TABLES, "alembic_version"):
+            for table in (*TABLES, *RETIRED_TABLES, "alembic_version"):
                 conn.execute(
                     text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else ""))
                 )

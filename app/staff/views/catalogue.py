@@ -18,6 +18,8 @@ from ..conflicts import allergen_words, differences, original_field, submitted_v
 from .shared import product_json, submitted
 
 LOGGER = logging.getLogger(__name__)
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+AMOUNT_FIELDS = editing.AMOUNT_FIELDS
 PRODUCT_FORM = "staff/product_form.html"
 CATEGORIES = "staff/categories.html"
 
@@ -148,7 +150,8 @@ FIELD_LABELS = {
     "category": "Category",
     "price": "Price",
     "stock": "Stock",
-    "daily_quota": "Per day",
+    "kind": "Kind",
+    **{field: f"Baked on {day}" for field, day in zip(AMOUNT_FIELDS, DAY_NAMES, strict=True)},
     "lead_hours": "Notice in hours",
     "active": "On sale",
     "allergens": "Contains",
@@ -164,7 +167,8 @@ def _defaults():
         "category": "",
         "price": "",
         "stock": "0",
-        "daily_quota": "",
+        "kind": "stocked",
+        **dict.fromkeys(AMOUNT_FIELDS, ""),
         "lead_hours": "",
         "active": True,
         "allergens": [],
@@ -180,7 +184,8 @@ def _current(product):
         "category": str(product.category_id or ""),
         "price": f"{product.price:.2f}",
         "stock": str(product.stock),
-        "daily_quota": "" if product.daily_quota is None else str(product.daily_quota),
+        "kind": product.kind,
+        **{field: str(product.weekday_amounts.get(day, "")) for day, field in enumerate(AMOUNT_FIELDS)},
         "lead_hours": "" if product.lead_hours is None else str(product.lead_hours),
         "active": product.active,
         "allergens": product.allergens,
@@ -194,7 +199,7 @@ def _typed(form):
     return {
         **{
             field: form.get(field, "")
-            for field in ("name", "description", "category", "price", "stock", "daily_quota", "lead_hours")
+            for field in ("name", "description", "category", "price", "stock", "kind", *AMOUNT_FIELDS, "lead_hours")
         },
         "active": form.getlist("active")[-1:] == ["1"] if "active" in form else True,
         **{field: form.getlist(field) for field in ("allergens", "may_contain", "dietary")},

@@ -7,7 +7,9 @@ import logging
 
 from flask import request, url_for
 
+from ...bakery_calendar.service import ordering_day
 from ...catalog import editing
+from ...catalog.daily import for_day
 from ...catalog.service import all_products, get_any_product
 from ...exceptions import Invalid, Stale
 from ...web.negotiation import respond, respond_after_write
@@ -22,7 +24,7 @@ LOGGER = logging.getLogger(__name__)
 @bp.get("/products")
 @staff_required
 def products():
-    items = all_products()
+    items = for_day(all_products(), ordering_day())  # one read of the calendar for the whole list
     return respond(
         [product_json(p) for p in items],
         "staff/products.html",

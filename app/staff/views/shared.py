@@ -2,6 +2,8 @@
 
 from flask import request
 
+from ...bakery_calendar.service import ordering_day
+from ...catalog.daily import for_day
 from ...exceptions import Malformed
 from ...web.json_fields import refuse_unknown_fields
 
@@ -25,12 +27,17 @@ def submitted(*accepted):
 
 
 def product_json(product):
-    """A product as staff see it in JSON: the shop's fields plus stock and whether it is on sale."""
+    """A product as staff see it in JSON: the shop's fields (`available` for the day the shop takes
+    orders for) plus stock and whether it is on sale."""
+    if product.baked and product.day_left is None:
+        for_day([product], ordering_day())
     return {
         **product.to_dict(),
         "stock": product.stock,
         "active": product.active,
-        "daily_quota": product.daily_quota,
+        "kind": product.kind,
+        # A baked product's amount Monday … Sunday (null: none baked that day).
+        "weekday_amounts": [product.weekday_amounts.get(day) for day in range(7)],
         "lead_hours": product.lead_hours,
         "version": product.version,
     }
