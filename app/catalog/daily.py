@@ -3,11 +3,20 @@
 Planned: the date's own amount (ProductDayAmount) if staff set one, else the weekday's
 (ProductWeekdayAmount), else none. Available for orders: planned + adjusted − taken − counter_sold.
 Setting amounts (the CLI, the staff form) is here too; the caller commits.
+The counter (record_counter) moves a day's ledger by what happens in the shop, and commits.
 """
+
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import literal, select, union_all
 
+from .. import audit
+from ..bakery_calendar.formatting import day_name
+from ..exceptions import Invalid
 from ..extensions import db
+from ..form_values import whole_number
+from ..infra.statements import upsert_text
 from ..models import BAKED, STOCKED, ProductDay, ProductDayAmount, ProductWeekdayAmount, utcnow
 from .invalidation import mark_catalog_changed
 
@@ -86,3 +95,168 @@ def _changed(product, kind):
     product.kind = kind
     product.updated_at = utcnow()
     mark_catalog_changed(db.session)
+
+
+# The counter: walk-in sales, a second batch, burnt trays. Deltas on the day's ledger row, never
+# a new total typed over what customers ordered meanwhile.
+
+COUNTER_CHANGES = {"sold": "sold at the counter", "baked": "baked more", "burnt": "burnt"}
+MAX_COUNTER = 10_000  # in one change
+MAX_ADJUSTED = 1_000_000  # a day's extra bakes, all changes together
+AMOUNT_RULE = f"A whole number from 1 to {MAX_COUNTER}."
+CHANGE_RULE = "Choose sold, baked or burnt."
+
+_INSERT = "INSERT INTO product_days (product_id, day, taken, adjusted, counter_sold) "
+# Each makes the day's row if it is missing; the WHERE makes the change exact under concurrent orders.
+_COUNTER_STATEMENTS = {
+    "sold": upsert_text(
+        _INSERT + "VALUES (:product_id, :day, 0, 0, :counter_sold) ON CONFLICT (product_id, day) DO UPDATE "
+        "SET counter_sold = product_days.counter_sold + excluded.counter_sold "
+        "WHERE product_days.taken + product_days.counter_sold + excluded.counter_sold "
+        "<= CAST(:planned AS INTEGER) + product_days.adjusted "
+        "RETURNING taken, adjusted, counter_sold",
+        ProductDay.__table__,
+    ),
+    "baked": upsert_text(
+        _INSERT + "VALUES (:product_id, :day, 0, :adjusted, 0) ON CONFLICT (product_id, day) DO UPDATE "
+        "SET adjusted = product_days.adjusted + excluded.adjusted "
+        "WHERE product_days.adjusted + excluded.adjusted <= CAST(:most AS INTEGER) "
+        "RETURNING taken, adjusted, counter_sold",
+        ProductDay.__table__,
+    ),
+    # Burnt may leave the day short of what orders hold (the bread is gone all the same),
+    # but not below what was baked and not sold at the counter.
+    "burnt": upsert_text(
+        _INSERT + "VALUES (:product_id, :day, 0, :adjusted, 0) ON CONFLICT (product_id, day) DO UPDATE "
+        "SET adjusted = product_days.adjusted + excluded.adjusted "
+        "WHERE CAST(:planned AS INTEGER) + product_days.adjusted + excluded.adjusted - product_days.counter_sold >= 0 "
+        "RETURNING taken, adjusted, counter_sold",
+        ProductDay.__table__,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CounterDay:
+    """A baked product's day as the counter shows it."""
+
+    product: object
+    day: date
+    planned: int
+    taken: int = 0
+    adjusted: int = 0
+    counter_sold: int = 0
+
+    @property
+    def left(self):
+        """What orders and the counter can still take (below 0: short of what orders hold)."""
+        return self.planned + self.adjusted - self.taken - self.counter_sold
+
+    @property
+    def short(self):
+        return max(0, -self.left)
+
+    @property
+    def warning(self):
+        if not self.short:
+            return ""
+        return f"{day_name(self.day)} is now {self.short} short of what orders hold"
+
+    def to_dict(self):
+        return {
+            "product_id": self.product.id,
+            "product": self.product.name,
+            "day": self.day.isoformat(),
+            "planned": self.planned,
+            "ordered": self.taken,
+            "counter_sold": self.counter_sold,
+            "adjusted": self.adjusted,
+            "available": max(0, self.left),
+            "short": self.short,
+            "warning": self.warning or None,
+        }
+
+
+def counter_days(products, day):
+    """[CounterDay] for the baked ones of `products` on `day`."""
+    baked = [p for p in products if p.kind == BAKED]
+    amounts = planned([p.id for p in baked], day)
+    rows = db.session.execute(
+        select(ProductDay.product_id, ProductDay.taken, ProductDay.adjusted, ProductDay.counter_sold).where(
+            ProductDay.product_id.in_(list(amounts)), ProductDay.day == day
+        )
+    )
+    ledger = {row.product_id: row for row in rows.all()}
+    return [_counter_day(p, day, amounts[p.id], ledger.get(p.id)) for p in baked]
+
+
+def _counter_day(product, day, amount, row):
+    if row is None:
+        return CounterDay(product, day, amount)
+    return CounterDay(product, day, amount, row.taken, row.adjusted, row.counter_sold)
+
+
+def parse_counter_change(value):
+    """One of COUNTER_CHANGES; Invalid otherwise."""
+    if not isinstance(value, str) or value not in COUNTER_CHANGES:
+        raise Invalid(CHANGE_RULE, {"change": CHANGE_RULE})
+    return value
+
+
+def parse_counter_amount(value):
+    """How many, as staff type it: 1 to MAX_COUNTER; Invalid otherwise."""
+    number = value if isinstance(value, int) and not isinstance(value, bool) else whole_number(value, MAX_COUNTER, 1)
+    if number is None or not 1 <= number <= MAX_COUNTER:
+        raise Invalid(AMOUNT_RULE, {"amount": AMOUNT_RULE})
+    return number
+
+
+def record_counter(product, day, change, amount, reason="", actor=None):
+    """Move `product`'s ledger for `day` by `amount` `change`d at the counter, in one statement; commit.
+
+    Returns the CounterDay as it is now. Invalid for a stocked product, a sale of more than is
+    left, or more burnt than was baked and not sold; nothing changes then.
+    """
+    if product.kind != BAKED:
+        message = f"{product.name} is counted by its stock, not baked daily: adjust its stock on Products."
+        raise Invalid(message, {"product_id": message})
+    before = counter_days([product], day)[0]
+    params = {"product_id": product.id, "day": day, "planned": before.planned, "most": MAX_ADJUSTED}
+    if change == "sold":
+        params["counter_sold"] = amount
+    else:
+        params["adjusted"] = amount if change == "baked" else -amount
+    row = db.session.execute(_COUNTER_STATEMENTS[change], params).one_or_none()
+    after = _counter_day(product, day, before.planned, row) if row is not None else None
+    if after is None or _overdrawn(after, change):  # a first row made over the limit is refused too
+        db.session.rollback()
+        _refuse(product, day, change)
+    if actor is not None:
+        shown = f"+{amount}" if change != "burnt" else f"\u2212{amount}"
+        why = f" ({reason})" if reason else ""
+        detail = f"{day.isoformat()} {COUNTER_CHANGES[change]} {shown}{why}: left {before.left} → {after.left}"
+        audit.record(actor, f"product.counter.{change}", "product", product.id, detail)
+    mark_catalog_changed(db.session)  # that day's "available"
+    db.session.commit()
+    return after
+
+
+def _overdrawn(day, change):
+    if change == "sold":
+        return day.left < 0
+    if change == "burnt":
+        return day.planned + day.adjusted - day.counter_sold < 0
+    return day.adjusted > MAX_ADJUSTED
+
+
+def _refuse(product, day, change):
+    now = counter_days([product], day)[0]
+    when = day_name(day)
+    if change == "sold":
+        message = f"Only {now.left} left for {when}" if now.left > 0 else f"None left for {when}"
+    elif change == "burnt":
+        most = max(0, now.planned + now.adjusted - now.counter_sold)
+        message = f"Only {most} baked and not sold at the counter for {when}"
+    else:
+        message = f"That would be more than {MAX_ADJUSTED} baked extra for {when}"
+    raise Invalid(message, {"amount": message})

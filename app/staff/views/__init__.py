@@ -1,10 +1,23 @@
 """The staff pages and their JSON: each module adds its routes to the staff blueprint (`app.staff.bp`).
 
 login (log in and out), board (the order board), search (finding any order), lists (bake and
-pick lists), reports, products (the products table: quick edits, stock), catalogue (the product
-form, categories), calendar, accounts, api_keys; shared: what they share (the form or JSON sent).
+pick lists), counter (what is sold, baked more or burnt in the shop), reports, products (the products
+table: quick edits, stock), catalogue (the product form, categories), calendar, accounts, api_keys;
+shared: what they share (the form or JSON sent).
 """
 
-from . import accounts, api_keys, board, calendar, catalogue, lists, login, products, reports, search
+from . import accounts, api_keys, board, calendar, catalogue, counter, lists, login, products, reports, search
 
-__all__ = ["accounts", "api_keys", "board", "calendar", "catalogue", "lists", "login", "products", "reports", "search"]
+__all__ = [
+    "accounts",
+    "api_keys",
+    "board",
+    "calendar",
+    "catalogue",
+    "counter",
+    "lists",
+    "login",
+    "products",
+    "reports",
+    "search",
+]
