@@ -536,6 +536,7 @@ def test_each_staff_member_has_their_own_count(app, staff_client, products):
         "/staff/accounts",
         "/staff/account",
         "/staff/api-keys",
+        "/staff/counter",
     ],
 )
 def test_staff_pages_have_the_back_office_header_and_footer(staff_client, path):
@@ -548,6 +549,7 @@ def test_staff_pages_have_the_back_office_header_and_footer(staff_client, path):
         "Orders",
         "Bake list",
         "Pick list",
+        "Counter",
         "Reports",
         "Products",
         "Categories",
