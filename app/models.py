@@ -182,6 +182,8 @@ class Product(db.Model):
     # A baked product's amount left for the pickup day the catalogue answers for (None: not
     # worked out); set by app/catalog/daily.py's for_day(), not stored.
     day_left = None
+    # A baked product sold out that day: the next day orders can take some (None: none in the horizon).
+    next_day = None
 
     @property
     def baked(self):

@@ -69,6 +69,42 @@ def for_day(products, day):
     return products
 
 
+def first_days_with_some(product_ids, days):
+    """{product id: the first of `days` with some left to order} for each of `product_ids` that has one.
+
+    Three queries for all the days (weekday amounts, the days' own amounts, their ledgers), not a few per day.
+    """
+    ids, days = list(product_ids), sorted(days)
+    if not ids or not days:
+        return {}
+    weekly = db.session.execute(
+        select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.weekday, ProductWeekdayAmount.amount).where(
+            ProductWeekdayAmount.product_id.in_(ids)
+        )
+    )
+    dated = db.session.execute(
+        select(ProductDayAmount.product_id, ProductDayAmount.day, ProductDayAmount.amount).where(
+            ProductDayAmount.product_id.in_(ids), ProductDayAmount.day.in_(days)
+        )
+    )
+    ledger = db.session.execute(
+        select(
+            ProductDay.product_id, ProductDay.day, ProductDay.adjusted - ProductDay.taken - ProductDay.counter_sold
+        ).where(ProductDay.product_id.in_(ids), ProductDay.day.in_(days))
+    )
+    by_weekday = {(product_id, weekday): amount for product_id, weekday, amount in weekly.all()}
+    by_day = {(product_id, day): amount for product_id, day, amount in dated.all()}
+    changes = {(product_id, day): change for product_id, day, change in ledger.all()}
+    found = {}
+    for product_id in ids:
+        for day in days:
+            planned_then = by_day.get((product_id, day), by_weekday.get((product_id, day.weekday()), 0))
+            if planned_then + changes.get((product_id, day), 0) > 0:
+                found[product_id] = day
+                break
+    return found
+
+
 def set_weekday_amounts(product, amounts):
     """Make `product` baked, with `amounts` ({weekday: amount}; a weekday left out: none baked)."""
     product.set_weekday_amounts(amounts)

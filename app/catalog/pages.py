@@ -11,9 +11,9 @@ from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from ..bakery_calendar import service as calendar_service
-from ..bakery_calendar.service import ordering_day
 from ..web.negotiation import VARY
 from ..web.shared_html import EVERYONE, personalise
+from .daily import first_days_with_some
 from .service import catalogue_stamp, free_from, list_products, shelves
 
 
@@ -47,13 +47,18 @@ def send_json(entry):
 
 
 class OrderingDay:
-    """The day the shop takes orders for, and whether that is today: the catalogue's heading and availability."""
+    """The pickup day the catalogue shows, whether that is today, and the days one can order for (`choices`)."""
 
-    def __init__(self, day, today):
-        self.day, self.today = day, today
+    def __init__(self, day, today, choices=()):
+        self.day, self.today, self.choices = day, today, tuple(choices)
         self.is_today = day is None or day == today
-        # Part of every cache key: the page's heading and "only N left" change with the day.
-        self.key = f"{day}:{int(self.is_today)}"
+        # Part of every cache key: the page's heading, its day form and "only N left" change with them.
+        offered = hashlib.sha256(",".join(map(str, self.choices)).encode()).hexdigest()[:12]
+        self.key = f"{day}:{int(self.is_today)}:{offered}"
+
+    def pick(self, day):
+        """The same choices, showing `day` (one of them)."""
+        return OrderingDay(day, self.today, self.choices)
 
 
 # The catalogue asks for the ordering day on every request, and working it out reads the whole
@@ -69,7 +74,10 @@ def taking_orders_for():
     if memo.get("generation") == generation and memo.get("until", 0.0) > time.monotonic():
         return memo["day"]
     moment = calendar_service.now()
-    day = OrderingDay(ordering_day(moment=moment), moment.date())
+    calendar = calendar_service.load_calendar()
+    # The days with a pickup slot still open to orders: the first is the ordering day.
+    choices = sorted({start.date() for start in calendar.feasible_slots(moment)})
+    day = OrderingDay(choices[0] if choices else None, moment.date(), choices)
     memo.update(day=day, generation=generation, until=time.monotonic() + ORDERING_DAY_TTL)
     return day
 
@@ -82,25 +90,27 @@ def _json_entry(products):
     return {"body": body, "etag": etag, "headers": headers}
 
 
-def grid_html(visitor, free_from_codes=()):
-    """The product grid for `visitor` (the htmx fragment's content), filtered "free from" some allergens."""
-    day = taking_orders_for()
+def grid_html(visitor, free_from_codes=(), ordering=None):
+    """The product grid for `visitor` (the htmx fragment's content) for the `ordering` day (default: the
+    first one can order for), filtered "free from" some allergens."""
+    day = ordering or taking_orders_for()
     if visitor.messages or free_from_codes:
         return _grid_html(visitor, day, free_from_codes)  # a message waits for one card (an add without JavaScript)
     html = _catalog_cache().get(f"grid.html@{day.key}", lambda: shared_grid_html(day), lambda: catalogue_stamp(day.day))
     return personalise(html, visitor)
 
 
-def page_html(visitor, free_from_codes=()):
+def page_html(visitor, free_from_codes=(), ordering=None, day_error=None):
     """The whole catalogue page for `visitor`: the page cached for everyone, with their parts filled in."""
-    day = taking_orders_for()
-    if visitor.messages or free_from_codes:
+    day = ordering or taking_orders_for()
+    if visitor.messages or free_from_codes or day_error:
         return render_template(
             "catalog/index.html",
             grid_html=_grid_html(visitor, day, free_from_codes),
             visitor=visitor,
             free_from=free_from_codes,
             ordering=day,
+            day_error=day_error,
         )
     html = _catalog_cache().get(
         f"index.html@{day.key}", lambda: shared_page_html(day), lambda: catalogue_stamp(day.day)
@@ -124,6 +134,7 @@ def shared_page_html(day=None):
 def _grid_html(visitor, day, free_from_codes=()):
     products = list_products(day.day)
     shown = free_from(products, free_from_codes) if free_from_codes else products
+    with_next_day(shown, day)
     # Our own rendered template, escaped by Jinja
     return Markup(  # nosec B704
         render_template(
@@ -132,8 +143,18 @@ def _grid_html(visitor, day, free_from_codes=()):
             visitor=visitor,
             free_from=free_from_codes,
             hidden=len(products) - len(shown),
+            ordering=day,
         )
     )
+
+
+def with_next_day(products, ordering):
+    """Set `next_day` on the baked products sold out on the `ordering` day: the next day one can order some."""
+    sold_out = [p for p in products if p.baked and not p.available]
+    later = [d for d in ordering.choices if ordering.day is not None and d > ordering.day]
+    for product_id, day in first_days_with_some([p.id for p in sold_out], later).items():
+        next(p for p in sold_out if p.id == product_id).next_day = day
+    return products
 
 
 def _catalog_cache():

@@ -17,8 +17,11 @@ from .categories import list_categories
 from .daily import for_day
 
 STAMP_QUERY = "SELECT id, updated_at FROM products ORDER BY id"
-# What orders and the counter took of each product for one day (baked products' rows leave products alone).
-DAY_STAMP_QUERY = "SELECT product_id, taken, adjusted, counter_sold FROM product_days WHERE day = ? ORDER BY product_id"
+# What orders and the counter took of each product from one day on (baked products' rows leave products
+# alone): that day's "only N left", and the later days a sold-out card names ("available Tuesday").
+DAY_STAMP_QUERY = (
+    "SELECT day, product_id, taken, adjusted, counter_sold FROM product_days WHERE day >= ? ORDER BY day, product_id"
+)
 UNCATEGORISED = "More bakes"
 
 
@@ -81,7 +84,7 @@ def get_product(product_id):
 
 def catalogue_stamp(day=None):
     """A cheap fingerprint of the products table: each row's updated_at, which every write path bumps;
-    with `day`, also that day's ledger rows (orders for baked products change only those).
+    with `day`, also the ledger rows from that day on (orders for baked products change only those).
 
     Per row, not count() and max(updated_at): a change committed after a later-stamped one
     (two writers racing for the lock, or two hosts' clocks) leaves the max as it was, never

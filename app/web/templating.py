@@ -1,5 +1,7 @@
 """What every template and fragment can use: the shared macros and a few helpers."""
 
+from datetime import date
+
 from ..bakery_calendar import formatting as dates
 from ..bakery_calendar.hours import summary
 from ..bakery_calendar.service import weekly_hours
@@ -37,6 +39,17 @@ def opening_hours():
     return summary(weekly_hours())
 
 
+def shop_view(ordering=None, free_from=()):
+    """The catalogue's query for a pickup day and "free from" filter, for url_for: links keep both."""
+    view = {}
+    day = ordering.day if ordering else None  # pages that show no day (a refused add's page) leave it out
+    if isinstance(day, date):
+        view["day"] = day.isoformat()
+    if free_from:
+        view["free_from"] = ",".join(free_from)
+    return view
+
+
 def register_template_globals(app):
     register_visitor(app)
     app.jinja_env.globals.update(
@@ -48,6 +61,7 @@ def register_template_globals(app):
         ALLERGENS=ALLERGENS,  # code -> words, in Annex II order
         DIETARY=DIETARY,
         picture_sources=picture_sources,
+        shop_view=shop_view,
     )
     app.jinja_env.filters.update(
         pickup_time=dates.pickup_time,

@@ -9,6 +9,7 @@ Screenshots of every page at phone and desktop width land in test-artifacts/.
 import re
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
     snap(page, "js-2-catalogue-added")
 
     card(page, "Pain au Chocolat").locator(".product-link").click()
-    page.wait_for_url(re.compile(r"/products/\d+$"))
+    page.wait_for_url(re.compile(r"/products/\d+(\?|$)"))
     page.evaluate("window.noReload = true")
     page.get_by_role("button", name="Add to cart").click()
     expect(page.locator(".product-detail .added")).to_contain_text("Added Pain au Chocolat")
@@ -175,6 +176,21 @@ def test_customer_filters_free_from_milk_and_sees_allergens_up_to_the_order(chro
     expect(card(page, "Butter Croissant")).to_have_count(0)
     expect(card(page, "Baguette").locator(".allergens")).to_have_text("Contains: Cereals containing gluten")
     snap(page, f"{label}-9-free-from-milk")
+
+    # Another pickup day keeps the filter (htmx swaps the list and pushes the URL; the plain form reloads).
+    first, second = page.locator("#pickup-day option").evaluate_all("options => options.map(o => o.value)")[:2]
+    if javascript:
+        page.evaluate("window.noReload = true")  # htmx keeps the page
+    page.get_by_label("Pickup day").select_option(second)
+    if not javascript:
+        page.get_by_role("button", name="Show this day").click()
+    page.wait_for_url(re.compile(rf"day={second}"))
+    assert "free_from=milk" in page.url
+    expect(page.locator("h1")).to_contain_text(date.fromisoformat(second).strftime("%-d %B"))
+    expect(page.locator(".filter-summary")).to_contain_text("free from Milk")
+    if javascript:
+        assert page.evaluate("window.noReload") is True
+    page.goto(f"{live_server}/?day={first}&free_from=milk")
 
     card(page, "Baguette").get_by_role("button", name="Add to cart").click()
     expect(page.locator("#cart-badge .cart-count")).to_have_text("1")

@@ -263,14 +263,14 @@ def test_a_cutoff_moves_the_ordering_day_and_the_catalogue_says_so(make_app, pro
     # Wednesday 10:00 is past Tuesday's and Wednesday's 09:00: Friday is the first day open to orders.
     assert slots(client)[0]["start"] == "2026-11-27T07:00:00+01:00"
     heading = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser").select_one("h1")
-    assert heading.get_text(strip=True) == "Ordering for Friday 27 November"
+    assert heading.get_text(strip=True) == "Ordering for pickup on Friday 27 November"
     first = order(client, [{"id": 1, "quantity": 1}])
     assert first.get_json()["pickup_at"] == "2026-11-27T07:00:00+01:00"
 
 
-def test_today_the_catalogue_says_today_s_bakes(client, products):
+def test_today_the_catalogue_says_it_is_for_pickup_today(client, products):
     heading = BeautifulSoup(client.get("/", headers=BROWSER).data, "html.parser").select_one("h1")
-    assert heading.get_text(strip=True) == "Today's bakes"
+    assert heading.get_text(strip=True) == "Ordering for pickup today, Wednesday 25 November"
 
 
 def test_the_bake_list_counts_api_orders_on_their_assigned_day(app, client, products):

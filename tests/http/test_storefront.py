@@ -80,7 +80,7 @@ def test_sold_out_product_is_shown_but_cannot_be_ordered(client, add_product):
 def test_product_page_has_the_add_form(client, products):
     soup = html(client.get(f"/products/{products['Baguette']}", headers=BROWSER))
     form = soup.select_one(".product-detail form.add-to-cart")
-    assert form.select_one("input[name=next]")["value"] == f"/products/{products['Baguette']}"
+    assert form.select_one("input[name=next]")["value"] == f"/products/{products['Baguette']}?day=2026-11-25"
     assert form.select_one("button[type=submit]").get_text(strip=True) == "Add to cart"
 
 
