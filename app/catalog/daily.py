@@ -142,11 +142,11 @@ MAX_ADJUSTED = 1_000_000  # a day's extra bakes, all changes together
 AMOUNT_RULE = f"A whole number from 1 to {MAX_COUNTER}."
 CHANGE_RULE = "Choose sold, baked or burnt."
 
-_INSERT = "INSERT INTO product_days (product_id, day, taken, adjusted, counter_sold) "
 # Each makes the day's row if it is missing; the WHERE makes the change exact under concurrent orders.
 _COUNTER_STATEMENTS = {
     "sold": upsert_text(
-        _INSERT + "VALUES (:product_id, :day, 0, 0, :counter_sold) ON CONFLICT (product_id, day) DO UPDATE "
+        "INSERT INTO product_days (product_id, day, taken, adjusted, counter_sold) "
+        "VALUES (:product_id, :day, 0, 0, :counter_sold) ON CONFLICT (product_id, day) DO UPDATE "
         "SET counter_sold = product_days.counter_sold + excluded.counter_sold "
         "WHERE product_days.taken + product_days.counter_sold + excluded.counter_sold "
         "<= CAST(:planned AS INTEGER) + product_days.adjusted "
@@ -154,7 +154,8 @@ _COUNTER_STATEMENTS = {
         ProductDay.__table__,
     ),
     "baked": upsert_text(
-        _INSERT + "VALUES (:product_id, :day, 0, :adjusted, 0) ON CONFLICT (product_id, day) DO UPDATE "
+        "INSERT INTO product_days (product_id, day, taken, adjusted, counter_sold) "
+        "VALUES (:product_id, :day, 0, :adjusted, 0) ON CONFLICT (product_id, day) DO UPDATE "
         "SET adjusted = product_days.adjusted + excluded.adjusted "
         "WHERE product_days.adjusted + excluded.adjusted <= CAST(:most AS INTEGER) "
         "RETURNING taken, adjusted, counter_sold",
@@ -163,7 +164,8 @@ _COUNTER_STATEMENTS = {
     # Burnt may leave the day short of what orders hold (the bread is gone all the same),
     # but not below what was baked and not sold at the counter.
     "burnt": upsert_text(
-        _INSERT + "VALUES (:product_id, :day, 0, :adjusted, 0) ON CONFLICT (product_id, day) DO UPDATE "
+        "INSERT INTO product_days (product_id, day, taken, adjusted, counter_sold) "
+        "VALUES (:product_id, :day, 0, :adjusted, 0) ON CONFLICT (product_id, day) DO UPDATE "
         "SET adjusted = product_days.adjusted + excluded.adjusted "
         "WHERE CAST(:planned AS INTEGER) + product_days.adjusted + excluded.adjusted - product_days.counter_sold >= 0 "
         "RETURNING taken, adjusted, counter_sold",
