@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import psycopg2
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.catalog.daily import set_weekday_amounts
@@ -111,6 +111,23 @@ TABLES = (
 
 # Tables older revisions had: a database built by an older schema is dropped clean with them too.
 RETIRED_TABLES = ("product_day_quota",)
+
+
+def empty_migration_databases(tmp_path, name):
+    """Databases for a migration test, emptied of every table: SQLite, and PostgreSQL on the services."""
+    urls = [f"sqlite:///{tmp_path / f'{name}.db'}"]
+    if ON_SERVICES:
+        urls.append(f"{PG_URL}_{name}")
+        ensure_postgres_database(urls[-1])
+    for url in urls:
+        engine = create_engine(url)
+        with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
+            for table in (*TABLES, *RETIRED_TABLES, "alembic_version"):
+                conn.execute(
+                    text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else ""))
+                )
+        engine.dispose()
+    return urls
 
 
 def ensure_postgres_database(url):

@@ -2,7 +2,7 @@
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
@@ -11,7 +11,7 @@ from app.catalog.categories import list_categories
 from app.catalog.seed_data import DEMO_CATEGORIES, DEMO_DETAILS
 from app.extensions import db
 from app.models import Category, Product, ProductAllergen
-from tests.helpers import JSON, ON_SERVICES, PG_URL, RETIRED_TABLES, TABLES, ensure_postgres_database
+from tests.helpers import JSON, empty_migration_databases
 
 OLD_HEAD = "f43ebb97c743"
 
@@ -164,23 +164,8 @@ def test_deleting_a_product_takes_its_allergens_and_a_used_category_cannot_be_de
 # The migration, on a database that has the old schema and data
 
 
-def _migration_urls(tmp_path):
-    urls = [f"sqlite:///{tmp_path / 'old.db'}"]
-    if ON_SERVICES:
-        url = PG_URL.rsplit("/", 1)[0] + "/" + PG_URL.rsplit("/", 1)[1] + "_migration"
-        ensure_postgres_database(url)
-        urls.append(url)
-    return urls
-
-
 def test_upgrade_from_the_old_schema_keeps_products_and_orders(schema, tmp_path):
-    for url in _migration_urls(tmp_path):
-        engine = create_engine(url)
-        with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
-            for table in (*TABLES, *RETIRED_TABLES, "alembic_version"):
-                conn.execute(
-                    text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else ""))
-                )
+    for url in empty_migration_databases(tmp_path, "migration"):
         app = create_app({**schema, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
         with app.app_context():
             upgrade(revision=OLD_HEAD)
@@ -216,4 +201,3 @@ def test_upgrade_from_the_old_schema_keeps_products_and_orders(schema, tmp_path)
                 assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
             db.session.remove()
             db.engine.dispose()
-        engine.dispose()

@@ -5,23 +5,14 @@ keep what they took of their pickup day."""
 from datetime import date
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from app import create_app
 from app.extensions import db
 from app.models import BAKED, STOCKED, Product, ProductDay, ProductWeekdayAmount
-from tests.helpers import ON_SERVICES, PG_URL, RETIRED_TABLES, TABLES, ensure_postgres_database
+from tests.helpers import empty_migration_databases
 
 BEFORE = "c9a4e6d2b871"  # the last revision with products.daily_quota and product_day_quota
-
-
-def _urls(tmp_path):
-    urls = [f"sqlite:///{tmp_path / 'kinds.db'}"]
-    if ON_SERVICES:
-        url = f"{PG_URL}_kinds_migration"
-        ensure_postgres_database(url)
-        urls.append(url)
-    return urls
 
 
 def _insert_old_rows(conn):
@@ -42,13 +33,7 @@ def _insert_old_rows(conn):
 
 
 def test_a_daily_quota_becomes_a_baked_amount_every_weekday_and_reservations_stay(schema, tmp_path):
-    for url in _urls(tmp_path):
-        engine = create_engine(url)
-        with engine.begin() as conn:  # from a clean slate, whatever an earlier run left
-            for table in (*TABLES, *RETIRED_TABLES, "alembic_version"):
-                conn.execute(
-                    text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if url.startswith("postgresql") else ""))
-                )
+    for url in empty_migration_databases(tmp_path, "kinds_migration"):
         app = create_app({**schema, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {}})
         with app.app_context():
             upgrade(revision=BEFORE)
@@ -75,4 +60,3 @@ def test_a_daily_quota_becomes_a_baked_amount_every_weekday_and_reservations_sta
             assert db.session.scalar(select(ProductWeekdayAmount.amount).limit(1)) == 12
             db.session.remove()
             db.engine.dispose()
-        engine.dispose()
