@@ -94,6 +94,7 @@ class Product(db.Model):
         CheckConstraint("vegetarian OR NOT vegan", name="vegan_is_vegetarian"),
         CheckConstraint("kind IN ('baked', 'stocked')", name="kind_known"),
         CheckConstraint("lead_hours IS NULL OR lead_hours >= 0", name="lead_hours_nonnegative"),
+        CheckConstraint("batch_size IS NULL OR batch_size >= 1", name="batch_size_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,6 +114,11 @@ class Product(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default=STOCKED, server_default=STOCKED)
     # Hours of notice it needs, counted in opening hours (a whole cake: 48); NULL: the shop's lead time.
     lead_hours: Mapped[int | None]
+    # A baked product made to order: no amount a day, as many as its resources (the oven) have room
+    # for; else what a day's amount says. Either way its batches fill the resources it uses.
+    to_order: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # How many one batch makes (12 croissants to a tray); NULL: one.
+    batch_size: Mapped[int | None]
     # Counts staff edits (claim_version in app/catalog/editing.py): a save made from an older version is refused.
     # Orders and stock adjustments move the stock without it, since they commute with any edit.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -125,6 +131,9 @@ class Product(db.Model):
     # Read only where shown (the staff form, the audit log): the catalogue needs none of it.
     weekday_amount_rows: Mapped[list["ProductWeekdayAmount"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
+    )
+    resource_uses: Mapped[list["ProductResourceUse"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, back_populates="product"
     )
 
     @property
@@ -639,3 +648,44 @@ class ProductDay(db.Model):
     taken: Mapped[int] = mapped_column(default=0)  # by open orders for pickup that day
     adjusted: Mapped[int] = mapped_column(default=0, server_default="0")  # baked more (+) or burnt (−)
     counter_sold: Mapped[int] = mapped_column(default=0, server_default="0")  # walk-in sales
+
+
+class Resource(db.Model):
+    """What every day's baking shares and has only so much of: "Deck oven: 40 trays a day"."""
+
+    __tablename__ = "resources"
+    __table_args__ = (CheckConstraint("per_day >= 0", name="per_day_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    unit: Mapped[str] = mapped_column(String(30))  # what it is counted in, plural: "trays", "racks"
+    per_day: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProductResourceUse(db.Model):
+    """How much of a resource one batch of a product uses: "Croissant: 1 tray of the Deck oven"."""
+
+    __tablename__ = "product_resource_uses"
+    __table_args__ = (CheckConstraint("per_batch >= 1", name="per_batch_positive"),)
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    per_batch: Mapped[int]
+
+    product: Mapped[Product] = relationship(back_populates="resource_uses")
+    resource: Mapped[Resource] = relationship(lazy="joined")
+
+
+class ResourceDayLock(db.Model):
+    """One row per resource and pickup day that an order made to order has used: the row orders
+    lock to check the day's load one at a time (app/orders/capacity.py). It holds no figures:
+    the load is worked out from the day ledgers (app/catalog/resources.py), so it never drifts."""
+
+    __tablename__ = "resource_day_locks"
+
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    orders: Mapped[int] = mapped_column(default=0)  # checks made, so the upsert has a column to set

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 import psycopg2
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from app.catalog.daily import set_weekday_amounts
 from app.config import with_installed_driver
 from app.extensions import cache, db
-from app.models import Product
+from app.models import Product, ProductResourceUse, Resource
 
 BACKEND = os.environ.get("BAKERY_TEST_BACKEND", "embedded")
 ON_SERVICES = BACKEND == "services"
@@ -83,30 +83,8 @@ PG_URL = with_installed_driver(
     for_this_worker(os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bakery_test"))
 )
 # The app's tables, children before parents: tests empty or drop them in this order.
-TABLES = (
-    "audit_log",
-    "staff_sessions",
-    "notifications",
-    "order_items",
-    "orders",
-    "product_days",
-    "product_day_amounts",
-    "product_weekday_amounts",
-    "slot_bookings",
-    "client_day_holds",
-    "client_slot_holds",
-    "product_allergens",
-    "products",
-    "categories",
-    "staff_users",
-    "api_keys",
-    "weekly_hours",
-    "closures",
-    "special_hours",
-    "calendar_settings",
-    "day_capacities",
-    "slot_capacities",
-)
+# Every table of the model, children before their parents (so deleting one by one never breaks a foreign key).
+TABLES = tuple(table.name for table in reversed(db.metadata.sorted_tables))
 
 
 # Tables older revisions had: a database built by an older schema is dropped clean with them too.
@@ -214,3 +192,20 @@ def bake(app, product_id, amounts):
         set_weekday_amounts(db.session.get(Product, product_id), amounts)
         db.session.commit()
     return product_id
+
+
+def use_resource(app, product_id, resource=("Deck oven", "trays", 40), per_batch=1, batch_size=None, to_order=False):
+    """Make a product baked whose batches (of `batch_size`) use `per_batch` of `resource` ((name, unit, per day),
+    made if missing); `to_order`: made to order, as many as the resource has room for. Returns the resource id."""
+    name, unit, per_day = resource
+    with app.app_context():
+        found = db.session.scalar(select(Resource).where(Resource.name == name))
+        if found is None:
+            found = Resource(name=name, unit=unit, per_day=per_day)
+            db.session.add(found)
+            db.session.flush()
+        product = db.session.get(Product, product_id)
+        product.kind, product.to_order, product.batch_size = "baked", to_order, batch_size
+        db.session.merge(ProductResourceUse(product_id=product_id, resource_id=found.id, per_batch=per_batch))
+        db.session.commit()
+        return found.id

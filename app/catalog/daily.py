@@ -1,7 +1,7 @@
 """What a baked product has for a pickup day: its planned amount and its day ledger (ProductDay).
 
-Planned: the date's own amount (ProductDayAmount) if staff set one, else the weekday's
-(ProductWeekdayAmount), else none. Available for orders: planned + adjusted − taken − counter_sold.
+Planned: app/catalog/day_amounts.py. Available for orders: planned + adjusted − taken − counter_sold;
+for a product made to order, what its resources have room for (app/catalog/resources.py).
 Setting amounts (the CLI, the staff form) is here too; the caller commits.
 The counter (record_counter) moves a day's ledger by what happens in the shop, and commits.
 """
@@ -9,7 +9,7 @@ The counter (record_counter) moves a day's ledger by what happens in the shop, a
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import select
 
 from .. import audit
 from ..bakery_calendar.formatting import day_name
@@ -17,34 +17,19 @@ from ..exceptions import Invalid
 from ..extensions import db
 from ..form_values import whole_number
 from ..infra.statements import upsert_text
-from ..models import BAKED, STOCKED, ProductDay, ProductDayAmount, ProductWeekdayAmount, utcnow
+from ..models import BAKED, STOCKED, Product, ProductDay, ProductDayAmount, ProductWeekdayAmount, utcnow
+from . import resources
+from .day_amounts import planned, plans
 from .invalidation import mark_catalog_changed
 
 WEEKDAYS = range(7)
 
 
-def planned(product_ids, day):
-    """{product id: how many are baked for `day`} for each of `product_ids` (0: none that day)."""
-    ids = list(product_ids)
-    if not ids:
-        return {}
-    # One round trip (orders read it): the weekday's amounts, then the date's, which win.
-    weekday = select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.amount, literal(0).label("dated")).where(
-        ProductWeekdayAmount.product_id.in_(ids), ProductWeekdayAmount.weekday == day.weekday()
-    )
-    dated = select(ProductDayAmount.product_id, ProductDayAmount.amount, literal(1).label("dated")).where(
-        ProductDayAmount.product_id.in_(ids), ProductDayAmount.day == day
-    )
-    amounts = dict.fromkeys(ids, 0)
-    rows = db.session.execute(union_all(weekday, dated)).all()
-    amounts.update((product_id, amount) for product_id, amount, _dated in sorted(rows, key=lambda row: row[2]))
-    return amounts
-
-
 def available(product_ids, day):
     """{product id: how many orders can still take for `day`}, for baked products (may be below 0
-    when staff lowered the amount after orders took some)."""
-    amounts = planned(product_ids, day)
+    when staff lowered the amount after orders took some). One made to order has what its
+    resources have room for (app/catalog/resources.py)."""
+    amounts, made_to_order = plans(product_ids, day)
     if not amounts:
         return {}
     ledger = db.session.execute(
@@ -54,6 +39,8 @@ def available(product_ids, day):
     )
     for product_id, change in ledger.all():
         amounts[product_id] += change
+    if made_to_order:
+        amounts.update(resources.room_to_order(made_to_order, day))
     return amounts
 
 
@@ -77,6 +64,13 @@ def first_days_with_some(product_ids, days):
     ids, days = list(product_ids), sorted(days)
     if not ids or not days:
         return {}
+    made_to_order = set(db.session.scalars(select(Product.id).where(Product.id.in_(ids), Product.to_order.is_(True))))
+    ids = [product_id for product_id in ids if product_id not in made_to_order]
+    found = {}
+    for day in days if made_to_order else ():  # each day on its own: their room is the ovens'
+        for product_id, room in resources.room_to_order(made_to_order - set(found), day).items():
+            if room > 0:
+                found[product_id] = day
     weekly = db.session.execute(
         select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.weekday, ProductWeekdayAmount.amount).where(
             ProductWeekdayAmount.product_id.in_(ids)
@@ -95,7 +89,6 @@ def first_days_with_some(product_ids, days):
     by_weekday = {(product_id, weekday): amount for product_id, weekday, amount in weekly.all()}
     by_day = {(product_id, day): amount for product_id, day, amount in dated.all()}
     changes = {(product_id, day): change for product_id, day, change in ledger.all()}
-    found = {}
     for product_id in ids:
         for day in days:
             planned_then = by_day.get((product_id, day), by_weekday.get((product_id, day.weekday()), 0))

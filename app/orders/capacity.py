@@ -2,12 +2,13 @@
 
 place_order() reserves them after the stock of stocked products, in one transaction and in
 one order for every order (products by id, then their day ledger rows for the pickup day by
-product id, then the slot), so that concurrent orders never deadlock. Each reservation is a
-conditional update on a row made on first use (INSERT … ON CONFLICT DO UPDATE … WHERE), like
-the stock: two orders can never both take the last place. A baked product takes from its
-pickup day's amount (app/catalog/daily.py); every product of the order gets its ledger row,
-so cancelling always finds what to give back. change_status() gives them back when an order
-is Cancelled or Failed, in its own transaction.
+product id, then for products made to order the resources they use by id, then the slot), so
+that concurrent orders never deadlock. Each reservation is a conditional update on a row made
+on first use (INSERT … ON CONFLICT DO UPDATE … WHERE), like the stock: two orders can never both
+take the last place. A baked product takes from its pickup day's amount (app/catalog/daily.py),
+one made to order from the room in the resources its batches use (app/catalog/resources.py);
+every product of the order gets its ledger row, so cancelling always finds what to give back.
+change_status() gives them back when an order is Cancelled or Failed, in its own transaction.
 """
 
 import logging
@@ -21,7 +22,9 @@ from sqlalchemy import update
 from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.formatting import day_name, pickup_time
 from ..bakery_calendar.service import booked, calendar_and_bookings, load_calendar
-from ..catalog.daily import available, planned
+from ..catalog import resources
+from ..catalog.daily import available
+from ..catalog.day_amounts import planned
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid
 from ..extensions import db
@@ -172,7 +175,8 @@ def _take_from_day(day, lines, products, pickup):
     # A baked product's limit is its planned amount; a stocked one has none (its stock was taken
     # before). A row comes back for every product whose day had room.
     ordered = sorted(lines)
-    plans = planned([pid for pid in ordered if products[pid].kind == BAKED], day)
+    made_to_order = {pid: lines[pid] for pid in ordered if products[pid].kind == BAKED and products[pid].to_order}
+    plans = planned([pid for pid in ordered if products[pid].kind == BAKED and pid not in made_to_order], day)
     params = {"day": day}
     for n, pid in enumerate(ordered):
         params.update({f"product_id_{n}": pid, f"taken_{n}": lines[pid], f"limit_{n}": plans.get(pid)})
@@ -181,20 +185,26 @@ def _take_from_day(day, lines, products, pickup):
         row = rows.get(product_id)
         if row is None or (product_id in plans and row.taken + row.counter_sold - row.adjusted > plans[product_id]):
             _day_refused(product_id, day, lines[product_id], products[product_id], pickup)
-    if plans:
+    if made_to_order and (full := resources.check_order(day, made_to_order)):
+        _day_refused(full.product_id, day, lines[full.product_id], products[full.product_id], pickup, full.resource)
+    if plans or made_to_order:
         mark_catalog_changed(db.session)  # what is left of that day changed
 
 
-def _day_refused(product_id, day, quantity, product, pickup):
+def _day_refused(product_id, day, quantity, product, pickup, resource=None):
+    """SlotTaken for a product the pickup day has too few of (or, made to order, a `resource` too full for)."""
     db.session.rollback()  # the ledger rows this order took are given back before they are read
     left = max(0, available([product_id], day)[product_id])
     moment = calendar_service.now()
     first = first_free(pickup.calendar, moment, pickup.lead_minutes, {product_id: quantity}, {product_id: product}, day)
     next_day = first.date() if first else None
-    if left:
+    later = f" — available {day_name(next_day)}" if next_day else ""
+    if resource is not None:
+        only = f": {left} {product.name} can still be made" if left else ""
+        message = f"The {resource.name} is full for {day_name(day)}{only}{later}"
+    elif left:
         message = f"Only {left} {product.name} left for {day_name(day)}"
     else:
-        later = f" — available {day_name(next_day)}" if next_day else ""
         message = f"{product.name} is sold out for {day_name(day)}{later}"
     raise SlotTaken(  # the bakery's own choice of day then moves on to one with room
         message,
@@ -207,6 +217,7 @@ def _day_refused(product_id, day, quantity, product, pickup):
             "left": left,
             "pickup_at": _iso(pickup.calendar, pickup.start),
             "next_available": _iso(pickup.calendar, first),
+            **({"resource": resource.name} if resource is not None else {}),
         },
         starts=[pickup.start],
     )
