@@ -339,3 +339,24 @@ def users_of(resource_ids):
     for resource_id, name in rows:
         found[resource_id].append(name)
     return found
+
+
+def uses_of(product_ids):
+    """{product id: ((resource name, unit, per batch), ...)} by resource name, for the products that use one."""
+    rows = db.session.execute(
+        select(ProductResourceUse.product_id, Resource.name, Resource.unit, ProductResourceUse.per_batch)
+        .join(Resource, Resource.id == ProductResourceUse.resource_id)
+        .where(ProductResourceUse.product_id.in_(list(product_ids)))
+        .order_by(Resource.name)
+    ).all()
+    found = defaultdict(tuple)
+    for product_id, name, unit, per_batch in rows:
+        found[product_id] += ((name, unit, per_batch),)
+    return dict(found)
+
+
+def unit_word(unit, count):
+    """The unit staff typed (a plural, "trays") for `count` of it: "1 tray", "4 trays"."""
+    if count == 1 and unit.endswith("s") and len(unit) > 1:
+        return unit[:-1]
+    return unit

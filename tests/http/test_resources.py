@@ -6,12 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import CANCELLED, Order, OrderItem
 from app.orders.service import change_status
-from tests.helpers import JSON, ON_SERVICES, bake, use_resource
+from app.staff.accounts import create_staff
+from tests.helpers import BROWSER, JSON, ON_SERVICES, bake, use_resource
 
 THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)
 POOL = {"pool_size": 40, "max_overflow": 0, "pool_timeout": 30} if ON_SERVICES else {"connect_args": {"timeout": 30}}
@@ -116,3 +118,68 @@ def test_concurrent_orders_never_overfill_the_oven(app, cake_and_croissant):
     assert set(codes) == {201, 409}
     assert ordered(app, cake) == 2
     assert available(app, cake, FRIDAY) == 2  # the next day is untouched
+
+
+STAFF = {"username": "ana", "password": "secret-bread"}
+
+
+@pytest.fixture
+def staff(app):
+    with app.app_context():
+        create_staff(**STAFF)
+    client = app.test_client()
+    assert client.post("/staff/login", data=STAFF, headers=BROWSER).status_code == 303
+    return client
+
+
+def test_the_bake_list_shows_ordered_the_counter_s_share_batches_and_the_oven_s_load(app, staff, cake_and_croissant):
+    cake, croissant = cake_and_croissant
+    assert order(app, croissant, 5).status_code == 201
+    assert order(app, cake, 1).status_code == 201
+    bake = staff.get("/staff/bake-list?date=2026-11-26", headers=JSON).get_json()
+    lines = {line["product_id"]: line for line in bake["lines"]}
+    assert {key: lines[croissant][key] for key in ("ordered", "for_counter", "quantity", "batches", "orders")} == {
+        "ordered": 5,
+        "for_counter": 19,
+        "quantity": 24,
+        "batches": 2,
+        "orders": 1,
+    }
+    assert {key: lines[cake][key] for key in ("ordered", "for_counter", "quantity", "batches")} == {
+        "ordered": 1,
+        "for_counter": 0,
+        "quantity": 1,
+        "batches": 1,
+    }
+    assert [(r["resource"], r["used"], r["per_day"], r["left"]) for r in bake["resources"]] == [("Deck oven", 3, 4, 1)]
+
+    page = BeautifulSoup(staff.get("/staff/bake-list?date=2026-11-26", headers=BROWSER).data, "html.parser")
+    row = page.select_one(f"tr[data-product-id='{croissant}']")
+    assert [cell.get_text() for cell in row.select("td")] == ["5", "19", "24", "2 trays", "1"]
+    assert page.select_one(".load").get_text(" ", strip=True) == "Deck oven 3 of 4 trays"
+
+    board = BeautifulSoup(staff.get("/staff/orders?date=2026-11-26", headers=BROWSER).data, "html.parser")
+    box = {li["data-product-id"]: li.select_one(".to-bake-qty").get_text() for li in board.select(".to-bake-list li")}
+    assert box == {str(croissant): "24", str(cake): "1"}
+    assert board.select_one(".to-bake .load").get_text(" ", strip=True) == "Deck oven 3 of 4 trays"
+
+
+def test_a_day_with_planned_amounts_and_no_orders_still_has_a_bake_list(app, staff, cake_and_croissant):
+    _, croissant = cake_and_croissant
+    bake = staff.get("/staff/bake-list?date=2026-11-26&by=slot", headers=JSON).get_json()
+    assert [(line["slot"], line["product_id"], line["for_counter"]) for line in bake["lines"]] == [
+        ("counter", croissant, 24)
+    ]
+    page = BeautifulSoup(staff.get("/staff/bake-list?date=2026-11-26&by=slot", headers=BROWSER).data, "html.parser")
+    assert page.select_one("#for-counter").get_text() == "For the counter"
+    assert page.select_one(".sheet-empty") is None
+
+
+def test_a_staff_cut_that_overfills_the_oven_is_shown_as_over(app, staff, cake_and_croissant):
+    cake, croissant = cake_and_croissant
+    assert order(app, cake, 2).status_code == 201
+    bake(app, croissant, 36)  # 3 trays now: 5 of 4
+    page = BeautifulSoup(staff.get("/staff/bake-list?date=2026-11-26", headers=BROWSER).data, "html.parser")
+    assert "load-over" in page.select_one(".load")["class"]
+    assert "1 over" in page.select_one(".load-note").get_text()
+    assert available(app, cake) == 0

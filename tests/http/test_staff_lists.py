@@ -178,7 +178,10 @@ def test_bake_list_by_slot_says_what_must_be_ready_by_when(staff_client, two_day
 
 def test_an_empty_day_says_so(staff_client, products):
     soup = soup_of(staff_client.get("/staff/bake-list?date=2026-11-28", headers=BROWSER))
-    assert soup.select_one(".sheet-empty").get_text() == "No orders for this day yet."
+    assert (
+        soup.select_one(".sheet-empty").get_text()
+        == "Nothing to bake for this day yet: no orders and no planned amounts."
+    )
     assert soup.select(".bake-table") == []
 
 
@@ -202,14 +205,16 @@ def test_bake_list_csv_has_a_header_row_and_the_json_s_figures(staff_client, two
             "product",
             "quantity",
             "orders",
+            "ordered",
+            "for_counter",
+            "batches",
         ]
         assert [
             {
                 **line,
                 "category": line["category"] or "",
-                "product_id": str(line["product_id"]),
-                "quantity": str(line["quantity"]),
-                "orders": str(line["orders"]),
+                **{field: str(line[field]) for field in ("product_id", "quantity", "orders", "ordered", "for_counter")},
+                "batches": "" if line["batches"] is None else str(line["batches"]),
             }
             for line in expected
         ] == [{k: v for k, v in row.items() if k != "date"} for row in rows]

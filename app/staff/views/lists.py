@@ -18,7 +18,7 @@ from ...web.negotiation import html_page, respond
 from .. import bp
 from ..auth import staff_required
 
-BAKE_COLUMNS = ("date", "category", "product_id", "product", "quantity", "orders")
+BAKE_COLUMNS = ("date", "category", "product_id", "product", "quantity", "orders", "ordered", "for_counter", "batches")
 PICK_COLUMNS = (
     "date",
     "pickup",
@@ -124,7 +124,7 @@ def _slot(line):
 
 
 def _bake_rows(bake):
-    for line in bake.lines:
+    for line in (*bake.lines, *bake.counter_lines):
         slot = (_slot(line),) if bake.by_slot else ()
         yield (
             bake.day.isoformat(),
@@ -134,21 +134,27 @@ def _bake_rows(bake):
             line.product,
             line.to_bake,
             line.orders,
+            line.ordered,
+            line.for_counter,
+            "" if line.batches is None else line.batches,
         )
 
 
 def bake_json(bake):
-    """The bake list in JSON: one entry per line with the same fields as the CSV's columns."""
+    """The bake list in JSON: one entry per line with the same fields as the CSV's columns, and the resources' load.
+    By slot, the counter's lines have "slot": "counter"."""
 
-    def line_json(line):
-        slot = {"slot": _slot(line) or None} if bake.by_slot else {}
+    def line_json(line, slot=None):
         return {
-            **slot,
+            **({"slot": slot or _slot(line) or None} if bake.by_slot else {}),
             "category": line.category,
             "product_id": line.product_id,
             "product": line.product,
             "quantity": line.to_bake,
             "orders": line.orders,
+            "ordered": line.ordered,
+            "for_counter": line.for_counter,
+            "batches": line.batches,
         }
 
     return {
@@ -156,7 +162,8 @@ def bake_json(bake):
         "by": "slot" if bake.by_slot else "product",
         "orders": bake.order_count,
         "total_quantity": bake.total_quantity,
-        "lines": [line_json(line) for line in bake.lines],
+        "lines": [line_json(line) for line in bake.lines] + [line_json(line, "counter") for line in bake.counter_lines],
+        "resources": [load.to_dict() for load in bake.loads],
     }
 
 
