@@ -188,6 +188,25 @@ class Product(db.Model):
             self.weekday_amount_rows.append(ProductWeekdayAmount(weekday=weekday, amount=amounts[weekday]))
         self.updated_at = utcnow()
 
+    @property
+    def per_batch(self):
+        """{resource id: how much of it one batch uses}."""
+        return {use.resource_id: use.per_batch for use in self.resource_uses}
+
+    def set_resource_uses(self, uses):
+        """Replace what one batch uses ({resource id: per batch}), rows updated in place."""
+        if uses == self.per_batch:
+            return
+        for use in list(self.resource_uses):
+            if use.resource_id not in uses:
+                self.resource_uses.remove(use)
+            else:
+                use.per_batch = uses[use.resource_id]
+        kept = {use.resource_id for use in self.resource_uses}
+        for resource_id in sorted(set(uses) - kept):
+            self.resource_uses.append(ProductResourceUse(resource_id=resource_id, per_batch=uses[resource_id]))
+        self.updated_at = utcnow()
+
     # A baked product's amount left for the pickup day the catalogue answers for (None: not
     # worked out); set by app/catalog/daily.py's for_day(), not stored.
     day_left = None

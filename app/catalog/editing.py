@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from decimal import Decimal
+from itertools import zip_longest
 from pathlib import Path
 
 from flask import current_app
@@ -23,9 +24,9 @@ from ..bakery_calendar.service import weekly_hours
 from ..exceptions import Invalid, Stale
 from ..extensions import db
 from ..form_values import truthy, whole_number
-from ..models import BAKED, PRODUCT_KINDS, Category, Product, is_id, utcnow
+from ..models import BAKED, PRODUCT_KINDS, Category, Product, Resource, is_id, utcnow
 from ..security.text_rules import unfit_characters
-from . import daily
+from . import daily, resources
 from .allergens import ALLERGENS, DIETARY, NOT_VEGAN, in_order
 from .daily import WEEKDAYS
 from .invalidation import mark_catalog_changed
@@ -64,6 +65,12 @@ STALE_STOCK = (
 AMOUNT_FIELDS = tuple(f"amount_{weekday}" for weekday in WEEKDAYS)
 AMOUNT_RULE = f"A whole number from 0 to {MAX_STOCK}; empty: none baked that day."
 KIND_RULE = "Choose baked daily or stocked."
+# What a batch uses: the form sends each resource's id (use_resource) with how much (use_per_batch), in pairs.
+TO_ORDER_NEEDS_A_RESOURCE = (
+    "A product made to order needs a resource its batches use (an oven’s trays), "
+    "so the shop knows how many it can take: fill one in below."
+)
+UNKNOWN_RESOURCE = "Not one of the resources: reload the page and try again."
 
 # What the product form sends (its picture comes as an upload; `version` and `original` are what it
 # was loaded with, app/staff/conflicts.py); a JSON caller's other members are refused.
@@ -75,6 +82,10 @@ PRODUCT_FIELDS = (
     "stock",
     "kind",
     *AMOUNT_FIELDS,
+    "to_order",
+    "batch_size",
+    "use_resource",
+    "use_per_batch",
     "lead_hours",
     "active",
     "allergens",
@@ -225,6 +236,9 @@ def audited_fields(product):
         "picture": Path(product.image).name if product.image else None,
         "kind": product.kind,
         "baked": ", ".join(f"{DAY_ABBREVIATIONS[d]} {n}" for d, n in sorted(product.weekday_amounts.items())) or None,
+        "made_to_order": product.to_order,
+        "batch_size": product.batch_size,
+        "uses": ", ".join(f"{db.session.get(Resource, rid).name} {n}" for rid, n in product.per_batch.items()) or None,
         "lead_hours": product.lead_hours,
         "allergens": product.allergens,
         "may_contain": product.may_contain,
@@ -261,6 +275,9 @@ def _apply(product, submitted, picture, upload_folder, editing=False):
     amounts = values.pop("weekday_amounts", None)
     if amounts is not None:
         product.set_weekday_amounts(amounts)
+    uses = values.pop("resource_uses", None)
+    if uses is not None:
+        product.set_resource_uses(uses)
     stock = values.pop("stock", None) if editing else None
     for field, value in values.items():
         setattr(product, field, value)
@@ -369,7 +386,9 @@ def _parse_kind(submitted, product, values, errors):
         return
     values["kind"] = kind
     if kind != BAKED:
+        values["to_order"] = False
         return
+    _parse_batches(submitted, product, values, errors)
     amounts = {}
     for weekday, field in zip(WEEKDAYS, AMOUNT_FIELDS, strict=True):
         text = _text(submitted, field).strip()
@@ -381,6 +400,41 @@ def _parse_kind(submitted, product, values, errors):
         else:
             amounts[weekday] = amount
     values["weekday_amounts"] = amounts
+
+
+def _parse_batches(submitted, product, values, errors):
+    """A baked product's batch size, whether it is made to order and what a batch uses (left out: kept)."""
+    if _has(submitted, "batch_size"):
+        text = _last(submitted, "batch_size").strip()
+        size = whole_number(text, resources.MAX_BATCH_SIZE, 1) if text else None
+        if text and size is None:
+            errors["batch_size"] = resources.BATCH_SIZE_RULE
+        else:
+            values["batch_size"] = size
+    uses = None
+    if _has(submitted, "use_resource"):
+        ids, amounts = _values(submitted, "use_resource"), _values(submitted, "use_per_batch")
+        known = {str(r.id): r.id for r in resources.all_resources()}
+        uses = {}
+        for raw_id, raw_amount in zip_longest(ids, amounts, fillvalue=""):
+            text = _as_text(raw_amount).strip()
+            if not text:
+                continue
+            resource_id = known.get(_as_text(raw_id).strip())
+            per_batch = whole_number(text, resources.MAX_PER_BATCH, 1)
+            if resource_id is None:
+                errors["use_resource"] = UNKNOWN_RESOURCE
+            elif per_batch is None:
+                errors[f"use_per_batch_{resource_id}"] = resources.PER_BATCH_RULE
+            else:
+                uses[resource_id] = per_batch
+        values["resource_uses"] = uses
+    if _has(submitted, "to_order"):
+        values["to_order"] = truthy(_last(submitted, "to_order"))
+    made_to_order = values.get("to_order", bool(product and product.to_order))
+    kept = uses if uses is not None else ({u.resource_id for u in product.resource_uses} if product else set())
+    if made_to_order and not kept and not any(key.startswith("use_") for key in errors):
+        errors["to_order"] = TO_ORDER_NEEDS_A_RESOURCE
 
 
 # The products table's row and the CLI: a few fields at once.

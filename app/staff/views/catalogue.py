@@ -6,7 +6,7 @@ from flask import current_app, request, url_for
 
 from ... import audit
 from ...catalog import categories as shelves
-from ...catalog import editing
+from ...catalog import editing, resources
 from ...catalog.service import get_any_product
 from ...exceptions import Invalid, Stale
 from ...web.errors import status_for
@@ -93,6 +93,7 @@ def _product_form(product, values, errors=None, status=200, stored_picture=None,
         values=values,
         errors=errors or {},
         categories=shelves.list_categories(),
+        resources=resources.all_resources(),
         stored_picture=stored_picture,
         history=audit.history("product", product.id) if product else [],
         **context,
@@ -129,7 +130,7 @@ def _stale_form(stale, form):
             return names.get(str(value), "—")
         if field in ("allergens", "may_contain", "dietary"):
             return allergen_words(value or [])
-        if field == "active":
+        if field in ("active", "to_order"):
             return "yes" if value else "no"
         return str(value).strip() or "—" if value is not None else "—"
 
@@ -152,6 +153,8 @@ FIELD_LABELS = {
     "stock": "Stock",
     "kind": "Kind",
     **{field: f"Baked on {day}" for field, day in zip(AMOUNT_FIELDS, DAY_NAMES, strict=True)},
+    "to_order": "Made to order",
+    "batch_size": "One batch makes",
     "lead_hours": "Notice in hours",
     "active": "On sale",
     "allergens": "Contains",
@@ -169,6 +172,9 @@ def _defaults():
         "stock": "0",
         "kind": "stocked",
         **dict.fromkeys(AMOUNT_FIELDS, ""),
+        "to_order": False,
+        "batch_size": "",
+        "uses": {},
         "lead_hours": "",
         "active": True,
         "allergens": [],
@@ -186,6 +192,9 @@ def _current(product):
         "stock": str(product.stock),
         "kind": product.kind,
         **{field: str(product.weekday_amounts.get(day, "")) for day, field in enumerate(AMOUNT_FIELDS)},
+        "to_order": product.to_order,
+        "batch_size": "" if product.batch_size is None else str(product.batch_size),
+        "uses": {str(resource_id): str(amount) for resource_id, amount in product.per_batch.items()},
         "lead_hours": "" if product.lead_hours is None else str(product.lead_hours),
         "active": product.active,
         "allergens": product.allergens,
@@ -199,8 +208,20 @@ def _typed(form):
     return {
         **{
             field: form.get(field, "")
-            for field in ("name", "description", "category", "price", "stock", "kind", *AMOUNT_FIELDS, "lead_hours")
+            for field in (
+                "name",
+                "description",
+                "category",
+                "price",
+                "stock",
+                "kind",
+                *AMOUNT_FIELDS,
+                "batch_size",
+                "lead_hours",
+            )
         },
+        "to_order": form.getlist("to_order")[-1:] == ["1"],
+        "uses": dict(zip(form.getlist("use_resource"), form.getlist("use_per_batch"), strict=False)),
         "active": form.getlist("active")[-1:] == ["1"] if "active" in form else True,
         **{field: form.getlist(field) for field in ("allergens", "may_contain", "dietary")},
     }

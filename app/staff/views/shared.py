@@ -38,6 +38,10 @@ def product_json(product):
         "kind": product.kind,
         # A baked product's amount Monday … Sunday (null: none baked that day).
         "weekday_amounts": [product.weekday_amounts.get(day) for day in range(7)],
+        "to_order": product.to_order,
+        "batch_size": product.batch_size,
+        # What one batch uses of each resource (app/catalog/resources.py), by resource id.
+        "uses": [{"resource_id": rid, "per_batch": amount} for rid, amount in sorted(product.per_batch.items())],
         "lead_hours": product.lead_hours,
         "version": product.version,
     }
