@@ -1,5 +1,6 @@
 """Demo catalogue for a new bakery: real items, prices, an original picture, a category and allergens each;
-breads and pastries baked daily (an amount per opening weekday), cakes and tarts stocked."""
+breads and pastries baked daily (an amount per opening weekday, so many to a tray of the one deck oven),
+cakes and tarts stocked."""
 
 from decimal import Decimal
 
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..bakery_calendar.service import weekly_hours
 from ..extensions import db
-from ..models import BAKED, Category, Product
+from ..models import BAKED, Category, Product, ProductResourceUse, Resource
 
 DEMO_CATEGORIES = ["Breads", "Viennoiserie", "Cakes & tarts"]
 
@@ -79,6 +80,20 @@ DEMO_BAKED = {
 }
 
 
+# The demo's one oven, and how many of each baked product one of its trays takes.
+DEMO_OVEN = ("Deck oven", "trays", 40)
+DEMO_PER_TRAY = {
+    "Butter Croissant": 12,
+    "Pain au Chocolat": 12,
+    "Sourdough Loaf": 6,
+    "Baguette": 8,
+    "Cinnamon Roll": 12,
+    "Rye Bread": 6,
+    "Almond Croissant": 12,
+    "Apple Turnover": 12,
+}
+
+
 def demo_amounts(name, open_weekdays):
     """{weekday: amount} for a baked demo product on the bakery's opening weekdays; None for a stocked one."""
     if name not in DEMO_BAKED:
@@ -109,6 +124,7 @@ def load_demo():
     (products added, products already there, products filled in).
     """
     categories = _demo_categories()
+    oven = _demo_oven()
     existing = {p.name: p for p in db.session.scalars(select(Product))}
     open_weekdays = [day for day, hours in enumerate(weekly_hours()) if hours]
     added, filled = [], 0
@@ -120,6 +136,9 @@ def load_demo():
             if amounts is not None:
                 product.kind = BAKED
                 product.set_weekday_amounts(amounts)
+                product.batch_size = DEMO_PER_TRAY[row["name"]]
+                if oven is not None:
+                    product.resource_uses.append(ProductResourceUse(resource=oven, per_batch=1))
             added.append(product)
         elif product.category_id is not None or product.allergen_rows:
             continue
@@ -132,6 +151,17 @@ def load_demo():
     db.session.add_all(added)
     db.session.commit()
     return len(added), len(existing), filled
+
+
+def _demo_oven():
+    """The demo oven (made for a bakery that has no resources yet); None when staff have made their own."""
+    name, unit, per_day = DEMO_OVEN
+    found = db.session.scalar(select(Resource).where(Resource.name == name))
+    if found is not None or db.session.scalar(select(func.count(Resource.id))):
+        return found
+    oven = Resource(name=name, unit=unit, per_day=per_day)
+    db.session.add(oven)
+    return oven
 
 
 def _demo_categories():

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Product, ProductDayAmount
+from app.catalog.resources import day_loads
+from app.models import Product, ProductDayAmount, Resource
 from tests.helpers import JSON
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
@@ -32,6 +33,20 @@ def test_the_demo_bakes_breads_and_pastries_on_opening_days_and_more_on_saturday
         croissant = db.session.scalar(select(Product).where(Product.name == "Butter Croissant"))
         # The default hours: Monday to Saturday, closed on Sunday.
         assert croissant.weekday_amounts == {0: 24, 1: 24, 2: 24, 3: 24, 4: 24, 5: 48}
+
+
+def test_the_demo_has_one_oven_its_baked_products_fill_by_the_tray(runner, app):
+    runner.invoke(args=["seed"])
+    runner.invoke(args=["seed"])
+    with app.app_context():
+        assert [(r.name, r.unit, r.per_day) for r in db.session.scalars(select(Resource))] == [
+            ("Deck oven", "trays", 40)
+        ]
+        croissant = db.session.scalar(select(Product).where(Product.name == "Butter Croissant"))
+        assert (croissant.batch_size, list(croissant.per_batch.values())) == (12, [1])
+        # A Saturday's planned amounts: 28 trays of the 40.
+        saturday = date(2026, 12, 12)
+        assert [(load.used, load.left) for load in day_loads(saturday)] == [(28, 12)]
 
 
 def test_every_demo_picture_exists(runner, client):
