@@ -180,11 +180,14 @@ def runner(app):
 @pytest.fixture
 def products(app):
     """The demo catalogue with its categories and allergens, loaded as `flask seed` does, but every product
-    stocked (most tests count the demo's stock; tests of baked products bake their own: helpers.bake);
+    stocked and no oven (most tests count the demo's stock; tests of baked products bake their own:
+    helpers.bake, helpers.use_resource);
     returns {name: product id}."""
     with app.app_context():
         load_demo()
-        db.session.execute(text("UPDATE products SET kind = 'stocked'"))
+        db.session.execute(text("UPDATE products SET kind = 'stocked', batch_size = NULL"))
+        db.session.execute(text("DELETE FROM product_resource_uses"))
+        db.session.execute(text("DELETE FROM resources"))
         db.session.commit()
         return dict(db.session.execute(select(Product.name, Product.id).order_by(Product.id)).all())
 

@@ -45,6 +45,8 @@ def test_a_daily_quota_becomes_a_baked_amount_every_weekday_and_reservations_sta
             croissant, honey = products["Quota Croissant"], products["Jar of Honey"]
             assert (croissant.kind, croissant.weekday_amounts) == (BAKED, dict.fromkeys(range(7), 12))
             assert (honey.kind, honey.stock, honey.weekday_amounts) == (STOCKED, 7, {})
+            # Later revisions leave them as they were: none made to order, no batches, no resource used.
+            assert (croissant.to_order, croissant.batch_size, croissant.per_batch) == (False, None, {})
             ledger = db.session.get(ProductDay, (croissant.id, date(2026, 12, 7)))
             assert (ledger.taken, ledger.adjusted, ledger.counter_sold) == (5, 0, 0)
             db.session.remove()
