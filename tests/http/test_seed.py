@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
 from app.catalog.resources import day_loads
+from app.extensions import db
 from app.models import Product, ProductDayAmount, Resource
 from tests.helpers import JSON
 

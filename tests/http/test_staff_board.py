@@ -145,7 +145,7 @@ def test_the_board_s_to_bake_box_shows_the_bake_list_s_figures(staff_client, app
     bake_list = soup_of(staff_client.get(board.select_one("a.bake-list-link")["href"], headers=BROWSER))
     # Pending, Processing, Ready and Collected count; Cancelled and No-show do not.
     assert to_bake(board) == bake_list_figures(bake_list) == {"Butter Croissant": 15, "Sourdough Loaf": 4}
-    assert "4 orders, 19 items" in bake_list.select_one(".sheet-meta").get_text()
+    assert "4 orders · 19 to bake" in bake_list.select_one(".sheet-meta").get_text()
     board_json = staff_client.get("/staff/orders?date=2026-11-25", headers=JSON).get_json()
     bake_json = staff_client.get("/staff/bake-list?date=2026-11-25", headers=JSON).get_json()
     assert board_json["to_bake"] == bake_json

@@ -154,7 +154,7 @@ def test_bake_list_page_groups_products_by_category(staff_client, two_days):
     }
     assert tables == {"Breads": {"Baguette": 2, "Sourdough Loaf": 2}, "Viennoiserie": {"Butter Croissant": 5}}
     assert "Thursday 26 November 2026" in soup.select_one("h1").get_text()
-    assert "3 orders, 9 items" in soup.select_one(".sheet-meta").get_text()
+    assert "3 orders · 9 to bake" in soup.select_one(".sheet-meta").get_text()
 
 
 def test_bake_list_by_slot_says_what_must_be_ready_by_when(staff_client, two_days):
