@@ -537,6 +537,7 @@ def test_each_staff_member_has_their_own_count(app, staff_client, products):
         "/staff/account",
         "/staff/api-keys",
         "/staff/counter",
+        "/staff/resources",
     ],
 )
 def test_staff_pages_have_the_back_office_header_and_footer(staff_client, path):
@@ -552,6 +553,7 @@ def test_staff_pages_have_the_back_office_header_and_footer(staff_client, path):
         "Counter",
         "Reports",
         "Products",
+        "Ovens",
         "Categories",
         "Calendar",
         "Accounts",
