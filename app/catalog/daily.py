@@ -7,22 +7,25 @@ The counter (record_counter) moves a day's ledger by what happens in the shop, a
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from .. import audit
+from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.formatting import day_name
 from ..exceptions import Invalid
 from ..extensions import db
 from ..form_values import whole_number
-from ..infra.statements import upsert_text
+from ..infra.statements import dialect_insert, upsert_text
 from ..models import BAKED, STOCKED, Product, ProductDay, ProductDayAmount, ProductWeekdayAmount, utcnow
 from . import resources
 from .day_amounts import planned, plans
 from .invalidation import mark_catalog_changed
 
 WEEKDAYS = range(7)
+# How far ahead a date can get its own amount: next Christmas, but not a typo'd year.
+DAY_AMOUNT_HORIZON = timedelta(days=365)
 
 
 def available(product_ids, day):
@@ -105,13 +108,74 @@ def set_weekday_amounts(product, amounts):
 
 
 def set_day_amount(product, day, amount):
-    """Bake `amount` of `product` on `day` instead of its weekday's amount (and make it baked)."""
-    row = db.session.get(ProductDayAmount, (product.id, day))
-    if row is None:
-        db.session.add(ProductDayAmount(product_id=product.id, day=day, amount=amount))
-    else:
-        row.amount = amount
+    """Bake `amount` of `product` on `day` instead of its weekday's amount (and make it baked).
+
+    Returns the date's own amount before (None: it had the weekday's).
+    """
+    before = db.session.scalar(
+        select(ProductDayAmount.amount).where(ProductDayAmount.product_id == product.id, ProductDayAmount.day == day)
+    )
+    # One statement: two people setting the same date at once both succeed (the last one counts).
+    db.session.execute(
+        dialect_insert(ProductDayAmount)
+        .values(product_id=product.id, day=day, amount=amount)
+        .on_conflict_do_update(index_elements=["product_id", "day"], set_={"amount": amount})
+    )
     _changed(product, BAKED)
+    return before
+
+
+def remove_day_amount(product, day):
+    """The weekday's amount again on `day`: the date's own amount (returned; None if it had none) is deleted."""
+    before = db.session.scalar(
+        delete(ProductDayAmount)
+        .where(ProductDayAmount.product_id == product.id, ProductDayAmount.day == day)
+        .returning(ProductDayAmount.amount)
+    )
+    if before is not None:
+        _changed(product, product.kind)
+    return before
+
+
+@dataclass(frozen=True)
+class DayAmount:
+    """A date with an amount of its own: `amount` baked instead of the weekday's (`weekday_amount`, 0: none).
+
+    `open`: whether the shop opens that date (a closed day's amount is baked for nobody).
+    """
+
+    day: date
+    amount: int
+    weekday_amount: int
+    open: bool = True
+
+    def to_dict(self):
+        return {
+            "day": self.day.isoformat(),
+            "amount": self.amount,
+            "weekday_amount": self.weekday_amount,
+            "open": self.open,
+        }
+
+
+def day_amount_range():
+    """(first, last): the dates that can get an amount of their own, today to DAY_AMOUNT_HORIZON ahead."""
+    today = calendar_service.now().date()
+    return today, today + DAY_AMOUNT_HORIZON
+
+
+def upcoming_day_amounts(product):
+    """[DayAmount] of `product` from today on, by date (past days stay as they were baked, and out of sight)."""
+    first, _last = day_amount_range()
+    rows = db.session.execute(
+        select(ProductDayAmount.day, ProductDayAmount.amount)
+        .where(ProductDayAmount.product_id == product.id, ProductDayAmount.day >= first)
+        .order_by(ProductDayAmount.day)
+    ).all()
+    if not rows:
+        return []
+    weekly, calendar = product.weekday_amounts, calendar_service.load_calendar()
+    return [DayAmount(day, amount, weekly.get(day.weekday(), 0), calendar.is_open(day)) for day, amount in rows]
 
 
 def make_stocked(product):

@@ -20,10 +20,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
+from ..bakery_calendar.formatting import day_name, weekday_name
 from ..bakery_calendar.service import weekly_hours
-from ..exceptions import Invalid, Stale
+from ..exceptions import Conflict, Invalid, NotFound, Stale
 from ..extensions import db
-from ..form_values import truthy, whole_number
+from ..form_values import iso_date, truthy, whole_number
 from ..models import BAKED, PRODUCT_KINDS, Category, Product, Resource, is_id, utcnow
 from ..security.text_rules import unfit_characters
 from . import daily, resources
@@ -491,6 +492,92 @@ def set_daily_amounts(product_id, every_opening_day=None, on_days=(), stocked=Fa
     for day, amount in on_days:
         daily.set_day_amount(product, day, amount)
     db.session.commit()
+    return product
+
+
+# Dates that differ from the week (Christmas Eve, a day closed for inventory): the staff page and its JSON.
+# They leave the product's version alone: an open edit of its other fields stays good.
+
+DAY_AMOUNT_FIELDS = ("day", "amount")
+DAY_RULE = "A date like 2026-12-24."
+PAST_DAY = "That date is past: choose today or a later one."
+DAY_AMOUNT_RULE = f"A whole number from 0 to {MAX_STOCK}; 0: none baked that date."
+
+
+def set_date_amount(product_id, submitted, actor=None):
+    """Bake the `amount` submitted on the `day` submitted instead of its weekday's amount (a date that
+    has one already gets the new one); commits and returns the DayAmount.
+
+    Conflict for a stocked product; Invalid, by field, for a date that is not one, past or more
+    than DAY_AMOUNT_HORIZON ahead, or an amount that is not 0 to MAX_STOCK.
+    """
+    product = _baked(get_any_product(product_id))
+    day, amount = parse_date_amount(submitted, *daily.day_amount_range())
+    before = daily.set_day_amount(product, day, amount)
+    usual = product.weekday_amounts.get(day.weekday(), 0)
+    if actor is not None:
+        if before is None:
+            detail = f"{day.isoformat()} baked {amount} instead of {weekday_name(day.weekday())}'s {usual}"
+        else:
+            detail = f"{day.isoformat()} baked {before} → {amount}"
+        audit.record(actor, "product.day_amount.set", "product", product.id, detail)
+    db.session.commit()
+    LOGGER.info("day amount set product_id=%s day=%s amount=%d", product.id, day.isoformat(), amount)
+    return daily.DayAmount(day, amount, usual)
+
+
+def remove_date_amount(product_id, day, actor=None):
+    """Bake the weekday's amount again on `day`: its own amount is deleted; commits and returns what it was.
+
+    Conflict for a stocked product, Invalid for a past date (it stays as it was baked),
+    NotFound when `day` has no amount of its own.
+    """
+    product = _baked(get_any_product(product_id))
+    if day < daily.day_amount_range()[0]:
+        raise Invalid(PAST_DAY, {"day": PAST_DAY})
+    before = daily.remove_day_amount(product, day)
+    if before is None:
+        db.session.rollback()
+        raise NotFound(f"{product.name} has no amount of its own on {day_name(day)}.")
+    usual = product.weekday_amounts.get(day.weekday(), 0)
+    if actor is not None:
+        detail = f"{day.isoformat()} baked {before} → {weekday_name(day.weekday())}'s {usual}"
+        audit.record(actor, "product.day_amount.remove", "product", product.id, detail)
+    db.session.commit()
+    LOGGER.info("day amount removed product_id=%s day=%s", product.id, day.isoformat())
+    return daily.DayAmount(day, before, usual)
+
+
+def parse_date_amount(submitted, first, last):
+    """(date, amount) from a form or JSON object; Invalid with a message by field otherwise.
+
+    The date from `first` (today) to `last`; the amount 0 (none baked that date) to MAX_STOCK,
+    as for the weekdays.
+    """
+    errors = {}
+    day = iso_date(_text(submitted, "day"))
+    if day is None:
+        errors["day"] = DAY_RULE
+    elif day < first:
+        errors["day"] = PAST_DAY
+    elif day > last:
+        errors["day"] = f"Choose a date within a year: {day_name(last)} {last.year} at the latest."
+    value = submitted.get("amount")
+    amount = None if isinstance(value, bool) else whole_number(_text(submitted, "amount"), MAX_STOCK)
+    if amount is None:
+        errors["amount"] = DAY_AMOUNT_RULE
+    if errors:
+        raise Invalid(CHECK_FIELDS, errors)
+    return day, amount
+
+
+def _baked(product):
+    """`product` if it is baked daily; Conflict otherwise: a stocked product has no amount for a date."""
+    if product.kind != BAKED:
+        raise Conflict(
+            f"{product.name} is stocked: only a product baked daily has amounts for single dates. "
+            "Make it baked daily (Kind) first."
+        )
     return product
 
 

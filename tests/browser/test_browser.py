@@ -687,3 +687,66 @@ def test_staff_lists_and_reports_have_no_serious_accessibility_violations(app, c
         found[path] = axe_violations(page)
     assert found == {path: [] for path in found}
     context.close()
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_staff_give_a_baked_product_another_amount_on_one_date(app, chromium, live_server, products, javascript):
+    """Christmas Eve's 200 croissants: a past date is refused at its field, a date is added and removed again;
+    with htmx the section (and the history) change without a reload, without JavaScript after a redirect."""
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from app.staff.accounts import create_staff
+    from tests.helpers import bake
+
+    with app.app_context():
+        create_staff("ana", "secret-bread")
+    croissant = bake(app, products["Butter Croissant"], 24)
+    label = "js" if javascript else "nojs"
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+    page = context.new_page()
+    log_in_as_staff(page, live_server)
+    page.goto(live_server + "/staff/products")
+    expect(page.locator(f"#product-{croissant} .product-counter")).to_have_attribute(
+        "href", f"/staff/counter#counter-{croissant}"
+    )
+    page.locator(f"#product-{croissant}").get_by_role("link", name="Edit Butter Croissant").click()
+    section = page.locator("#day-amounts")
+    expect(section).to_contain_text("No date differs")
+    if javascript:
+        page.evaluate("window.sameDocument = true")  # gone after a reload
+
+    section.get_by_label("Date").fill((date.today() - timedelta(days=3)).isoformat())
+    section.get_by_label("How many to bake").fill("200")
+    section.get_by_role("button", name="Set for this date").click()
+    expect(page.locator("#day-amount-day-error")).to_have_text("That date is past: choose today or a later one.")
+    expect(section.get_by_label("How many to bake")).to_have_value("200")
+    snap(page, f"{label}-staff-day-amounts-1-past")
+    found = {}
+    if javascript:
+        found["past"] = axe_violations(page)
+
+    day = date.today() + timedelta(days=10)
+    section.get_by_label("Date").fill(day.isoformat())
+    section.get_by_role("button", name="Set for this date").click()
+    row = section.locator(f"#day-{day.isoformat()}")
+    expect(row.locator(".day-amount")).to_have_text("200")
+    expect(row.locator(".day-usual")).to_have_text("24")
+    expect(section.locator(".saved")).to_contain_text("200 baked instead of the usual 24")
+    expect(page.locator("#product-history")).to_contain_text(f"{day.isoformat()} baked 200 instead of")
+    if javascript:
+        assert page.evaluate("window.sameDocument") is True
+        for width in WIDTHS.values():
+            page.set_viewport_size({"width": width, "height": 900})
+            found[f"added at {width} px"] = axe_violations(page)
+    else:
+        assert page.url.endswith("/edit#day-amounts")
+    snap(page, f"{label}-staff-day-amounts-2-added")
+
+    row.get_by_role("button", name=re.compile("^Remove")).click()
+    expect(section).to_contain_text("No date differs")
+    expect(section.locator(".saved")).to_contain_text("back to the usual 24")
+    assert found == {name: [] for name in found}
+    context.close()

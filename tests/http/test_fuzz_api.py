@@ -40,8 +40,9 @@ max-examples = {EXAMPLES}
 # A well-formed request can still be refused by a business rule no schema can say: a day
 # outside the booking horizon, a product id no product has, a pickup time in the past or on
 # a closed day, a full slot, a password too weak, a username or category name taken, a stock
-# adjustment of 0 or one that would take the stock below 0, a counter sale of more than is left. Those
-# answers are 422 (or 409) with the reason, by design.
+# adjustment of 0 or one that would take the stock below 0, a counter sale of more than is left,
+# a date's own amount for a stocked product or a past date. Those answers are 422 (or 409)
+# with the reason, by design.
 [[operations]]
 include-path = [
     "/products", "/pickup-slots", "/orders", "/staff/orders", "/staff/orders/search",
@@ -51,7 +52,8 @@ include-path = [
     "/staff/api-keys/{{key_id}}/revoke", "/staff/accounts/{{staff_id}}/role",
     "/staff/accounts/{{staff_id}}/active", "/staff/accounts/{{staff_id}}/password",
     "/staff/products/{{product_id}}/retire", "/staff/products/{{product_id}}",
-    "/staff/products/{{product_id}}/stock", "/staff/counter", "/staff/counter/{{product_id}}",
+    "/staff/products/{{product_id}}/stock", "/staff/products/{{product_id}}/days",
+    "/staff/products/{{product_id}}/days/{{day}}/delete", "/staff/counter", "/staff/counter/{{product_id}}",
     "/staff/orders/{{order_id}}/status",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Order
 from app.web.openapi import load_spec
-from tests.helpers import JSON, post_order, wait_for_status
+from tests.helpers import JSON, bake, post_order, wait_for_status
 
 
 def schema_for(path, method, status):
@@ -171,6 +171,31 @@ def test_the_cart_and_the_staff_json_match_the_spec(staff_client, products):
         response = client.get(path, headers=JSON)
         assert response.status_code == 200, path
         assert_matches(response.get_json(), path, "get", 200)
+
+
+def test_a_dates_own_amount_set_refused_and_removed_matches_the_spec(app, staff_client, products):
+    from datetime import date, timedelta
+
+    days, remove = "/staff/products/{product_id}/days", "/staff/products/{product_id}/days/{day}/delete"
+    croissant = bake(app, products["Butter Croissant"], 24)
+    soon = (date.today() + timedelta(days=3)).isoformat()
+    url = f"/staff/products/{croissant}/days"
+    added = staff_client.post(url, json={"day": soon, "amount": 200}, headers=JSON)
+    assert added.status_code == 200 and added.get_json()["day_amounts"][0]["amount"] == 200
+    assert_matches(added.get_json(), days, "post", 200)
+    for body, status in (({"day": "2020-01-01", "amount": 1}, 422), ({"day": soon, "amount": -1}, 422)):
+        refused = staff_client.post(url, json=body, headers=JSON)
+        assert refused.status_code == status
+        assert_matches(refused.get_json(), days, "post", status)
+    stocked = staff_client.post(f"/staff/products/{products['Lemon Tart']}/days", json={"day": soon, "amount": 1})
+    assert stocked.status_code == 409
+    assert_matches(stocked.get_json(), days, "post", 409)
+    removed = staff_client.post(f"{url}/{soon}/delete", headers=JSON)
+    assert removed.status_code == 200 and removed.get_json()["day_amounts"] == []
+    assert_matches(removed.get_json(), remove, "post", 200)
+    missing = staff_client.post(f"{url}/{soon}/delete", headers=JSON)
+    assert missing.status_code == 404
+    assert_matches(missing.get_json(), remove, "post", 404)
 
 
 def test_staff_json_without_a_login_is_the_documented_401(client):

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import CANCELLED, Order, OrderItem
 from app.orders.service import change_status
 from app.staff.accounts import create_staff
-from tests.helpers import BROWSER, JSON, ON_SERVICES, bake, use_resource
+from tests.helpers import BROWSER, JSON, ON_SERVICES, bake, use_resource, wait_for_status
 
 THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)
 POOL = {"pool_size": 40, "max_overflow": 0, "pool_timeout": 30} if ON_SERVICES else {"connect_args": {"timeout": 30}}
@@ -88,8 +88,10 @@ def test_orders_for_planned_products_never_fill_the_oven_and_cancelling_gives_ro
     placed = order(app, cake, 2)
     assert placed.status_code == 201
     assert available(app, cake) == 0
+    order_id = placed.get_json()["order_id"]
+    assert wait_for_status(app.test_client(), order_id, "Processing") == "Processing"  # not racing the worker
     with app.app_context():
-        change_status(placed.get_json()["order_id"], CANCELLED)
+        change_status(order_id, CANCELLED)
     assert available(app, cake) == 2
 
 

@@ -1,16 +1,26 @@
-"""The staff pages that keep the catalogue: the product form (new and edit), retiring, and categories."""
+"""The staff pages that keep the catalogue: the product form (new and edit) with the dates that differ
+from the week, retiring, and categories."""
 
 import logging
 
-from flask import current_app, request, url_for
+from flask import current_app, flash, request, url_for
 
 from ... import audit
+from ...bakery_calendar.formatting import day_name
 from ...catalog import categories as shelves
-from ...catalog import editing, resources
+from ...catalog import daily, editing, resources
 from ...catalog.service import get_any_product
-from ...exceptions import Invalid, Stale
+from ...exceptions import Conflict, Invalid, NotFound, Stale
+from ...form_values import iso_date
 from ...web.errors import status_for
-from ...web.negotiation import redirect_after_write, respond, respond_after_write, wants_json
+from ...web.negotiation import (
+    redirect_after_write,
+    respond,
+    respond_after_write,
+    see_other,
+    wants_json,
+    wants_redirect,
+)
 from ...web.uploads import accepts_uploads
 from .. import bp
 from ..auth import current_staff, staff_required
@@ -21,6 +31,7 @@ LOGGER = logging.getLogger(__name__)
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 AMOUNT_FIELDS = editing.AMOUNT_FIELDS
 PRODUCT_FORM = "staff/product_form.html"
+DAY_AMOUNTS = "day-amounts"  # the product form's section of dates that differ: its id, block and flash category
 CATEGORIES = "staff/categories.html"
 
 
@@ -69,6 +80,63 @@ def product_retire(product_id):
     return redirect_after_write(_saved_location(product), product_json(product), status=200)
 
 
+@bp.post("/products/<id:product_id>/days")
+@staff_required
+def product_day_set(product_id):
+    """Bake another amount on one date (a date that has one already gets the new one)."""
+    form = submitted(*editing.DAY_AMOUNT_FIELDS)
+    try:
+        changed = editing.set_date_amount(product_id, form, actor=current_staff())
+    except (Invalid, Conflict) as refused:
+        return _refused_days(product_id, refused, form)
+    LOGGER.info("staff set a day amount product_id=%s day=%s by=%s", product_id, changed.day, current_staff().username)
+    usual = changed.weekday_amount
+    return _days_saved(product_id, f"{day_name(changed.day)}: {changed.amount} baked instead of the usual {usual}.")
+
+
+@bp.post("/products/<id:product_id>/days/<day>/delete")
+@staff_required
+def product_day_remove(product_id, day):
+    """Bake the weekday's amount again on one date."""
+    submitted()  # a JSON caller's members are refused: there is nothing to send
+    when = iso_date(day)
+    if when is None:
+        raise NotFound("No such date: a date looks like 2026-12-24")
+    try:
+        removed = editing.remove_date_amount(product_id, when, actor=current_staff())
+    except (Invalid, Conflict) as refused:
+        return _refused_days(product_id, refused)
+    LOGGER.info("staff removed a day amount product_id=%s day=%s by=%s", product_id, when, current_staff().username)
+    return _days_saved(product_id, f"{day_name(when)}: back to the usual {removed.weekday_amount}.")
+
+
+def _days_saved(product_id, message):
+    """After a change of the dates: browsers go back to the section (with the message flashed), htmx gets
+    the section, JSON the product."""
+    product = get_any_product(product_id)
+    if wants_redirect():
+        flash(message, DAY_AMOUNTS)
+        return see_other(url_for("staff.product_edit", product_id=product.id, _anchor=DAY_AMOUNTS))
+    return _product_form(product, _current(product), block="day_amounts", day_saved=message, history_oob=True)
+
+
+def _refused_days(product_id, refused, form=None):
+    """The dates section again (the whole page without htmx) at 422, or 409 for a stocked product, with
+    the message at its field and what was typed; JSON callers get the error."""
+    if wants_json():
+        raise refused
+    product = get_any_product(product_id)
+    return _product_form(
+        product,
+        _current(product),
+        status=status_for(refused),
+        block="day_amounts",
+        day_problem=refused.message,
+        day_errors=refused.details or {},
+        day_typed=form or {},
+    )
+
+
 def _upload():
     """(picture bytes or None, upload folder): no file chosen keeps the current picture."""
     upload = request.files.get("picture")
@@ -80,15 +148,22 @@ def _saved_location(product):
     return url_for("staff.products", saved=product.id, _anchor=f"product-{product.id}")
 
 
-def _product_form(product, values, errors=None, status=200, stored_picture=None, **context):
-    data = {"error": editing.CHECK_FIELDS, "details": errors} if errors else (product_json(product) if product else {})
+def _product_form(product, values, errors=None, status=200, stored_picture=None, block="product_form", **context):
+    """The product form (htmx: its `block`); an edited product's JSON has its dates that differ too."""
     if product is not None and "version" not in context:
         context.update(version=product.version, original=original_field(_current(product)))
+    amounts = daily.upcoming_day_amounts(product) if product is not None and product.baked else []
+    if errors:
+        data = {"error": editing.CHECK_FIELDS, "details": errors}
+    else:
+        data = {**product_json(product), "day_amounts": [a.to_dict() for a in amounts]} if product else {}
     return respond(
         data,
         PRODUCT_FORM,
         status=status,
-        block="product_form",
+        block=block,
+        day_amounts=amounts,
+        day_range=daily.day_amount_range(),
         product=product,
         values=values,
         errors=errors or {},
