@@ -9,7 +9,7 @@ The counter (record_counter) moves a day's ledger by what happens in the shop, a
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import Date, cast, literal, null, select, union_all
 
 from .. import audit
 from ..bakery_calendar.formatting import day_name
@@ -25,36 +25,35 @@ WEEKDAYS = range(7)
 
 def planned(product_ids, day):
     """{product id: how many are baked for `day`} for each of `product_ids` (0: none that day)."""
-    ids = list(product_ids)
-    if not ids:
-        return {}
-    # One round trip (orders read it): the weekday's amounts, then the date's, which win.
-    weekday = select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.amount, literal(0).label("dated")).where(
-        ProductWeekdayAmount.product_id.in_(ids), ProductWeekdayAmount.weekday == day.weekday()
-    )
-    dated = select(ProductDayAmount.product_id, ProductDayAmount.amount, literal(1).label("dated")).where(
-        ProductDayAmount.product_id.in_(ids), ProductDayAmount.day == day
-    )
-    amounts = dict.fromkeys(ids, 0)
-    rows = db.session.execute(union_all(weekday, dated)).all()
-    amounts.update((product_id, amount) for product_id, amount, _dated in sorted(rows, key=lambda row: row[2]))
-    return amounts
+    return _read_days(product_ids, [day], with_ledger=False)[0].get(day, {})
 
 
 def available(product_ids, day):
     """{product id: how many orders can still take for `day`}, for baked products (may be below 0
     when staff lowered the amount after orders took some)."""
-    amounts = planned(product_ids, day)
-    if not amounts:
-        return {}
-    ledger = db.session.execute(
-        select(ProductDay.product_id, ProductDay.adjusted - ProductDay.taken - ProductDay.counter_sold).where(
-            ProductDay.product_id.in_(list(amounts)), ProductDay.day == day
-        )
-    )
-    for product_id, change in ledger.all():
-        amounts[product_id] += change
+    return available_by_day(product_ids, [day]).get(day, {})
+
+
+def available_by_day(product_ids, days):
+    """{day: {product id: how many orders can still take for that day}} for each of `days`, for baked products
+    (may be below 0, as in available()).
+
+    The one place that works out what is available: available() asks it for one day, the catalogue's
+    "available Tuesday", the cart and the checkout's days for many, in one query whatever the number of days.
+    """
+    amounts, changes = _read_days(product_ids, days, with_ledger=True)
+    for (product_id, day), change in changes.items():
+        amounts[day][product_id] += change
     return amounts
+
+
+def first_days_with_some(product_ids, days):
+    """{product id: the first of `days` with some left to order} for each of `product_ids` that has one."""
+    by_day = available_by_day(product_ids, days)
+    found = {}
+    for day in sorted(by_day, reverse=True):  # the earliest last: it wins
+        found.update((product_id, day) for product_id, left in by_day[day].items() if left > 0)
+    return found
 
 
 def for_day(products, day):
@@ -69,40 +68,54 @@ def for_day(products, day):
     return products
 
 
-def first_days_with_some(product_ids, days):
-    """{product id: the first of `days` with some left to order} for each of `product_ids` that has one.
+WEEKLY, DATED, LEDGER = 0, 1, 2  # what a row of _read_days' query is
 
-    Three queries for all the days (weekday amounts, the days' own amounts, their ledgers), not a few per day.
+
+def _read_days(product_ids, days, with_ledger):
+    """({day: {product id: planned}}, {(product id, day): adjusted − taken − counter_sold}) for `days`.
+
+    One round trip (orders read it): the weekdays' amounts, the dates' own amounts (which win) and,
+    `with_ledger`, the days' ledger rows.
     """
-    ids, days = list(product_ids), sorted(days)
+    ids, days = list(product_ids), sorted(set(days))
     if not ids or not days:
-        return {}
-    weekly = db.session.execute(
-        select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.weekday, ProductWeekdayAmount.amount).where(
-            ProductWeekdayAmount.product_id.in_(ids)
-        )
-    )
-    dated = db.session.execute(
-        select(ProductDayAmount.product_id, ProductDayAmount.day, ProductDayAmount.amount).where(
-            ProductDayAmount.product_id.in_(ids), ProductDayAmount.day.in_(days)
-        )
-    )
-    ledger = db.session.execute(
+        return {day: {} for day in days}, {}
+    no_weekday, no_day = literal(-1), cast(null(), Date)
+    parts = [
         select(
-            ProductDay.product_id, ProductDay.day, ProductDay.adjusted - ProductDay.taken - ProductDay.counter_sold
-        ).where(ProductDay.product_id.in_(ids), ProductDay.day.in_(days))
-    )
-    by_weekday = {(product_id, weekday): amount for product_id, weekday, amount in weekly.all()}
-    by_day = {(product_id, day): amount for product_id, day, amount in dated.all()}
-    changes = {(product_id, day): change for product_id, day, change in ledger.all()}
-    found = {}
-    for product_id in ids:
-        for day in days:
-            planned_then = by_day.get((product_id, day), by_weekday.get((product_id, day.weekday()), 0))
-            if planned_then + changes.get((product_id, day), 0) > 0:
-                found[product_id] = day
-                break
-    return found
+            literal(WEEKLY).label("source"),
+            ProductWeekdayAmount.product_id,
+            ProductWeekdayAmount.weekday,
+            no_day.label("day"),
+            ProductWeekdayAmount.amount,
+        ).where(
+            ProductWeekdayAmount.product_id.in_(ids),
+            ProductWeekdayAmount.weekday.in_(sorted({day.weekday() for day in days})),
+        ),
+        select(
+            literal(DATED), ProductDayAmount.product_id, no_weekday, ProductDayAmount.day, ProductDayAmount.amount
+        ).where(ProductDayAmount.product_id.in_(ids), ProductDayAmount.day.in_(days)),
+    ]
+    if with_ledger:
+        parts.append(
+            select(
+                literal(LEDGER),
+                ProductDay.product_id,
+                no_weekday,
+                ProductDay.day,
+                ProductDay.adjusted - ProductDay.taken - ProductDay.counter_sold,
+            ).where(ProductDay.product_id.in_(ids), ProductDay.day.in_(days))
+        )
+    weekly, dated, changes = {}, {}, {}
+    for source, product_id, weekday, day, amount in db.session.execute(union_all(*parts)).all():
+        if source == WEEKLY:
+            weekly[product_id, weekday] = amount
+        elif source == DATED:
+            dated[product_id, day] = amount
+        else:
+            changes[product_id, day] = amount
+    amounts = {day: {pid: dated.get((pid, day), weekly.get((pid, day.weekday()), 0)) for pid in ids} for day in days}
+    return amounts, changes
 
 
 def set_weekday_amounts(product, amounts):
