@@ -254,6 +254,12 @@ def ordering_day(calendar=None, moment=None):
     return first.date() if first else None
 
 
+def ordering_days(calendar=None, moment=None):
+    """The days the shop is taking orders for: each day with a slot that can still be booked, in order."""
+    calendar = calendar or load_calendar()
+    return sorted({start.date() for start in calendar.feasible_slots(moment or now())})
+
+
 def parse_day(text, calendar=None, moment=None, field="date"):
     """A YYYY-MM-DD date within the booking horizon; Invalid otherwise."""
     try:

@@ -4,6 +4,7 @@ from flask import Blueprint, request
 
 from ..cart import service as cart_service
 from ..orders.capacity import lead_minutes
+from ..orders.checkout import cart_short_on
 from ..web.negotiation import respond, wants_json
 from . import service
 
@@ -15,16 +16,17 @@ def pickup_slots():
     """A day's slots (`?date=YYYY-MM-DD`; without it the next day the shop takes orders for); [] when closed.
 
     The checkout's day picker asks for them with htmx (as `pickup_date`), and then the
-    cart's longest lead time counts too.
+    cart's longest lead time counts too, and a day that no longer has enough for the cart says so.
     """
     calendar = service.load_calendar()
     moment = service.now()
     text = request.args.get("date", request.args.get("pickup_date"))
     day = service.parse_day(text, calendar, moment) if text else service.ordering_day(calendar, moment)
-    lead = None
+    lead, short = None, None
     if not wants_json():
         cart = cart_service.load_cart()
         lead = lead_minutes(calendar, {line.product.id: line.product for line in cart.lines})
+        short = cart_short_on(cart, day)  # the day may have run out since the checkout page was made
     slots = service.slots_on(calendar, day, moment, lead) if day else []
     return respond(
         [slot.to_dict(calendar) for slot in slots],
@@ -34,4 +36,5 @@ def pickup_slots():
         day=day,
         closure=calendar.closure_on(day) if day else None,
         chosen=request.args.get("pickup_time", ""),
+        short=short,
     )

@@ -2,6 +2,9 @@
 
 from flask import Blueprint, flash, request, url_for
 
+from ..bakery_calendar.formatting import day_name
+from ..catalog.pages import taking_orders_for
+from ..exceptions import Invalid
 from ..web.negotiation import respond, respond_after_write, safe_local_path, see_other, wants_redirect
 from . import service
 from .service import CartError
@@ -18,7 +21,9 @@ def show():
 @bp.post("/cart/items")
 def add():
     try:
-        product = service.add_item(request.form.get("product_id"), request.form.get("quantity", "1"))
+        added = service.add_item(
+            request.form.get("product_id"), request.form.get("quantity", "1"), request.form.get("day")
+        )
     except CartError as refused:
         return respond(
             {"error": refused.message, "details": refused.details},
@@ -28,8 +33,12 @@ def add():
             product=refused.product,
             add_error=refused.message,
             next=_next_url(),
+            ordering=_catalogue_day(refused.day),
         )
+    product = added.product
     message = f"Added {product.name}."
+    if added.moved_cart:
+        message += f" Your cart is now for pickup on {day_name(added.day)}."
     if wants_redirect():
         flash(message, f"added-{product.id}")  # shown at the product's card after the redirect
         return see_other(_next_url())
@@ -40,7 +49,13 @@ def add():
         product=product,
         added=message,
         next=_next_url(),
+        ordering=_catalogue_day(added.day),
     )
+
+
+def _catalogue_day(day):
+    """The catalogue's day the add form came from, so that the form it answers with still carries it."""
+    return taking_orders_for().pick(day) if day else None
 
 
 @bp.post("/cart/items/<id:product_id>")
@@ -50,8 +65,22 @@ def update(product_id):
     except CartError as refused:
         kept = f"{refused.message} Your cart still has {service.quantity_in_cart(product_id)}."
         return _cart_response(
-            status=422, errors={product_id: kept}, entered={product_id: request.form.get("quantity", "")}
+            422,
+            "Some quantities are not valid",
+            {product_id: kept},
+            errors={product_id: kept},
+            entered={product_id: request.form.get("quantity", "")},
         )
+    return _cart_response()
+
+
+@bp.post("/cart/day")
+def choose_day():
+    """The cart's pickup day, chosen on the cart page: its lines are then checked for that day."""
+    try:
+        service.set_day(request.form.get("day"))
+    except Invalid as refused:
+        return _cart_response(422, refused.message, refused.details, day_error=refused.message)
     return _cart_response()
 
 
@@ -61,12 +90,12 @@ def remove(product_id):
     return _cart_response()
 
 
-def _cart_response(status=200, **context):
+def _cart_response(status=200, error=None, details=None, **context):
     """The cart fragment (with the new badge) for htmx, JSON for API callers, else 303 to /cart."""
     cart = service.load_cart()
     data = cart.to_dict()
     if status != 200:
-        data = {"error": "Some quantities are not valid", "details": context["errors"], **data}
+        data = {"error": error, "details": details, **data}
         return respond(data, "cart/index.html", status=status, block="cart", cart=cart, **context)
     return respond_after_write(data, "cart/index.html", url_for("cart.show"), block="cart", cart=cart)
 

@@ -18,9 +18,9 @@ from ..exceptions import Invalid
 from ..extensions import db
 from ..form_values import whole_number
 from ..infra.statements import dialect_insert, upsert_text
-from ..models import BAKED, STOCKED, Product, ProductDay, ProductDayAmount, ProductWeekdayAmount, utcnow
+from ..models import BAKED, STOCKED, ProductDay, ProductDayAmount, utcnow
 from . import resources
-from .day_amounts import planned, plans
+from .day_amounts import planned, read_days
 from .invalidation import mark_catalog_changed
 
 WEEKDAYS = range(7)
@@ -30,21 +30,34 @@ DAY_AMOUNT_HORIZON = timedelta(days=365)
 
 def available(product_ids, day):
     """{product id: how many orders can still take for `day`}, for baked products (may be below 0
-    when staff lowered the amount after orders took some). One made to order has what its
-    resources have room for (app/catalog/resources.py)."""
-    amounts, made_to_order = plans(product_ids, day)
-    if not amounts:
-        return {}
-    ledger = db.session.execute(
-        select(ProductDay.product_id, ProductDay.adjusted - ProductDay.taken - ProductDay.counter_sold).where(
-            ProductDay.product_id.in_(list(amounts)), ProductDay.day == day
-        )
-    )
-    for product_id, change in ledger.all():
-        amounts[product_id] += change
-    if made_to_order:
-        amounts.update(resources.room_to_order(made_to_order, day))
+    when staff lowered the amount after orders took some)."""
+    return available_by_day(product_ids, [day]).get(day, {})
+
+
+def available_by_day(product_ids, days):
+    """{day: {product id: how many orders can still take for that day}} for each of `days`, for baked products
+    (may be below 0, as in available()). One made to order has what its resources have room for that day
+    (app/catalog/resources.py).
+
+    The one place that works out what is available: available() asks it for one day, the catalogue's
+    "available Tuesday", the cart and the checkout's days for many, in one query whatever the number of days
+    (and, for products made to order, a few more per day).
+    """
+    amounts, changes, made_to_order = read_days(product_ids, days, with_ledger=True)
+    for (product_id, day), change in changes.items():
+        amounts[day][product_id] += change
+    for day in amounts if made_to_order else ():
+        amounts[day].update(resources.room_to_order(made_to_order, day))
     return amounts
+
+
+def first_days_with_some(product_ids, days):
+    """{product id: the first of `days` with some left to order} for each of `product_ids` that has one."""
+    by_day = available_by_day(product_ids, days)
+    found = {}
+    for day in sorted(by_day, reverse=True):  # the earliest last: it wins
+        found.update((product_id, day) for product_id, left in by_day[day].items() if left > 0)
+    return found
 
 
 def for_day(products, day):
@@ -57,48 +70,6 @@ def for_day(products, day):
     for product_id, left in available(baked, day).items():
         baked[product_id].day_left = left
     return products
-
-
-def first_days_with_some(product_ids, days):
-    """{product id: the first of `days` with some left to order} for each of `product_ids` that has one.
-
-    Three queries for all the days (weekday amounts, the days' own amounts, their ledgers), not a few per day.
-    """
-    ids, days = list(product_ids), sorted(days)
-    if not ids or not days:
-        return {}
-    made_to_order = set(db.session.scalars(select(Product.id).where(Product.id.in_(ids), Product.to_order.is_(True))))
-    ids = [product_id for product_id in ids if product_id not in made_to_order]
-    found = {}
-    for day in days if made_to_order else ():  # each day on its own: their room is the ovens'
-        for product_id, room in resources.room_to_order(made_to_order - set(found), day).items():
-            if room > 0:
-                found[product_id] = day
-    weekly = db.session.execute(
-        select(ProductWeekdayAmount.product_id, ProductWeekdayAmount.weekday, ProductWeekdayAmount.amount).where(
-            ProductWeekdayAmount.product_id.in_(ids)
-        )
-    )
-    dated = db.session.execute(
-        select(ProductDayAmount.product_id, ProductDayAmount.day, ProductDayAmount.amount).where(
-            ProductDayAmount.product_id.in_(ids), ProductDayAmount.day.in_(days)
-        )
-    )
-    ledger = db.session.execute(
-        select(
-            ProductDay.product_id, ProductDay.day, ProductDay.adjusted - ProductDay.taken - ProductDay.counter_sold
-        ).where(ProductDay.product_id.in_(ids), ProductDay.day.in_(days))
-    )
-    by_weekday = {(product_id, weekday): amount for product_id, weekday, amount in weekly.all()}
-    by_day = {(product_id, day): amount for product_id, day, amount in dated.all()}
-    changes = {(product_id, day): change for product_id, day, change in ledger.all()}
-    for product_id in ids:
-        for day in days:
-            planned_then = by_day.get((product_id, day), by_weekday.get((product_id, day.weekday()), 0))
-            if planned_then + changes.get((product_id, day), 0) > 0:
-                found[product_id] = day
-                break
-    return found
 
 
 def set_weekday_amounts(product, amounts):

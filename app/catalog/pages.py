@@ -47,18 +47,19 @@ def send_json(entry):
 
 
 class OrderingDay:
-    """The pickup day the catalogue shows, whether that is today, and the days one can order for (`choices`)."""
+    """The pickup day the catalogue shows, whether that is today, the days one can order for (`choices`), and
+    whether the customer `chosen` the day (`?day=`: links keep it, and adding to the cart makes it the cart's day)."""
 
-    def __init__(self, day, today, choices=()):
-        self.day, self.today, self.choices = day, today, tuple(choices)
+    def __init__(self, day, today, choices=(), chosen=False):
+        self.day, self.today, self.choices, self.chosen = day, today, tuple(choices), chosen
         self.is_today = day is None or day == today
-        # Part of every cache key: the page's heading, its day form and "only N left" change with them.
+        # Part of every cache key: the page's heading, its day form, its links and "only N left" change with them.
         offered = hashlib.sha256(",".join(map(str, self.choices)).encode()).hexdigest()[:12]
-        self.key = f"{day}:{int(self.is_today)}:{offered}"
+        self.key = f"{day}:{int(self.is_today)}:{int(chosen)}:{offered}"
 
     def pick(self, day):
-        """The same choices, showing `day` (one of them)."""
-        return OrderingDay(day, self.today, self.choices)
+        """The same choices, showing `day` (one of them) as the customer's choice."""
+        return OrderingDay(day, self.today, self.choices, chosen=True)
 
 
 # The catalogue asks for the ordering day on every request, and working it out reads the whole
@@ -76,7 +77,7 @@ def taking_orders_for():
     moment = calendar_service.now()
     calendar = calendar_service.load_calendar()
     # The days with a pickup slot still open to orders: the first is the ordering day.
-    choices = sorted({start.date() for start in calendar.feasible_slots(moment)})
+    choices = calendar_service.ordering_days(calendar, moment)
     day = OrderingDay(choices[0] if choices else None, moment.date(), choices)
     memo.update(day=day, generation=generation, until=time.monotonic() + ORDERING_DAY_TTL)
     return day

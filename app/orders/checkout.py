@@ -4,17 +4,19 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 
 from ..bakery_calendar import service as calendar_service
+from ..catalog.daily import available, available_by_day
 from ..exceptions import Conflict, DomainError
 from . import capacity
 from .customer import contact_problem, name_problem, note_problem, split_contact
 from .service import find_placed_order, place_order
 
 FIELDS = ("name", "contact", "pickup_date", "pickup_time", "note")
+DAY_RAN_SHORT = "Your cart has just run short on the day you chose: the days below still have it all."
 
 
 @dataclass
@@ -25,17 +27,58 @@ class CheckoutForm:
     token: str
     errors: dict = field(default_factory=dict)
     order: object = None  # the PlacedOrder, once placed
+    conflict: bool = False  # refused because what the order needed ran out meanwhile (a 409, not a 422)
+
+
+@dataclass(frozen=True)
+class DayShort:
+    """An open day the cart cannot have: its baked lines with too few left then, as (product, left)."""
+
+    day: date
+    short: tuple
+    chosen: bool = False  # the cart's pickup day, chosen by the customer
+
+    @property
+    def words(self):
+        """ "only 2 Sourdough Loaf left, Rye Bread sold out" """
+        return ", ".join(
+            f"only {left} {product.name} left" if left > 0 else f"{product.name} sold out"
+            for product, left in self.short
+        )
+
+
+@dataclass(frozen=True)
+class LineLimit:
+    """A baked line of a cart that no day can take whole: the most any day has, and the days that have it all."""
+
+    product: object
+    quantity: int
+    most: int
+    full_days: tuple
 
 
 @dataclass
 class PickupChoice:
-    """The days a customer can choose (open days with a time left to book) and the chosen day's slots."""
+    """The days a customer can choose (open days with a time left to book, that can take the whole cart)
+    and the chosen day's slots; the days the cart rules out, and why."""
 
     days: list  # [date]
     day: object
     slots: list
     closure: object = None
     closures: list = field(default_factory=list)  # closures within the horizon, to say why a day is missing
+    left_out: list = field(default_factory=list)  # [DayShort]: open days without enough for the cart
+    limits: list = field(default_factory=list)  # [LineLimit] when no day can take the whole cart
+
+    LEFT_OUT_SHOWN = 4  # more days than that: "and N more days"
+
+    @property
+    def left_out_shown(self):
+        return self.left_out[: self.LEFT_OUT_SHOWN]
+
+    @property
+    def left_out_more(self):
+        return max(0, len(self.left_out) - self.LEFT_OUT_SHOWN)
 
 
 def pickup_bounds():
@@ -50,15 +93,9 @@ def _lead(calendar, cart):
 
 
 def new_form(cart):
-    """An empty form with the earliest free pickup slot for this cart filled in and a fresh one-time token."""
-    calendar = calendar_service.load_calendar()
-    slot = capacity.first_free(
-        calendar, calendar_service.now(), _lead(calendar, cart), cart.order_lines(), _products(cart)
-    )
-    values = dict.fromkeys(FIELDS, "")
-    if slot:
-        values.update(pickup_date=slot.date().isoformat(), pickup_time=f"{slot:%H:%M}")
-    return CheckoutForm(values, secrets.token_urlsafe(16))
+    """An empty form with a fresh one-time token; pickup_choice fills in the day (the cart's, if it can take
+    the whole cart, else the earliest that can) and its first free time."""
+    return CheckoutForm(dict.fromkeys(FIELDS, ""), secrets.token_urlsafe(16))
 
 
 def typed_form(form):
@@ -69,30 +106,88 @@ def typed_form(form):
 
 
 def pickup_choice(cart, values):
-    """The days to offer and the slots of the day in `values` (the first offered day if it is not one)."""
+    """The days to offer (open, bookable, and with enough of every baked line of `cart`) and the slots of the day
+    in `values`; when that is none of them, of the cart's chosen day if offered, else of the earliest offered day
+    (either with a free time, if one has)."""
     calendar = calendar_service.load_calendar()
     moment = calendar_service.now()
     lead = _lead(calendar, cart)
     bookable = {start.date() for start in calendar.feasible_slots(moment, lead)}
-    days = [day for day in calendar.open_days(moment) if day in bookable]
-    try:
-        day = datetime.strptime(values.get("pickup_date", ""), "%Y-%m-%d").date()
-    except ValueError:
-        day = None
-    if day not in days:
-        day = days[0] if days else None
+    open_days = [day for day in calendar.open_days(moment) if day in bookable]
+    baked = _baked_lines(cart)
+    left = available_by_day(baked, open_days) if baked else {}
+    left_out = [short for short in (_day_short(cart, day, baked, left.get(day, {})) for day in open_days) if short]
+    ruled_out = {short.day for short in left_out}
+    days = [day for day in open_days if day not in ruled_out]
+    day, slots = _day_and_slots(calendar, moment, lead, days, _asked_day(values), cart)
     closures = [c for c in calendar.closures if c.last >= moment.date() and c.first <= calendar.last_day(moment)]
     return PickupChoice(
         days=days,
         day=day,
-        slots=calendar_service.slots_on(calendar, day, moment, lead) if day else [],
+        slots=slots,
         closure=calendar.closure_on(day) if day else None,
         closures=closures,
+        left_out=sorted(left_out, key=lambda short: (not short.chosen, short.day)),
+        limits=_limits(cart, baked, left) if left_out and not days else [],
     )
 
 
-def _products(cart):
-    return {line.product.id: line.product for line in cart.lines}
+def cart_short_on(cart, day):
+    """The DayShort of `day` if the cart's baked lines cannot all be had then, else None (for the slots of a day
+    the checkout's day picker asks for: the day may have run out since the page was made)."""
+    baked = _baked_lines(cart)
+    return _day_short(cart, day, baked, available(baked, day)) if baked and day else None
+
+
+def _baked_lines(cart):
+    """{product id: quantity} of the cart's baked products."""
+    return {line.product.id: line.quantity for line in cart.lines if line.product.baked}
+
+
+def _day_short(cart, day, baked, left):
+    short = tuple(
+        (line.product, max(0, left.get(line.product.id, 0)))
+        for line in cart.lines
+        if line.product.id in baked and left.get(line.product.id, 0) < line.quantity
+    )
+    return DayShort(day, short, chosen=cart.day_chosen and day == cart.day) if short else None
+
+
+def _limits(cart, baked, left):
+    """What keeps every day from taking the whole cart: the lines no day has enough of, or else every baked
+    line with the days that have it all (no day is among all of them)."""
+    limits = []
+    for line in cart.lines:
+        if line.product.id not in baked:
+            continue
+        then = {day: amounts.get(line.product.id, 0) for day, amounts in left.items()}
+        full_days = tuple(day for day in sorted(then) if then[day] >= line.quantity)
+        limits.append(LineLimit(line.product, line.quantity, max([0, *then.values()]), full_days))
+    too_many = [limit for limit in limits if not limit.full_days]
+    return too_many or limits
+
+
+def _asked_day(values):
+    try:
+        return datetime.strptime(values.get("pickup_date", ""), "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+def _day_and_slots(calendar, moment, lead, days, asked, cart):
+    """The day to show and its slots: `asked` if offered; else the cart's chosen day, else the earliest, with
+    a free time if one of them has."""
+    if asked in days:
+        return asked, calendar_service.slots_on(calendar, asked, moment, lead)
+    if not days:
+        return None, []
+    preferred = [cart.day] if cart.day_chosen and cart.day in days else []
+    for day in preferred + [day for day in days if day not in preferred]:
+        slots = calendar_service.slots_on(calendar, day, moment, lead)
+        if any(slot.available for slot in slots):
+            return day, slots
+    first = (preferred or days)[0]  # every time taken: the day as it is, "no times left"
+    return first, calendar_service.slots_on(calendar, first, moment, lead)
 
 
 def checkout_key(token, holder):
@@ -141,6 +236,11 @@ def submit(form, cart, holder, placed_by=None, client=None):
             checked.errors["pickup_time"] = refused.message
         elif "items" in details:
             checked.errors["cart"] = refused.message  # more items than one order may hold
+        elif "product_id" in details and "day" in details:
+            # The day ran out of a baked product while the customer was choosing: the page offers the days left.
+            checked.errors["pickup_date"] = f"{refused.message}. Please choose another day."
+            checked.errors["form"] = DAY_RAN_SHORT
+            checked.conflict = True
         elif "pickup_at" in details and "product_id" not in details:
             # The slot filled up while the customer was typing, or the cart needs more notice.
             full = isinstance(refused, Conflict)
@@ -150,6 +250,7 @@ def submit(form, cart, holder, placed_by=None, client=None):
         else:
             # Stock taken by someone else meanwhile, or a product retired: say so above the form.
             checked.errors["cart"] = f"{refused.message}. Please check your cart."
+            checked.conflict = isinstance(refused, Conflict)
         checked.token = secrets.token_urlsafe(16)
     return checked
 

@@ -76,7 +76,11 @@ def _create_from_checkout():
         request.form, cart, _checkout_holder(), placed_by=_placer(), client=holds.client_of(client_address())
     )
     if form.errors:
-        return _checkout_page(cart, form, status=422, data={"error": "Please check the form", "details": form.errors})
+        # 409 when what the order needed ran out meanwhile: the page offers what is left.
+        status = 409 if form.conflict else 422
+        return _checkout_page(
+            cart, form, status=status, data={"error": "Please check the form", "details": form.errors}
+        )
     cart_service.clear()
     return redirect_after_write(url_for("orders.detail", order_id=form.order.public_id))
 

@@ -42,7 +42,9 @@ def opening_hours():
 def shop_view(ordering=None, free_from=()):
     """The catalogue's query for a pickup day and "free from" filter, for url_for: links keep both."""
     view = {}
-    day = ordering.day if ordering else None  # pages that show no day (a refused add's page) leave it out
+    # Only a day the customer chose: the first day one can order for moves with the clock, and an add
+    # from a page that carries a day makes it the cart's day.
+    day = ordering.day if ordering and ordering.chosen else None
     if isinstance(day, date):
         view["day"] = day.isoformat()
     if free_from:

@@ -215,6 +215,7 @@ OUTSIDE_THE_DOCUMENT = {
     "/cart/items",  # the cart's buttons: form posts with the CSRF token
     "/cart/items/{product_id}",
     "/cart/items/{product_id}/delete",
+    "/cart/day",
     "/staff/",
     "/staff/login",
     "/staff/logout",

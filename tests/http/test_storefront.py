@@ -80,8 +80,14 @@ def test_sold_out_product_is_shown_but_cannot_be_ordered(client, add_product):
 def test_product_page_has_the_add_form(client, products):
     soup = html(client.get(f"/products/{products['Baguette']}", headers=BROWSER))
     form = soup.select_one(".product-detail form.add-to-cart")
-    assert form.select_one("input[name=next]")["value"] == f"/products/{products['Baguette']}?day=2026-11-25"
+    # No day chosen: the form comes back to the page as it is, and the cart keeps its own day.
+    assert form.select_one("input[name=next]")["value"] == f"/products/{products['Baguette']}"
+    assert form.select_one("input[name=day]") is None
     assert form.select_one("button[type=submit]").get_text(strip=True) == "Add to cart"
+    chosen = html(client.get(f"/products/{products['Baguette']}?day=2026-11-27", headers=BROWSER))
+    form = chosen.select_one(".product-detail form.add-to-cart")
+    assert form.select_one("input[name=next]")["value"] == f"/products/{products['Baguette']}?day=2026-11-27"
+    assert form.select_one("input[name=day]")["value"] == "2026-11-27"
 
 
 def test_layout_has_header_badge_footer_hours_and_csrf_header(client, products):
