@@ -94,6 +94,7 @@ class Product(db.Model):
         CheckConstraint("vegetarian OR NOT vegan", name="vegan_is_vegetarian"),
         CheckConstraint("kind IN ('baked', 'stocked')", name="kind_known"),
         CheckConstraint("lead_hours IS NULL OR lead_hours >= 0", name="lead_hours_nonnegative"),
+        CheckConstraint("lead_days IS NULL OR lead_days BETWEEN 0 AND 30", name="lead_days_known"),
         CheckConstraint("batch_size IS NULL OR batch_size >= 1", name="batch_size_positive"),
     )
 
@@ -114,6 +115,9 @@ class Product(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default=STOCKED, server_default=STOCKED)
     # Hours of notice it needs, counted in opening hours (a whole cake: 48); NULL: the shop's lead time.
     lead_hours: Mapped[int | None]
+    # Days of notice, in calendar days: ordered on day D − lead_days or earlier for pickup on D (a
+    # sourdough whose dough takes two days: 2); NULL or 0: none. Both lead times count, the later wins.
+    lead_days: Mapped[int | None]
     # A baked product made to order: no amount a day, as many as its resources (the oven) have room
     # for; else what a day's amount says. Either way its batches fill the resources it uses.
     to_order: Mapped[bool] = mapped_column(default=False, server_default="0")
@@ -210,7 +214,10 @@ class Product(db.Model):
     # A baked product's amount left for the pickup day the catalogue answers for (None: not
     # worked out); set by app/catalog/daily.py's for_day(), not stored.
     day_left = None
-    # A baked product sold out that day: the next day orders can take some (None: none in the horizon).
+    # That day too soon for its lead_days: the first day it can be picked up (None: not too soon); set by for_day().
+    notice_from = None
+    # A product one cannot order for that day (a baked one sold out, any one too soon for its days of
+    # notice): the next day orders can take some (None: none in the horizon).
     next_day = None
 
     @property
@@ -219,7 +226,10 @@ class Product(db.Model):
 
     @property
     def left(self):
-        """What can still be ordered: the stock, or for a baked product what is left of the day's amount."""
+        """What can still be ordered: the stock, or for a baked product what is left of the day's amount;
+        none on a day too soon for its days of notice."""
+        if self.notice_from:
+            return 0
         return max(0, self.day_left or 0) if self.baked else self.stock
 
     @property
@@ -241,6 +251,7 @@ class Product(db.Model):
             "description": self.description,
             "available": self.left if self.active else 0,
             "kind": self.kind,
+            "lead_days": self.lead_days or 0,
             "only_left": self.only_left,
             "category": self.category.name if self.category else None,
             "allergens": self.allergens,

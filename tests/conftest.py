@@ -180,12 +180,12 @@ def runner(app):
 @pytest.fixture
 def products(app):
     """The demo catalogue with its categories and allergens, loaded as `flask seed` does, but every product
-    stocked and no oven (most tests count the demo's stock; tests of baked products bake their own:
-    helpers.bake, helpers.use_resource);
+    stocked, no oven and no days of notice (most tests count the demo's stock and order for today; tests of
+    baked products bake their own: helpers.bake, helpers.use_resource);
     returns {name: product id}."""
     with app.app_context():
         load_demo()
-        db.session.execute(text("UPDATE products SET kind = 'stocked', batch_size = NULL"))
+        db.session.execute(text("UPDATE products SET kind = 'stocked', batch_size = NULL, lead_days = NULL"))
         db.session.execute(text("DELETE FROM product_resource_uses"))
         db.session.execute(text("DELETE FROM resources"))
         db.session.commit()

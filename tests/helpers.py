@@ -184,6 +184,16 @@ def checkout_fields(client, product_id):
     return fields | {s["name"]: s.select_one("option[selected]")["value"] for s in form.select("select[name]")}
 
 
+def set_product(app, product_id, **fields):
+    """Set a product's columns straight in the database (lead_hours=24, lead_days=2); returns its id."""
+    with app.app_context():
+        product = db.session.get(Product, product_id)
+        for name, value in fields.items():
+            setattr(product, name, value)
+        db.session.commit()
+    return product_id
+
+
 def bake(app, product_id, amounts):
     """Make a product baked daily: `amounts` a number (every weekday) or {weekday: amount}; returns its id."""
     if isinstance(amounts, int):

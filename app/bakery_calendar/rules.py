@@ -16,6 +16,45 @@ LOOK_AHEAD_DAYS = 400
 MAX_KEPT_DAYS = 64  # days whose slots a Calendar keeps (the booking horizon is 14 by default)
 
 
+def day_count(days):
+    """ "1 day", "2 days"."""
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+def days_of_notice(days):
+    """ "1 day's notice", "2 days' notice"."""
+    return f"{day_count(days)}'s notice" if days == 1 else f"{day_count(days)}' notice"
+
+
+@dataclass(frozen=True)
+class Lead:
+    """The notice an order's products need, on top of the shop's own lead time: `minutes` of opening hours
+    (the longest lead_hours) and whole calendar `days` (the longest lead_days: ordered on day D − days or
+    earlier for pickup on D), with the name of the product that needs those days, to say so."""
+
+    minutes: int = 0
+    days: int = 0
+    needs_days: str = ""
+
+    @classmethod
+    def of(cls, value):
+        """`value` as a Lead: a Lead, or minutes of opening hours (None: none), as callers used to pass."""
+        return value if isinstance(value, Lead) else cls(minutes=value or 0)
+
+    @classmethod
+    def of_products(cls, products):
+        """The longest lead times among `products` (anything with lead_hours and lead_days)."""
+        products = list(products)
+        minutes = max([0, *((getattr(p, "lead_hours", None) or 0) * 60 for p in products)])
+        longest = max(products, key=lambda p: getattr(p, "lead_days", None) or 0, default=None)
+        days = (getattr(longest, "lead_days", None) or 0) if longest is not None else 0
+        return cls(minutes, days, longest.name if days else "")
+
+    def first_day(self, today):
+        """The first pickup day its days of notice allow when ordering on `today`."""
+        return today + timedelta(days=self.days)
+
+
 @dataclass(frozen=True)
 class ClosedDays:
     """Closed from `first` to `last` inclusive; `note` is shown to customers."""
@@ -133,13 +172,15 @@ class Calendar:
         return None
 
     def earliest(self, now, product_lead=0):
-        """The earliest pickup moment: the shop's lead time on the clock, and the cart's longest product
-        lead time (minutes) in opening hours; None if never."""
-        ready = self.ready_after(now, product_lead or 0)
+        """The earliest pickup moment: the shop's lead time on the clock, the cart's longest product lead time
+        in opening hours, and its days of notice (`product_lead`: a Lead, or minutes); None if never."""
+        lead = Lead.of(product_lead)
+        ready = self.ready_after(now, lead.minutes)
         if ready is None:
             return None
         on_the_clock = self.local(self.aware(now).astimezone(UTC) + timedelta(minutes=self.lead_minutes))
-        return max(on_the_clock, ready)
+        first_day = datetime.combine(lead.first_day(now.date()), time.min)
+        return max(on_the_clock, ready, first_day)
 
     def previous_open_day(self, day):
         """The last opening day before `day` (the day before, if none is found)."""
@@ -163,6 +204,8 @@ class Calendar:
 
     def problem(self, start, now, product_lead=0):
         """Why a pickup at `start` cannot be booked now, as (field, message) with field "date" or "time"; or None.
+
+        `product_lead` is the products' Lead (or minutes of opening hours), as for earliest().
 
         Capacity is not checked here: that needs the bookings (app/orders/capacity.py).
         """
@@ -192,8 +235,16 @@ class Calendar:
             return "date", f"Orders for that day closed at {deadline:%H:%M} on {deadline:%A} — choose a later day."
         ready = self.earliest(now, product_lead)
         if ready is None or start < ready:
-            return "time", "We need more time to get this order ready — choose a later time."
+            return self._too_soon(day, now, Lead.of(product_lead))
         return None
+
+    def _too_soon(self, day, now, lead):
+        """Why a pickup on `day` is too soon for `lead`: its days of notice, if they are what rules `day` out."""
+        if day >= lead.first_day(now.date()):
+            return "time", "We need more time to get this order ready — choose a later time."
+        first = next(self.feasible_slots(now, lead), None)
+        earliest = f": the earliest pickup is {first:%A} {first.day} {first:%B}" if first else ""
+        return "date", f"{lead.needs_days} needs {days_of_notice(lead.days)}{earliest}."
 
     def feasible_slots(self, now, product_lead=0, first_day=None):
         """Every slot that can be booked now (ignoring capacity), in order, from `first_day` to the horizon."""

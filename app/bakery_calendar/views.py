@@ -3,7 +3,6 @@
 from flask import Blueprint, request
 
 from ..cart import service as cart_service
-from ..orders.capacity import lead_minutes
 from ..orders.checkout import cart_short_on
 from ..web.negotiation import respond, wants_json
 from . import service
@@ -25,7 +24,7 @@ def pickup_slots():
     lead, short = None, None
     if not wants_json():
         cart = cart_service.load_cart()
-        lead = lead_minutes(calendar, {line.product.id: line.product for line in cart.lines})
+        lead = cart.lead
         short = cart_short_on(cart, day)  # the day may have run out since the checkout page was made
     slots = service.slots_on(calendar, day, moment, lead) if day else []
     return respond(

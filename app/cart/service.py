@@ -14,7 +14,9 @@ from decimal import Decimal
 from flask import current_app, session
 from sqlalchemy import select
 
+from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.formatting import day_name, weekday_name
+from ..bakery_calendar.rules import Lead, day_count, days_of_notice
 from ..bakery_calendar.service import ordering_days, parse_day
 from ..catalog.daily import available_by_day, for_day
 from ..catalog.service import get_product
@@ -68,6 +70,11 @@ class Cart:
     @property
     def count(self):
         return sum(line.quantity for line in self.lines)
+
+    @property
+    def lead(self):
+        """The notice its products need (Lead): the checkout offers only days far enough ahead for it."""
+        return Lead.of_products(line.product for line in self.lines)
 
     @property
     def has_problems(self):
@@ -131,22 +138,29 @@ def load_cart():
     if not items:
         return Cart([])
     choices = ordering_days()
-    day, chosen, lapsed = _pickup_day(choices)
-    found = db.session.scalars(select(Product).where(Product.id.in_(items))).all()
-    if any(product.baked for product in found):
-        for_day(found, day)
+    found = _products(items)
+    day, chosen, lapsed = _pickup_day(choices, found)
+    for_day(found, day)
     products = {p.id: p for p in found}
     lines = [CartLine(products[pid], quantity) for pid, quantity in items.items() if pid in products]
     _check_lines(lines, day, choices)
     return Cart(lines, day, chosen, lapsed, tuple(choices))
 
 
-def _pickup_day(choices):
-    """(the day the cart is checked for, whether the customer chose it, a chosen day that lapsed)."""
+def _products(product_ids):
+    """The products with these ids, on sale or not."""
+    return db.session.scalars(select(Product).where(Product.id.in_(product_ids))).all() if product_ids else []
+
+
+def _pickup_day(choices, products):
+    """(the day the cart holding `products` is checked for, whether the customer chose it, a chosen day that
+    lapsed). Unless the customer chose one: the first day one can order for that their days of notice allow."""
     stored = _as_day(session.get(DAY_KEY))
     if stored in choices:
         return stored, True, None
-    return (choices[0] if choices else None), False, stored
+    notice = Lead.of_products(products).first_day(calendar_service.now().date())
+    allowed = [day for day in choices if day >= notice] or choices
+    return (allowed[0] if allowed else None), False, stored
 
 
 def _as_day(text):
@@ -158,26 +172,41 @@ def _as_day(text):
 
 
 def _check_lines(lines, day, choices):
-    """Set each line's problem: off sale and stock for all days; a baked line short on `day` says which day has it."""
-    short = {}
+    """Set each line's problem: off sale and stock for all days; a baked line short on `day`, or any line too
+    soon for its days of notice then, says which day has it."""
+    later = {}  # lines another day may take
     for line in lines:
         product = line.product
         if not product.active:
             line.problem, line.blocking = "No longer on sale — please remove it.", True
-        elif not product.baked:
+        elif product.notice_from or (product.baked and line.quantity > product.left):
+            later[product.id] = line
+        else:
             line.problem = _stock_problem(product, line.quantity)
             line.blocking = line.problem is not None
-        elif line.quantity > product.left:
-            short[product.id] = line
-    if not short:
+    if not later:
         return
     # One query for every other day one can order for: the first that has the whole line.
-    others = available_by_day(short, [other for other in choices if other != day])
-    for product_id, line in short.items():
-        left_then = {other: amounts[product_id] for other, amounts in others.items()}
+    baked = [product_id for product_id, line in later.items() if line.product.baked]
+    others = available_by_day(baked, [other for other in choices if other != day])
+    for product_id, line in later.items():
+        product = line.product
+        left_then = {
+            other: amounts[product_id] if product.baked else product.stock
+            for other, amounts in others.items()
+            if product.notice_from is None or other >= product.notice_from
+        }
         line.full_day = next((other for other in sorted(left_then) if left_then[other] >= line.quantity), None)
-        line.problem = _short_on_day(line, day, left_then)
+        line.problem = _too_soon(line, day) if product.notice_from else _short_on_day(line, day, left_then)
         line.blocking = line.full_day is None
+
+
+def _too_soon(line, day):
+    """Why a line cannot be had on `day`, too soon for its days of notice, and which day can take it."""
+    ahead = f"Order {day_count(line.product.lead_days)} ahead"
+    if line.full_day:
+        return f"{ahead} — available {_day_near(line.full_day, day)}."
+    return f"{ahead}: no day we take orders for has enough — please lower the quantity or remove it."
 
 
 def _short_on_day(line, day, left_then):
@@ -225,6 +254,12 @@ def _checked_quantity(product, raw, day, already=0):
     if problem:
         raise CartError(product, f"Quantity {problem}.")
     when = f" for {weekday_name(day.weekday())}" if product.baked and day else ""
+    if product.notice_from:
+        raise CartError(
+            product,
+            f"{product.name} needs {days_of_notice(product.lead_days)}: "
+            f"choose {day_name(product.notice_from)} or later as your pickup day.",
+        )
     if not product.available:
         raise CartError(product, f"Sorry, this is sold out{when}.")
     if quantity + already > product.left:
@@ -255,7 +290,7 @@ def add_item(raw_product_id, raw_quantity, raw_day=None):
     becomes the cart's) or else the cart's day; return Added."""
     product = get_product(_product_id(raw_product_id))
     choices = ordering_days()
-    before = _pickup_day(choices)[0]
+    before = _pickup_day(choices, _products(_stored()))[0]
     try:
         asked = _asked_day(product, raw_day, choices)
     except CartError:
@@ -277,8 +312,8 @@ def add_item(raw_product_id, raw_quantity, raw_day=None):
 
 
 def _for(product, day):
-    """`product` with what is left of it for pickup on `day`."""
-    return for_day([product], day)[0] if product.baked else product
+    """`product` with what is left of it for pickup on `day` (none when too soon for its days of notice)."""
+    return for_day([product], day)[0]
 
 
 def _asked_day(product, raw, choices):
@@ -300,7 +335,7 @@ def set_quantity(product_id, raw_quantity):
     if product_id not in items:
         raise NotFound("That product is not in your cart")
     product = get_product(product_id)
-    day = _pickup_day(ordering_days())[0]
+    day = _pickup_day(ordering_days(), _products(items))[0]
     items[product_id] = _checked_quantity(_for(product, day), raw_quantity, day)
     _store(items)
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from .. import audit
 from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.formatting import day_name
+from ..bakery_calendar.rules import Lead
 from ..exceptions import Invalid
 from ..extensions import db
 from ..form_values import whole_number
@@ -51,23 +52,36 @@ def available_by_day(product_ids, days):
     return amounts
 
 
-def first_days_with_some(product_ids, days):
-    """{product id: the first of `days` with some left to order} for each of `product_ids` that has one."""
+def first_days_with_some(product_ids, days, not_before=None):
+    """{product id: the first of `days` with some left to order} for each of `product_ids` that has one;
+    `not_before` ({product id: date}) leaves out a product's days before its own first one."""
     by_day = available_by_day(product_ids, days)
+    not_before = not_before or {}
     found = {}
     for day in sorted(by_day, reverse=True):  # the earliest last: it wins
-        found.update((product_id, day) for product_id, left in by_day[day].items() if left > 0)
+        found.update(
+            (product_id, day)
+            for product_id, left in by_day[day].items()
+            if left > 0 and day >= not_before.get(product_id, day)
+        )
     return found
 
 
 def for_day(products, day):
-    """Set each baked product's `day_left` for pickups on `day`; returns `products`."""
+    """Set each baked product's `day_left` for pickups on `day`, and each product's `notice_from` (the first
+    day its days of notice allow, when `day` is before it); returns `products`."""
     baked = {p.id: p for p in products if p.kind == BAKED}
     if day is None:
+        for product in products:
+            product.notice_from = None
         for product in baked.values():
             product.day_left = 0
         return products
-    for product_id, left in available(baked, day).items():
+    today = calendar_service.now().date()
+    for product in products:
+        first = Lead.of_products([product]).first_day(today)
+        product.notice_from = first if day < first else None
+    for product_id, left in (available(baked, day) if baked else {}).items():
         baked[product_id].day_left = left
     return products
 

@@ -27,8 +27,9 @@ def catalogue_json(free_from_codes=(), day=None):
     day = day or taking_orders_for().day
     if free_from_codes:
         return _json_entry(free_from(list_products(day), free_from_codes))
+    today = calendar_service.now().date()  # a product's days of notice count from it
     return _catalog_cache().get(
-        f"products.json@{day}", lambda: _json_entry(list_products(day)), lambda: catalogue_stamp(day)
+        f"products.json@{day}@{today}", lambda: _json_entry(list_products(day)), lambda: catalogue_stamp(day)
     )
 
 
@@ -55,7 +56,8 @@ class OrderingDay:
         self.is_today = day is None or day == today
         # Part of every cache key: the page's heading, its day form, its links and "only N left" change with them.
         offered = hashlib.sha256(",".join(map(str, self.choices)).encode()).hexdigest()[:12]
-        self.key = f"{day}:{int(self.is_today)}:{int(chosen)}:{offered}"
+        # Today too: a product's days of notice count from it.
+        self.key = f"{day}:{today}:{int(self.is_today)}:{int(chosen)}:{offered}"
 
     def pick(self, day):
         """The same choices, showing `day` (one of them) as the customer's choice."""
@@ -150,11 +152,17 @@ def _grid_html(visitor, day, free_from_codes=()):
 
 
 def with_next_day(products, ordering):
-    """Set `next_day` on the baked products sold out on the `ordering` day: the next day one can order some."""
-    sold_out = [p for p in products if p.baked and not p.available]
+    """Set `next_day` on the products one cannot order for the `ordering` day (baked ones sold out, any too soon
+    for their days of notice): the next day one can order some."""
     later = [d for d in ordering.choices if ordering.day is not None and d > ordering.day]
-    for product_id, day in first_days_with_some([p.id for p in sold_out], later).items():
-        next(p for p in sold_out if p.id == product_id).next_day = day
+    missed = {p.id: p for p in products if p.active and (p.baked or p.notice_from) and not p.available}
+    baked = [pid for pid, p in missed.items() if p.baked]
+    floors = {pid: missed[pid].notice_from for pid in baked if missed[pid].notice_from}
+    for product_id, day in first_days_with_some(baked, later, floors).items():
+        missed[product_id].next_day = day
+    for product in missed.values():
+        if not product.baked and product.stock > 0:  # stocked, too soon: its stock waits for a later day
+            product.next_day = next((d for d in later if d >= product.notice_from), None)
     return products
 
 

@@ -80,6 +80,10 @@ DEMO_BAKED = {
 }
 
 
+# Days of notice: a 36-hour dough is started the day before.
+DEMO_LEAD_DAYS = {"Sourdough Loaf": 1}
+
+
 # The demo's one oven, and how many of each baked product one of its trays takes.
 DEMO_OVEN = ("Deck oven", "trays", 40)
 DEMO_PER_TRAY = {
@@ -131,7 +135,7 @@ def load_demo():
     for row in demo_products():
         product = existing.get(row["name"])
         if product is None:
-            product = Product(**row)
+            product = Product(**row, lead_days=DEMO_LEAD_DAYS.get(row["name"]))
             amounts = demo_amounts(row["name"], open_weekdays)
             if amounts is not None:
                 product.kind = BAKED

@@ -21,6 +21,7 @@ from sqlalchemy import update
 
 from ..bakery_calendar import service as calendar_service
 from ..bakery_calendar.formatting import day_name, pickup_time
+from ..bakery_calendar.rules import Lead
 from ..bakery_calendar.service import booked, calendar_and_bookings, load_calendar
 from ..catalog import resources
 from ..catalog.daily import available
@@ -45,18 +46,13 @@ class SlotTaken(Conflict):
 
 @dataclass(frozen=True)
 class Pickup:
-    """The slot chosen for an order; `assigned` when the bakery chose it (the customer named none)."""
+    """The slot chosen for an order; `assigned` when the bakery chose it (the customer named none);
+    `lead`: the notice its products need (the shop's own lead time is the calendar's)."""
 
     start: datetime
     assigned: bool
     calendar: object
-    lead_minutes: int
-
-
-def lead_minutes(calendar, products):
-    """The longest product lead time in the cart, in minutes of opening hours (the shop's own lead time,
-    on the clock, is the calendar's)."""
-    return max([0, *(p.lead_hours * 60 for p in products.values() if getattr(p, "lead_hours", None))])
+    lead: Lead
 
 
 def parse_pickup_at(value, calendar=None):
@@ -90,7 +86,7 @@ def choose_pickup(lines, products, requested=None, passed_over=()):
     """
     calendar, bookings = calendar_and_bookings()
     moment = calendar_service.now()
-    lead = lead_minutes(calendar, products)
+    lead = Lead.of_products(products.values())
     if requested is not None:
         problem = calendar.problem(requested, moment, lead)
         if problem:
@@ -123,7 +119,7 @@ def reserve(order, lines, products, pickup):
                     .execution_options(synchronize_session=False)
                 )
             return replace(order, pickup_at=start)
-    first = first_free(pickup.calendar, calendar_service.now(), pickup.lead_minutes, lines, products)
+    first = first_free(pickup.calendar, calendar_service.now(), pickup.lead, lines, products)
     message = f"{pickup_time(pickup.start)} is fully booked"
     raise SlotTaken(
         message,
@@ -165,7 +161,7 @@ def _candidates(pickup, day):
     if pickup.assigned:
         same_day = takewhile(
             lambda start: start.date() == day,
-            pickup.calendar.feasible_slots(calendar_service.now(), pickup.lead_minutes, day),
+            pickup.calendar.feasible_slots(calendar_service.now(), pickup.lead, day),
         )
         yield from (start for start in same_day if start > pickup.start)
 
@@ -196,7 +192,7 @@ def _day_refused(product_id, day, quantity, product, pickup, resource=None):
     db.session.rollback()  # the ledger rows this order took are given back before they are read
     left = max(0, available([product_id], day)[product_id])
     moment = calendar_service.now()
-    first = first_free(pickup.calendar, moment, pickup.lead_minutes, {product_id: quantity}, {product_id: product}, day)
+    first = first_free(pickup.calendar, moment, pickup.lead, {product_id: quantity}, {product_id: product}, day)
     next_day = first.date() if first else None
     later = f" — available {day_name(next_day)}" if next_day else ""
     if resource is not None:
@@ -262,7 +258,7 @@ def _take_place(start, capacity):
 
 def first_free(calendar, moment, lead=None, lines=None, products=None, after_day=None, bookings=None, skip=()):
     """The earliest slot that can be booked now and has room (and, for `lines`, enough of each baked
-    product on its day), or None.
+    product on its day), or None; `lead` is the notice the products need (a Lead, or minutes).
 
     `bookings` ({slot start: taken} from today on, read with the calendar) saves reading them here;
     the slots in `skip` are passed over.

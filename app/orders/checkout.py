@@ -3,15 +3,15 @@
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from flask import current_app
 
 from ..bakery_calendar import service as calendar_service
+from ..bakery_calendar.rules import Lead, days_of_notice
 from ..catalog.daily import available, available_by_day
 from ..exceptions import Conflict, DomainError
-from . import capacity
 from .customer import contact_problem, name_problem, note_problem, split_contact
 from .service import find_placed_order, place_order
 
@@ -32,15 +32,19 @@ class CheckoutForm:
 
 @dataclass(frozen=True)
 class DayShort:
-    """An open day the cart cannot have: its baked lines with too few left then, as (product, left)."""
+    """An open day the cart cannot have: its baked lines with too few left then, as (product, left), or
+    (`notice`) too soon for the days of notice one of its products needs."""
 
     day: date
     short: tuple
     chosen: bool = False  # the cart's pickup day, chosen by the customer
+    notice: Lead | None = None
 
     @property
     def words(self):
-        """ "only 2 Sourdough Loaf left, Rye Bread sold out" """
+        """ "only 2 Sourdough Loaf left, Rye Bread sold out", "Sourdough Loaf needs 2 days' notice" """
+        if self.notice:
+            return f"{self.notice.needs_days} needs {days_of_notice(self.notice.days)}"
         return ", ".join(
             f"only {left} {product.name} left" if left > 0 else f"{product.name} sold out"
             for product, left in self.short
@@ -88,10 +92,6 @@ def pickup_bounds():
     return moment.date(), calendar.last_day(moment)
 
 
-def _lead(calendar, cart):
-    return capacity.lead_minutes(calendar, {line.product.id: line.product for line in cart.lines})
-
-
 def new_form(cart):
     """An empty form with a fresh one-time token; pickup_choice fills in the day (the cart's, if it can take
     the whole cart, else the earliest that can) and its first free time."""
@@ -111,13 +111,13 @@ def pickup_choice(cart, values):
     (either with a free time, if one has)."""
     calendar = calendar_service.load_calendar()
     moment = calendar_service.now()
-    lead = _lead(calendar, cart)
+    lead = cart.lead
     bookable = {start.date() for start in calendar.feasible_slots(moment, lead)}
     open_days = [day for day in calendar.open_days(moment) if day in bookable]
     baked = _baked_lines(cart)
     left = available_by_day(baked, open_days) if baked else {}
-    left_out = [short for short in (_day_short(cart, day, baked, left.get(day, {})) for day in open_days) if short]
-    ruled_out = {short.day for short in left_out}
+    shorts = [short for short in (_day_short(cart, day, baked, left.get(day, {})) for day in open_days) if short]
+    ruled_out = {short.day for short in shorts}
     days = [day for day in open_days if day not in ruled_out]
     day, slots = _day_and_slots(calendar, moment, lead, days, _asked_day(values), cart)
     closures = [c for c in calendar.closures if c.last >= moment.date() and c.first <= calendar.last_day(moment)]
@@ -127,9 +127,20 @@ def pickup_choice(cart, values):
         slots=slots,
         closure=calendar.closure_on(day) if day else None,
         closures=closures,
-        left_out=sorted(left_out, key=lambda short: (not short.chosen, short.day)),
-        limits=_limits(cart, baked, left) if left_out and not days else [],
+        left_out=sorted(_too_soon(calendar, moment, cart) + shorts, key=lambda short: (not short.chosen, short.day)),
+        limits=_limits(cart, baked, left) if shorts and not days else [],
     )
+
+
+def _too_soon(calendar, moment, cart):
+    """[DayShort] for the days that could be booked but for the days of notice the cart needs."""
+    lead = cart.lead
+    if not lead.days:
+        return []
+    first = lead.first_day(moment.date())
+    sooner = sorted({start.date() for start in calendar.feasible_slots(moment, replace(lead, days=0))})
+    chosen = cart.day if cart.day_chosen else None
+    return [DayShort(day, (), chosen=day == chosen, notice=lead) for day in sooner if day < first]
 
 
 def cart_short_on(cart, day):
@@ -216,7 +227,7 @@ def submit(form, cart, holder, placed_by=None, client=None):
     checked.order = find_placed_order(key)
     if checked.order:
         return checked
-    customer, checked.errors = _customer(checked.values)
+    customer, checked.errors = _customer(checked.values, cart.lead)
     customer["placed_by"] = placed_by
     if not cart.lines:
         checked.errors["cart"] = "Your cart is empty."
@@ -255,8 +266,8 @@ def submit(form, cart, holder, placed_by=None, client=None):
     return checked
 
 
-def _customer(values):
-    """The customer details for place_order, and the problems by field name."""
+def _customer(values, lead):
+    """The customer details for place_order, and the problems by field name (`lead`: the cart's Lead)."""
     problems = {
         "name": name_problem(values["name"]),
         "contact": contact_problem(values["contact"]),
@@ -264,7 +275,7 @@ def _customer(values):
     }
     errors = {name: problem for name, problem in problems.items() if problem}
     contact = values["contact"]
-    pickup = _pickup(values, errors)
+    pickup = _pickup(values, errors, lead)
     email, phone = split_contact(contact) if "contact" not in errors else (None, None)
     customer = {
         "name": values["name"],
@@ -277,7 +288,7 @@ def _customer(values):
     return customer, errors
 
 
-def _pickup(values, errors):
+def _pickup(values, errors, lead):
     try:
         day = datetime.strptime(values["pickup_date"], "%Y-%m-%d").date()
     except ValueError:
@@ -290,7 +301,7 @@ def _pickup(values, errors):
         return None
     pickup = datetime.combine(day, at)
     calendar = calendar_service.load_calendar()
-    problem = calendar.problem(pickup, calendar_service.now())
+    problem = calendar.problem(pickup, calendar_service.now(), lead)
     if problem:
         errors[f"pickup_{problem[0]}"] = problem[1]
         return None

@@ -248,7 +248,9 @@ _products = Product.__table__
 @cache
 def _products_for_order(count):
     """The order's `count` products (an IN list of its own size: compiled once, no expanding bind)."""
-    columns = (_products.c[name] for name in ("id", "name", "price", "active", "kind", "to_order", "lead_hours"))
+    columns = (
+        _products.c[name] for name in ("id", "name", "price", "active", "kind", "to_order", "lead_hours", "lead_days")
+    )
     ids = [bindparam(f"id_{n}", type_=_products.c.id.type) for n in range(count)]
     return HotStatement(select(*columns).where(_products.c.id.in_(ids)))
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from ..bakery_calendar import formatting as dates
 from ..bakery_calendar.hours import summary
+from ..bakery_calendar.rules import day_count, days_of_notice
 from ..bakery_calendar.service import weekly_hours
 from ..catalog.allergens import ALLERGENS, DIETARY
 from ..catalog.pictures import sources as picture_sources
@@ -71,6 +72,8 @@ def register_template_globals(app):
         short_day=dates.short_day,
         clock=dates.clock,
         weekday_name=dates.weekday_name,
+        day_count=day_count,
+        days_of_notice=days_of_notice,
         truthy=truthy,
     )
     app.jinja_env.filters["allergen_name"] = ALLERGENS.get

@@ -387,7 +387,7 @@ def test_the_day_picker_s_times_say_when_the_day_ran_out(app, client, sourdough)
 def test_the_json_api_keeps_its_shapes(client, products, sourdough):
     listed = client.get("/products", headers=JSON).get_json()
     assert set(listed[0]) == {
-        "id", "name", "price", "image", "description", "available", "kind", "only_left",
+        "id", "name", "price", "image", "description", "available", "kind", "lead_days", "only_left",
         "category", "allergens", "may_contain", "dietary",
     }  # fmt: skip
     response = client.post(

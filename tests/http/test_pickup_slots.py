@@ -20,13 +20,12 @@ from app.models import (
     CalendarSettings,
     Closure,
     Order,
-    Product,
     ProductDay,
     SlotBooking,
     SlotCapacity,
 )
 from app.orders.service import change_status
-from tests.helpers import BROWSER, JSON, bake, wait_for_status
+from tests.helpers import BROWSER, JSON, bake, set_product, wait_for_status
 from tests.http.test_openapi import assert_matches
 
 NOW = datetime(2026, 11, 25, 10, 0)
@@ -59,14 +58,6 @@ def count(app, model):
 def add_rows(app, *rows):
     with app.app_context():
         db.session.add_all(rows)
-        db.session.commit()
-
-
-def set_product(app, product_id, **fields):
-    with app.app_context():
-        product = db.session.get(Product, product_id)
-        for name, value in fields.items():
-            setattr(product, name, value)
         db.session.commit()
 
 

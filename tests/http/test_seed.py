@@ -22,7 +22,11 @@ def test_seed_loads_demo_products_and_is_idempotent(runner, client):
     assert "Seeded 0 products (10 already there)" in again.output
     products = client.get("/products", headers=JSON).get_json()
     assert len(products) == 10
-    assert all(p["price"] > 0 and p["available"] and p["description"] for p in products)
+    assert all(p["price"] > 0 and p["description"] for p in products)
+    # The sourdough's 36-hour dough is started the day before: a day's notice (the first day one can order for
+    # may be today, too soon for it).
+    assert {p["name"]: p["lead_days"] for p in products if p["lead_days"]} == {"Sourdough Loaf": 1}
+    assert all(p["available"] for p in products if not p["lead_days"])
     kinds = {p["name"]: p["kind"] for p in products}
     assert (kinds["Butter Croissant"], kinds["Sourdough Loaf"], kinds["Lemon Tart"]) == ("baked", "baked", "stocked")
 

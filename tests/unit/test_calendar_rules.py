@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 import pytest
 
 from app.bakery_calendar.hours import DEFAULT_HOURS, parse_opening_hours
-from app.bakery_calendar.rules import Calendar, ClosedDays
+from app.bakery_calendar.rules import Calendar, ClosedDays, Lead
 
 # Mon–Fri 07:00–18:30, Sat 08:00–14:00, closed on Sundays; 27 November 2026 is a Friday.
 WEEK = parse_opening_hours(DEFAULT_HOURS)
@@ -95,6 +95,34 @@ def test_lead_time_counts_opening_hours_only_not_a_closed_sunday():
     field, _message = cal.problem(datetime(2026, 12, 2, 17, 0), datetime(2026, 11, 27, 10, 0), 48 * 60)
     assert field == "time"
     assert cal.problem(datetime(2026, 12, 2, 17, 30), datetime(2026, 11, 27, 10, 0), 48 * 60) is None
+
+
+def test_days_of_notice_count_calendar_days_from_today_and_the_later_lead_wins():
+    cal, friday_evening = calendar(), datetime(2026, 11, 27, 17, 0)
+    # Two days' notice on Friday: Sunday, closed, so Monday at opening; a few minutes before midnight the same.
+    assert first_slot(cal, friday_evening, Lead(days=2, needs_days="Sourdough Loaf")) == datetime(2026, 11, 30, 7, 0)
+    assert first_slot(cal, datetime(2026, 11, 27, 23, 55), Lead(days=2)) == datetime(2026, 11, 30, 7, 0)
+    # 12 opening hours from Friday 17:00 (1.5 on Friday, 6 on Saturday) end on Monday at 11:30: later, so they count.
+    assert first_slot(cal, friday_evening, Lead(minutes=12 * 60, days=2)) == datetime(2026, 11, 30, 11, 30)
+    field, message = cal.problem(datetime(2026, 11, 28, 9, 0), friday_evening, Lead(days=2, needs_days="Rye"))
+    assert (field, message) == ("date", "Rye needs 2 days' notice: the earliest pickup is Monday 30 November.")
+    # Days far enough ahead, hours not: the hours' message.
+    field, message = cal.problem(datetime(2026, 11, 30, 9, 0), friday_evening, Lead(minutes=12 * 60, days=2))
+    assert field == "time" and "more time" in message
+
+
+def test_a_lead_is_the_longest_of_the_products_and_plain_minutes_still_work():
+    class Item:
+        def __init__(self, name, lead_hours=None, lead_days=None):
+            self.name, self.lead_hours, self.lead_days = name, lead_hours, lead_days
+
+    cart = [Item("Cake", lead_hours=48), Item("Rye", lead_days=1), Item("Sourdough", lead_days=2), Item("Bun")]
+    assert Lead.of_products(cart) == Lead(minutes=48 * 60, days=2, needs_days="Sourdough")
+    assert Lead.of_products([Item("Bun", lead_days=0)]) == Lead()
+    assert Lead.of(90) == Lead(minutes=90) and Lead.of(None) == Lead()
+    assert calendar().earliest(datetime(2026, 11, 25, 10, 0), 90) == calendar().earliest(
+        datetime(2026, 11, 25, 10, 0), Lead(minutes=90)
+    )
 
 
 def test_lead_time_before_opening_starts_counting_at_opening():

@@ -29,7 +29,8 @@ def submitted(*accepted):
 def product_json(product):
     """A product as staff see it in JSON: the shop's fields (`available` for the day the shop takes
     orders for) plus stock and whether it is on sale."""
-    if product.baked and product.day_left is None:
+    # Unless for_day() has run (a stocked product whose days of notice allow that day cannot tell: again, cheap).
+    if (product.baked or product.lead_days) and product.day_left is None and product.notice_from is None:
         for_day([product], ordering_day())
     return {
         **product.to_dict(),
