@@ -39,6 +39,7 @@ MAX_NAME = 120
 MAX_DESCRIPTION = 1000
 CHECK_FIELDS = "Please check the highlighted fields."
 MAX_LEAD_HOURS = 24 * 30
+MAX_LEAD_DAYS = 30  # the products table's CHECK says so too
 MAX_STOCK = 100_000
 MAX_REASON = 100
 DAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -88,6 +89,7 @@ PRODUCT_FIELDS = (
     "use_resource",
     "use_per_batch",
     "lead_hours",
+    "lead_days",
     "active",
     "allergens",
     "may_contain",
@@ -241,6 +243,7 @@ def audited_fields(product):
         "batch_size": product.batch_size,
         "uses": ", ".join(f"{db.session.get(Resource, rid).name} {n}" for rid, n in product.per_batch.items()) or None,
         "lead_hours": product.lead_hours,
+        "lead_days": product.lead_days,
         "allergens": product.allergens,
         "may_contain": product.may_contain,
         "vegan": product.vegan,
@@ -332,13 +335,14 @@ def parse_product(submitted, product=None):
     # Optional: empty means none; left out (a JSON caller) keeps what the product has.
     for field, maximum, rule in (
         ("lead_hours", MAX_LEAD_HOURS, "Hours of notice, counted in opening hours; empty for none."),
+        ("lead_days", MAX_LEAD_DAYS, "Days of notice before the pickup day; empty for none."),
     ):
         if not _has(submitted, field):
             continue
         text = _text(submitted, field).strip()
         if not text:
             values[field] = None
-        elif (number := whole_number(text, maximum)) is None:
+        elif isinstance(submitted.get(field), bool) or (number := whole_number(text, maximum)) is None:
             errors[field] = f"A whole number from 0 to {maximum}. {rule}"
         else:
             values[field] = number

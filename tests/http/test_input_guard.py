@@ -334,7 +334,7 @@ def test_order_quantities_must_be_json_integers(client, products, value):
 
 
 @pytest.mark.parametrize("value", UNICODE_DIGITS + HUGE + ["-1"])
-@pytest.mark.parametrize("field", ["stock", "amount_0", "amount_6", "lead_hours"])
+@pytest.mark.parametrize("field", ["stock", "amount_0", "amount_6", "lead_hours", "lead_days"])
 def test_staff_product_form_numbers_take_plain_digits_only(app, staff_client, products, field, value):
     data = {"name": "Spelt Bun", "price": "2.40", "stock": "3", "kind": "baked", field: value}
     response = staff_client.post("/staff/products/new", data=data, headers=JSON)

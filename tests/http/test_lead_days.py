@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order
+from app.models import AuditEntry, Order, Product
 from tests.helpers import BROWSER, HTMX, JSON, bake, set_product
 from tests.http.test_openapi import assert_matches
 
@@ -233,3 +233,103 @@ def test_a_checkout_sent_for_a_day_too_soon_is_refused_at_the_day(app, client, s
     assert refused.status_code == 422
     assert soup_of(refused).select_one("#pickup_date-error").get_text(strip=True) == TOO_SOON
     assert orders_in(app) == 0
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def edit_fields(client, product_id):
+    form = soup_of(client.get(f"/staff/products/{product_id}/edit", headers=BROWSER)).select_one("#product-form")
+    fields = {}
+    for field in form.select("input[name], select[name], textarea[name]"):
+        if field.name == "select":
+            chosen = field.select_one("option[selected]")
+            fields.setdefault(field["name"], []).append(chosen["value"] if chosen else "")
+        elif field.get("type") in ("checkbox", "radio") and not field.has_attr("checked"):
+            continue
+        elif field.get("type") != "file":
+            fields.setdefault(field["name"], []).append(
+                field.text if field.name == "textarea" else field.get("value", "")
+            )
+    return form["action"], fields
+
+
+def test_staff_set_the_days_of_notice_and_the_audit_log_keeps_it(app, staff_client, sourdough):
+    action, fields = edit_fields(staff_client, sourdough)
+    assert fields["lead_days"] == ["2"]
+    page = soup_of(staff_client.get(f"/staff/products/{sourdough}/edit", headers=BROWSER))
+    assert page.select_one("label[for=lead_days]").get_text(" ", strip=True).startswith("Days of notice")
+    assert "a sourdough whose dough takes two days: 2" in page.select_one("#lead_days-hint").get_text()
+    saved = staff_client.post(action, data=fields | {"lead_days": ["3"]}, headers=BROWSER)
+    assert saved.status_code == 303
+    with app.app_context():
+        assert db.session.get(Product, sourdough).lead_days == 3
+        details = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "product.update")).all()
+    assert details == ["lead days 2 → 3"]
+    listed = soup_of(staff_client.get("/staff/products", headers=BROWSER))
+    assert listed.select_one(f"#product-{sourdough} .product-notice").get_text(strip=True) == "Needs 3 days' notice"
+    assert listed.select_one(f"#product-{products_id(app, 'Baguette')} .product-notice") is None
+    staff_json = staff_client.get("/staff/products", headers=JSON).get_json()
+    assert next(p for p in staff_json if p["id"] == sourdough)["lead_days"] == 3
+
+    _, fields = edit_fields(staff_client, sourdough)
+    cleared = staff_client.post(action, data=fields | {"lead_days": [""]}, headers=BROWSER)
+    assert cleared.status_code == 303
+    with app.app_context():
+        assert db.session.get(Product, sourdough).lead_days is None
+
+
+def products_id(app, name):
+    with app.app_context():
+        return db.session.scalar(select(Product.id).where(Product.name == name))
+
+
+@pytest.mark.parametrize("typed", ["31", "-1", "2.5", "two"])
+def test_days_of_notice_out_of_range_are_refused_at_the_field(app, staff_client, sourdough, typed):
+    action, fields = edit_fields(staff_client, sourdough)
+    refused = staff_client.post(action, data=fields | {"lead_days": [typed]}, headers=BROWSER)
+    assert refused.status_code == 422
+    page = soup_of(refused)
+    assert page.select_one("#lead_days-error").get_text(strip=True) == (
+        "A whole number from 0 to 30. Days of notice before the pickup day; empty for none."
+    )
+    assert page.select_one("#lead_days")["aria-invalid"] == "true"
+    assert page.select_one("#lead_days")["value"] == typed
+    with app.app_context():
+        assert db.session.get(Product, sourdough).lead_days == 2
+
+
+def test_a_json_edit_with_days_of_notice_out_of_range_is_422_with_details(app, staff_client, sourdough):
+    current = next(p for p in staff_client.get("/staff/products", headers=JSON).get_json() if p["id"] == sourdough)
+    body = {
+        "name": current["name"],
+        "category": current["category"],
+        "price": "6.50",
+        "lead_days": 31,
+        "version": current["version"],
+    }
+    refused = staff_client.post(f"/staff/products/{sourdough}/edit", json=body, headers=JSON)
+    assert refused.status_code == 422
+    assert refused.get_json()["details"] == {
+        "lead_days": "A whole number from 0 to 30. Days of notice before the pickup day; empty for none."
+    }
+    assert staff_client.post(
+        f"/staff/products/{sourdough}/edit", json=body | {"lead_days": True}, headers=JSON
+    ).get_json()["details"] == {
+        "lead_days": "A whole number from 0 to 30. Days of notice before the pickup day; empty for none."
+    }
+    saved = staff_client.post(f"/staff/products/{sourdough}/edit", json=body | {"lead_days": 1}, headers=JSON)
+    assert saved.status_code == 200 and saved.get_json()["lead_days"] == 1
+
+
+def test_a_stale_edit_names_the_days_of_notice_someone_else_changed(app, staff_client, sourdough):
+    action, mine = edit_fields(staff_client, sourdough)
+    assert staff_client.post(action, data=mine | {"lead_days": ["1"]}, headers=BROWSER).status_code == 303
+    stale = staff_client.post(action, data=mine | {"price": ["6.90"]}, headers=BROWSER)
+    assert stale.status_code == 409
+    changes = {
+        tr.select_one("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.select("td")]
+        for tr in soup_of(stale).select("#edit-conflict tbody tr")
+    }
+    assert changes["Days of notice"][:2] == ["2", "1"]
+    assert soup_of(stale).select_one("#lead_days")["value"] == "1"
