@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import CANCELLED, Order, OrderItem
 from app.orders.service import change_status
-from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, JSON, ON_SERVICES, bake, use_resource, wait_for_status
 
 THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)
@@ -122,16 +121,10 @@ def test_concurrent_orders_never_overfill_the_oven(app, cake_and_croissant):
     assert available(app, cake, FRIDAY) == 2  # the next day is untouched
 
 
-STAFF = {"username": "ana", "password": "secret-bread"}
-
-
 @pytest.fixture
-def staff(app):
-    with app.app_context():
-        create_staff(**STAFF)
-    client = app.test_client()
-    assert client.post("/staff/login", data=STAFF, headers=BROWSER).status_code == 303
-    return client
+def staff(staff_client):
+    """The staff member (and owner) "ana", logged in (conftest.py)."""
+    return staff_client
 
 
 def test_the_bake_list_shows_ordered_the_counter_s_share_batches_and_the_oven_s_load(app, staff, cake_and_croissant):
