@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CANCELLED, Order, OrderItem
+from app.models import CANCELLED, Order, OrderItem, Resource
 from app.orders.service import change_status
 from tests.helpers import BROWSER, JSON, ON_SERVICES, bake, use_resource, wait_for_status
 
@@ -104,11 +104,19 @@ def test_a_batch_is_shared_until_it_is_full(app, products):
     assert order(app, rolls, 1).status_code == 409
 
 
-def test_a_product_made_to_order_without_a_resource_cannot_be_ordered(app, products):
+def test_a_product_made_to_order_without_room_or_without_a_resource_cannot_be_ordered(app, products):
     cake = products["Lemon Tart"]
     use_resource(app, cake, ("Deck oven", "trays", 0), to_order=True)
     assert available(app, cake) == 0
     assert order(app, cake, 1).status_code == 409
+    with app.app_context():  # the oven removed: the cake uses nothing, so nothing says how many can be made
+        db.session.delete(db.session.scalar(select(Resource)))
+        db.session.commit()
+    assert available(app, cake) == 0
+    refused = order(app, cake, 1)
+    assert refused.status_code == 409
+    assert refused.get_json()["error"].startswith("Lemon Tart is sold out for Thursday")
+    assert ordered(app, cake) == 0
 
 
 def test_concurrent_orders_never_overfill_the_oven(app, cake_and_croissant):
