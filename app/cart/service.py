@@ -141,9 +141,15 @@ def load_cart():
     return Cart(lines, day, chosen, lapsed, tuple(choices))
 
 
+def cart_day():
+    """The pickup day the customer chose for their cart (None: none, or not a date), whether or not it can
+    still be ordered for."""
+    return _as_day(session.get(DAY_KEY))
+
+
 def _pickup_day(choices):
     """(the day the cart is checked for, whether the customer chose it, a chosen day that lapsed)."""
-    stored = _as_day(session.get(DAY_KEY))
+    stored = cart_day()
     if stored in choices:
         return stored, True, None
     return (choices[0] if choices else None), False, stored

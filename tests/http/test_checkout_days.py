@@ -182,6 +182,17 @@ def test_adding_on_a_chosen_day_makes_it_the_cart_s_day(client, products, sourdo
     assert data["pickup_day"] == FRIDAY and data["pickup_day_chosen"] is True
 
 
+def test_the_shop_opens_on_the_cart_s_day_once_the_customer_chose_one(client, products, sourdough):
+    add(client, sourdough, 1, day=FRIDAY)
+    soup = soup_of(client.get("/", headers=BROWSER))  # the brand link: no ?day=
+    assert soup.select_one("#pickup-day option[selected]")["value"] == FRIDAY
+    assert soup.select_one(f"#product-{sourdough} form.add-to-cart input[name=day]")["value"] == FRIDAY
+    assert (
+        soup_of(client.get(f"/?day={WEDNESDAY}", headers=BROWSER)).select_one("#pickup-day option[selected]")["value"]
+        == WEDNESDAY
+    )  # a day asked for in the address wins
+
+
 def test_without_a_chosen_day_the_cart_is_for_the_first_day_one_can_order_for(client, products, sourdough):
     add(client, sourdough, 1)
     soup = cart_page(client)
