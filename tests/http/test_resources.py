@@ -186,3 +186,13 @@ def test_a_staff_cut_that_overfills_the_oven_is_shown_as_over(app, staff, cake_a
     assert "load-over" in page.select_one(".load")["class"]
     assert "1 over" in page.select_one(".load-note").get_text()
     assert available(app, cake) == 0
+
+
+def test_by_slot_the_batches_are_left_to_the_whole_day_s_list(app, staff, cake_and_croissant):
+    _, croissant = cake_and_croissant
+    assert order(app, croissant, 5).status_code == 201
+    bake = staff.get("/staff/bake-list?date=2026-11-26&by=slot", headers=JSON).get_json()
+    assert [(line["slot"], line["ordered"], line["for_counter"], line["batches"]) for line in bake["lines"]] == [
+        ("08:00", 5, 0, None),
+        ("counter", 0, 19, None),
+    ]
