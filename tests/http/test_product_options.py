@@ -366,3 +366,26 @@ def test_staff_routes_answer_404_for_what_is_not_there_and_401_without_a_login(c
     assert staff_client.post(base, data="[1]", headers={"Content-Type": "application/json"}).status_code == 400
     staff_client.post("/staff/logout")
     assert client.get(base, headers=JSON).status_code == 401
+
+
+def test_the_answers_with_options_match_the_openapi_document(client, staff_client, cake):
+    from tests.http.test_openapi import assert_matches
+
+    assert_matches(client.get("/products", headers=JSON).get_json(), "/products", "get", 200)
+    placed = post_order(client, [cake_line(cake, 1, Size="10″", Inscription="Mia")])
+    assert_matches(placed.get_json(), "/orders", "post", 201)
+    assert_matches(client.get(placed.headers["Location"], headers=JSON).get_json(), "/orders/{order_id}", "get", 200)
+    assert_matches(post_order(client, [cake_line(cake, 1, Size=[1, 2])]).get_json(), "/orders", "post", 422)
+    base = f"/staff/products/{cake['cake']}/options"
+    assert_matches(staff_client.get(base, headers=JSON).get_json(), "/staff/products/{product_id}/options", "get", 200)
+    created = staff_client.post(
+        base, json={"name": "Candles", "type": "yes_no", "choices": [{"name": "Yes", "price_delta": 1}]}
+    )
+    assert_matches(created.get_json(), "/staff/products/{product_id}/options", "post", 201)
+    option = created.get_json()["id"]
+    changed = staff_client.post(
+        f"{base}/{option}/choices/{created.get_json()['choices'][0]['id']}", json={"price_delta": "-0.5"}
+    )
+    assert_matches(
+        changed.get_json(), "/staff/products/{product_id}/options/{option_id}/choices/{choice_id}", "post", 200
+    )

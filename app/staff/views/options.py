@@ -3,7 +3,7 @@ choices, and a plain page that lists them. Switching an option or a choice off k
 
 import logging
 
-from flask import url_for
+from flask import request, url_for
 
 from ...catalog import options
 from ...catalog.options import CHOICE_FIELDS, OPTION_FIELDS
@@ -17,15 +17,14 @@ LOGGER = logging.getLogger(__name__)
 PAGE = "staff/options.html"
 
 
-@bp.get("/products/<id:product_id>/options")
+# One route for both methods: with two, a POST to an id out of range would be a 405 (Werkzeug
+# notes the GET route's method before it checks the id), where it is a 404.
+@bp.route("/products/<id:product_id>/options", methods=("GET", "POST"))
 @staff_required
 def product_options(product_id):
-    return _page(options.product_options(product_id))
-
-
-@bp.post("/products/<id:product_id>/options")
-@staff_required
-def option_add(product_id):
+    """The product's options (GET); posting adds one."""
+    if request.method == "GET":
+        return _page(options.product_options(product_id))
     form = submitted(*OPTION_FIELDS)
     return _write(product_id, lambda: options.create_option(product_id, form, actor=current_staff()), 201)
 
