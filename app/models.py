@@ -86,6 +86,22 @@ class Category(db.Model):
         return {"id": self.id, "name": self.name, "position": self.position}
 
 
+def replace_allergens(rows, contains, may_contain, row_type):
+    """Make `rows` (a product's or a choice's allergen rows) say `contains` and `may_contain`, rows updated
+    in place since the code is the key; a code in both is contained. Whether anything changed."""
+    wanted = {**dict.fromkeys(may_contain, True), **dict.fromkeys(contains, False)}
+    if {row.code: row.trace for row in rows} == wanted:
+        return False
+    for row in list(rows):
+        if row.code not in wanted:
+            rows.remove(row)
+        else:
+            row.trace = wanted.pop(row.code)
+    for code in in_order(wanted):
+        rows.append(row_type(code=code, trace=wanted[code]))
+    return True
+
+
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
@@ -169,18 +185,8 @@ class Product(db.Model):
 
         A change touches updated_at: the catalogue's fingerprint is the products table's.
         """
-        wanted = {**dict.fromkeys(may_contain, True), **dict.fromkeys(contains, False)}
-        before = {row.code: row.trace for row in self.allergen_rows}
-        if before == wanted:
-            return
-        for row in list(self.allergen_rows):
-            if row.code not in wanted:
-                self.allergen_rows.remove(row)
-            else:
-                row.trace = wanted.pop(row.code)
-        for code in in_order(wanted):
-            self.allergen_rows.append(ProductAllergen(code=code, trace=wanted[code]))
-        self.updated_at = utcnow()
+        if replace_allergens(self.allergen_rows, contains, may_contain, ProductAllergen):
+            self.updated_at = utcnow()
 
     @property
     def weekday_amounts(self):

@@ -28,6 +28,7 @@ from ..models import (
     OptionChoice,
     ProductOption,
     is_id,
+    replace_allergens,
     utcnow,
 )
 from ..security.text_rules import unfit_characters
@@ -423,13 +424,7 @@ def _option_values(submitted, option, product):
     elif "type" in submitted and _text(submitted.get("type")) != option.type:
         errors["type"] = "an option's type cannot change: switch it off and add another"
     kind = values.get("type") or (option.type if option else None)
-    for name in ("required", "active"):
-        if name in submitted:
-            flag = _flag(submitted, name)
-            if flag is None:
-                errors[name] = "yes or no (true or false)"
-            else:
-                values[name] = flag
+    _flags(submitted, {"required": "required", "active": "active"}, values, errors)
     if "max_length" in submitted or (option is None and kind == TEXT):
         limit = whole_number(_text(submitted.get("max_length", DEFAULT_TEXT_LENGTH)), MAX_TEXT_LENGTH, 1)
         if kind != TEXT:
@@ -453,13 +448,7 @@ def _choice_values(submitted, choice):
             errors["price_delta"] = "a price change like 8.00, 0 or -2.50"
         else:
             values["price_delta"] = Decimal(text).quantize(Decimal("0.01"))
-    for name, column in (("default", "is_default"), ("active", "active")):
-        if name in submitted:
-            flag = _flag(submitted, name)
-            if flag is None:
-                errors[name] = "yes or no (true or false)"
-            else:
-                values[column] = flag
+    _flags(submitted, {"default": "is_default", "active": "active"}, values, errors)
     for name, most, least in (("extra_lead_hours", MAX_EXTRA_LEAD_HOURS, 0), ("counts_as", MAX_COUNTS_AS, 1)):
         if name in submitted:
             number = whole_number(_text(submitted.get(name)), most, least)
@@ -488,16 +477,7 @@ def _new_choice(values, position=None):
 
 
 def _set_allergens(choice, contains, traces):
-    wanted = {**dict.fromkeys(traces, True), **dict.fromkeys(contains, False)}  # contains wins over a trace
-    if {row.code: row.trace for row in choice.allergen_rows} == wanted:
-        return
-    for row in list(choice.allergen_rows):
-        if row.code not in wanted:
-            choice.allergen_rows.remove(row)
-        else:
-            row.trace = wanted.pop(row.code)
-    for code in in_order(wanted):
-        choice.allergen_rows.append(ChoiceAllergen(code=code, trace=wanted[code]))
+    replace_allergens(choice.allergen_rows, contains, traces, ChoiceAllergen)
 
 
 def _shape_problems(option):
@@ -535,6 +515,17 @@ def _position(submitted, values, errors):
             errors["position"] = f"a whole number from 0 to {MAX_POSITION}"
         else:
             values["position"] = position
+
+
+def _flags(submitted, columns, values, errors):
+    """The yes/no fields sent ({field: column}) into `values`, or a problem into `errors`."""
+    for name, column in columns.items():
+        if name in submitted:
+            flag = _flag(submitted, name)
+            if flag is None:
+                errors[name] = "yes or no (true or false)"
+            else:
+                values[column] = flag
 
 
 def _flag(submitted, name):
