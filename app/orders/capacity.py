@@ -53,10 +53,14 @@ class Pickup:
     lead_minutes: int
 
 
-def lead_minutes(calendar, products):
+def lead_minutes(calendar, products, extra_hours=None):
     """The longest product lead time in the cart, in minutes of opening hours (the shop's own lead time,
-    on the clock, is the calendar's)."""
-    return max([0, *(p.lead_hours * 60 for p in products.values() if getattr(p, "lead_hours", None))])
+    on the clock, is the calendar's); `extra_hours` ({product id: hours}) is what chosen options add
+    (app/catalog/options.py: a 10″ cake needs a day more)."""
+    extra_hours = extra_hours or {}
+    return max(
+        [0, *(((getattr(p, "lead_hours", None) or 0) + extra_hours.get(pid, 0)) * 60 for pid, p in products.items())]
+    )
 
 
 def parse_pickup_at(value, calendar=None):
@@ -81,16 +85,17 @@ def parse_pickup_at(value, calendar=None):
     return moment
 
 
-def choose_pickup(lines, products, requested=None, passed_over=()):
+def choose_pickup(lines, products, requested=None, passed_over=(), extra_lead=None):
     """The slot for an order: `requested` if it can be booked now, else (none asked) the earliest with room
-    that is not one of `passed_over` (slots this order already found gone).
+    that is not one of `passed_over` (slots this order already found gone). `extra_lead` is what
+    the chosen options add to each product's lead time (lead_minutes).
 
     Invalid for a time that cannot be booked (closed, past, too soon, off the slot grid);
     Conflict when nothing within the booking horizon has room. Both say `next_available`.
     """
     calendar, bookings = calendar_and_bookings()
     moment = calendar_service.now()
-    lead = lead_minutes(calendar, products)
+    lead = lead_minutes(calendar, products, extra_lead)
     if requested is not None:
         problem = calendar.problem(requested, moment, lead)
         if problem:

@@ -399,7 +399,7 @@ def test_the_json_api_keeps_its_shapes(client, products, sourdough):
     listed = client.get("/products", headers=JSON).get_json()
     assert set(listed[0]) == {
         "id", "name", "price", "image", "description", "available", "kind", "only_left",
-        "category", "allergens", "may_contain", "dietary",
+        "category", "allergens", "may_contain", "dietary", "options",
     }  # fmt: skip
     response = client.post(
         "/orders",
@@ -407,4 +407,4 @@ def test_the_json_api_keeps_its_shapes(client, products, sourdough):
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 201
-    assert set(response.get_json()) == {"order_id", "code", "status", "total", "pickup_at"}
+    assert set(response.get_json()) == {"order_id", "code", "status", "total", "pickup_at", "items"}

@@ -17,11 +17,11 @@ STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 def test_seed_loads_demo_products_and_is_idempotent(runner, client):
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded 10 products" in first.output
+    assert "Seeded 11 products" in first.output
     again = runner.invoke(args=["seed"])
-    assert "Seeded 0 products (10 already there)" in again.output
+    assert "Seeded 0 products (11 already there)" in again.output
     products = client.get("/products", headers=JSON).get_json()
-    assert len(products) == 10
+    assert len(products) == 11
     assert all(p["price"] > 0 and p["available"] and p["description"] for p in products)
     kinds = {p["name"]: p["kind"] for p in products}
     assert (kinds["Butter Croissant"], kinds["Sourdough Loaf"], kinds["Lemon Tart"]) == ("baked", "baked", "stocked")
