@@ -1,4 +1,4 @@
-"""The tables: categories, products and their allergens, orders with their items, notifications, staff users
+"""The tables: categories, products and their allergens and options, orders with their items, notifications, staff users
 (their sessions and the audit log of what they did),
 and the calendar with its capacity (opening hours, closures, slot bookings, what is baked each day)."""
 
@@ -86,6 +86,22 @@ class Category(db.Model):
         return {"id": self.id, "name": self.name, "position": self.position}
 
 
+def replace_allergens(rows, contains, may_contain, row_type):
+    """Make `rows` (a product's or a choice's allergen rows) say `contains` and `may_contain`, rows updated
+    in place since the code is the key; a code in both is contained. Whether anything changed."""
+    wanted = {**dict.fromkeys(may_contain, True), **dict.fromkeys(contains, False)}
+    if {row.code: row.trace for row in rows} == wanted:
+        return False
+    for row in list(rows):
+        if row.code not in wanted:
+            rows.remove(row)
+        else:
+            row.trace = wanted.pop(row.code)
+    for code in in_order(wanted):
+        rows.append(row_type(code=code, trace=wanted[code]))
+    return True
+
+
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
@@ -139,6 +155,19 @@ class Product(db.Model):
     resource_uses: Mapped[list["ProductResourceUse"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, back_populates="product"
     )
+    # Every option, switched off ones too (staff see them); customers get `active_options`.
+    option_rows: Mapped[list["ProductOption"]] = relationship(
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        back_populates="product",
+        order_by="(ProductOption.position, ProductOption.id)",
+    )
+
+    @property
+    def active_options(self):
+        """The options customers choose from, in the staff's order."""
+        return [option for option in self.option_rows if option.active]
 
     @property
     def allergens(self):
@@ -160,18 +189,8 @@ class Product(db.Model):
 
         A change touches updated_at: the catalogue's fingerprint is the products table's.
         """
-        wanted = {**dict.fromkeys(may_contain, True), **dict.fromkeys(contains, False)}
-        before = {row.code: row.trace for row in self.allergen_rows}
-        if before == wanted:
-            return
-        for row in list(self.allergen_rows):
-            if row.code not in wanted:
-                self.allergen_rows.remove(row)
-            else:
-                row.trace = wanted.pop(row.code)
-        for code in in_order(wanted):
-            self.allergen_rows.append(ProductAllergen(code=code, trace=wanted[code]))
-        self.updated_at = utcnow()
+        if replace_allergens(self.allergen_rows, contains, may_contain, ProductAllergen):
+            self.updated_at = utcnow()
 
     @property
     def weekday_amounts(self):
@@ -257,6 +276,7 @@ class Product(db.Model):
             "allergens": self.allergens,
             "may_contain": self.may_contain,
             "dietary": self.dietary,
+            "options": [option.to_dict() for option in self.active_options],
         }
 
 
@@ -273,6 +293,116 @@ class ProductAllergen(db.Model):
     trace: Mapped[bool] = mapped_column(default=False)
 
     product: Mapped[Product] = relationship(back_populates="allergen_rows")
+
+
+# What a customer chooses on a product (app/catalog/options.py): one choice of several (Size), any
+# number of them (Toppings), yes or no (Sliced: its one choice, if any, says what "yes" adds), or a text
+# (Inscription, up to max_length characters).
+ONE_OF, ANY_OF, YES_NO, TEXT = "one", "any", "yes_no", "text"
+OPTION_TYPES = (ONE_OF, ANY_OF, YES_NO, TEXT)
+
+
+class ProductOption(db.Model):
+    """A choice a product offers ("Size", "Inscription"); switched off (`active` false) it is no longer
+    offered, while past orders keep their own copy of what was chosen (OrderItemOption)."""
+
+    __tablename__ = "product_options"
+    __table_args__ = (
+        CheckConstraint("type IN (%s)" % ", ".join(f"'{t}'" for t in OPTION_TYPES), name="type_known"),
+        CheckConstraint("max_length IS NULL OR max_length >= 1", name="max_length_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    type: Mapped[str] = mapped_column(String(10))
+    required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    max_length: Mapped[int | None]  # a text's limit; NULL for the other types
+    active: Mapped[bool] = mapped_column(default=True)
+
+    product: Mapped[Product] = relationship(back_populates="option_rows")
+    choices: Mapped[list["OptionChoice"]] = relationship(
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        back_populates="option",
+        order_by="(OptionChoice.position, OptionChoice.id)",
+    )
+
+    @property
+    def active_choices(self):
+        return [choice for choice in self.choices if choice.active]
+
+    def to_dict(self):
+        """As customers see it: `choices` (the one "yes" choice for yes/no) and `max_length` (text) always present."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "choices": [choice.to_dict() for choice in self.active_choices] if self.type != TEXT else [],
+            "max_length": self.max_length if self.type == TEXT else None,
+        }
+
+
+class OptionChoice(db.Model):
+    """One answer to an option ("10″"): what it adds to the price (may be negative), the hours of notice
+    it adds, its allergens, and how many of the day's amount or of an oven's room one piece counts as
+    (`counts_as`: a 10″ cake as 2; recorded for the reservation, see docs/architecture.md)."""
+
+    __tablename__ = "option_choices"
+    __table_args__ = (
+        CheckConstraint("extra_lead_hours >= 0", name="extra_lead_hours_nonnegative"),
+        CheckConstraint("counts_as >= 1", name="counts_as_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    option_id: Mapped[int] = mapped_column(ForeignKey("product_options.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    price_delta: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0.00"))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    extra_lead_hours: Mapped[int] = mapped_column(default=0)
+    counts_as: Mapped[int] = mapped_column(default=1, server_default="1")
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    option: Mapped[ProductOption] = relationship(back_populates="choices")
+    allergen_rows: Mapped[list["ChoiceAllergen"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def allergens(self):
+        return in_order(row.code for row in self.allergen_rows if not row.trace)
+
+    @property
+    def may_contain(self):
+        return in_order(row.code for row in self.allergen_rows if row.trace)
+
+    def to_dict(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "price_delta": self.price_delta,
+            "allergens": self.allergens,
+            "may_contain": self.may_contain,
+            "default": self.is_default,
+            "extra_lead_hours": self.extra_lead_hours,
+        }
+
+
+class ChoiceAllergen(db.Model):
+    """An allergen a choice adds (a walnut topping: nuts), contained or as a trace, like ProductAllergen."""
+
+    __tablename__ = "choice_allergens"
+    __table_args__ = (
+        CheckConstraint("code IN (%s)" % ", ".join(f"'{code}'" for code in ALLERGENS), name="code_known"),
+    )
+
+    choice_id: Mapped[int] = mapped_column(ForeignKey("option_choices.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    trace: Mapped[bool] = mapped_column(default=False)
 
 
 class Order(db.Model):
@@ -367,10 +497,26 @@ class OrderItem(db.Model):
     order: Mapped[Order] = relationship(back_populates="items")
     # For the allergens at handover: the recipe as it is now, not as it was (names and prices are snapshots).
     product: Mapped[Product] = relationship()
+    # What the customer chose for this line, as it was then (two lines of one product can differ).
+    chosen: Mapped[list["OrderItemOption"]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True, order_by="OrderItemOption.id"
+    )
 
     @property
     def line_total(self):
         return self.unit_price * self.quantity
+
+    @property
+    def allergens(self):
+        """What the product and the chosen choices contain, as their recipes are now."""
+        return in_order(
+            [*self.product.allergens, *(code for c in self.chosen if c.choice for code in c.choice.allergens)]
+        )
+
+    @property
+    def may_contain(self):
+        codes = [*self.product.may_contain, *(code for c in self.chosen if c.choice for code in c.choice.may_contain)]
+        return [code for code in in_order(codes) if code not in self.allergens]
 
     def to_dict(self):
         return {
@@ -378,9 +524,45 @@ class OrderItem(db.Model):
             "name": self.product_name,
             "quantity": self.quantity,
             "unit_price": self.unit_price,
-            "allergens": self.product.allergens,
-            "may_contain": self.product.may_contain,
+            "allergens": self.allergens,
+            "may_contain": self.may_contain,
+            "options": [chosen.to_dict() for chosen in self.chosen],
         }
+
+
+class OrderItemOption(db.Model):
+    """What was chosen for one order line, copied when the order was placed: the option's and the choice's
+    names, the price change and the text as typed. A later edit, or a switched off choice, changes none of it;
+    the ids only link back while the option and the choice exist."""
+
+    __tablename__ = "order_item_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_item_id: Mapped[int] = mapped_column(ForeignKey("order_items.id", ondelete="CASCADE"), index=True)
+    option_id: Mapped[int | None] = mapped_column(ForeignKey("product_options.id", ondelete="SET NULL"))
+    option_name: Mapped[str] = mapped_column(String(60))
+    choice_id: Mapped[int | None] = mapped_column(ForeignKey("option_choices.id", ondelete="SET NULL"))
+    choice_name: Mapped[str | None] = mapped_column(String(60))  # NULL for a text
+    price_delta: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0.00"))
+    text: Mapped[str | None] = mapped_column(String(200))  # an inscription, exactly as typed
+
+    # The choice as it is now, for its allergens at handover (like OrderItem.product).
+    choice: Mapped[OptionChoice | None] = relationship()
+
+    def to_dict(self):
+        return chosen_json(self)
+
+
+def chosen_json(chosen):
+    """A chosen option (an OrderItemOption, or one about to be) as order JSON shows it."""
+    return {
+        "option_id": chosen.option_id,
+        "option": chosen.option_name,
+        "choice_id": chosen.choice_id,
+        "choice": chosen.choice_name,
+        "price_delta": chosen.price_delta,
+        "text": chosen.text,
+    }
 
 
 NOTIFICATION_PENDING, NOTIFICATION_SENT, NOTIFICATION_FAILED, NOTIFICATION_SKIPPED = (

@@ -42,10 +42,11 @@ class Lead:
         return value if isinstance(value, Lead) else cls(minutes=value or 0)
 
     @classmethod
-    def of_products(cls, products):
-        """The longest lead times among `products` (anything with lead_hours and lead_days)."""
-        products = list(products)
-        minutes = max([0, *((getattr(p, "lead_hours", None) or 0) * 60 for p in products)])
+    def of_products(cls, products, extra_hours=None):
+        """The longest lead times among `products` (anything with id, lead_hours and lead_days); `extra_hours`
+        ({product id: hours}) is what chosen options add (app/catalog/options.py: a 10″ cake needs a day more)."""
+        products, extra_hours = list(products), extra_hours or {}
+        minutes = max([0, *(((getattr(p, "lead_hours", None) or 0) + extra_hours.get(p.id, 0)) * 60 for p in products)])
         longest = max(products, key=lambda p: getattr(p, "lead_days", None) or 0, default=None)
         days = (getattr(longest, "lead_days", None) or 0) if longest is not None else 0
         return cls(minutes, days, longest.name if days else "")

@@ -152,10 +152,16 @@ def _products(product_ids):
     return db.session.scalars(select(Product).where(Product.id.in_(product_ids))).all() if product_ids else []
 
 
+def cart_day():
+    """The pickup day the customer chose for their cart (None: none, or not a date), whether or not it can
+    still be ordered for."""
+    return _as_day(session.get(DAY_KEY))
+
+
 def _pickup_day(choices, products):
     """(the day the cart holding `products` is checked for, whether the customer chose it, a chosen day that
     lapsed). Unless the customer chose one: the first day one can order for that their days of notice allow."""
-    stored = _as_day(session.get(DAY_KEY))
+    stored = cart_day()
     if stored in choices:
         return stored, True, None
     notice = Lead.of_products(products).first_day(calendar_service.now().date())

@@ -27,7 +27,7 @@ from ..infra.cache_errors import REDIS_ERRORS
 LOGGER = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
-ENTRY_FORMAT = 2  # bump when the shape of a cached value changes, so old entries are never read
+ENTRY_FORMAT = 3  # bump when the shape of a cached value changes, so old entries are never read
 CHANNEL_SUFFIX = "catalog:invalidate"
 SHARED_TTL = 3600
 LOCK_TTL = 5

@@ -258,8 +258,9 @@ class CounterDay:
 
 
 def counter_days(products, day):
-    """[CounterDay] for the baked ones of `products` on `day`."""
-    baked = [p for p in products if p.kind == BAKED]
+    """[CounterDay] for the baked ones of `products` on `day` (not those made to order: what is baked of
+    them is what was ordered, so nothing is left for the counter)."""
+    baked = [p for p in products if p.kind == BAKED and not p.to_order]
     amounts = planned([p.id for p in baked], day)
     rows = db.session.execute(
         select(ProductDay.product_id, ProductDay.taken, ProductDay.adjusted, ProductDay.counter_sold).where(
@@ -299,6 +300,9 @@ def record_counter(product, day, change, amount, reason="", actor=None):
     """
     if product.kind != BAKED:
         message = f"{product.name} is counted by its stock, not baked daily: adjust its stock on Products."
+        raise Invalid(message, {"product_id": message})
+    if product.to_order:
+        message = f"{product.name} is made to order: what is baked of it is what customers ordered."
         raise Invalid(message, {"product_id": message})
     before = counter_days([product], day)[0]
     params = {"product_id": product.id, "day": day, "planned": before.planned, "most": MAX_ADJUSTED}

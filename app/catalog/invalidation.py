@@ -1,6 +1,6 @@
 """Forget cached catalogue data whenever a committed transaction changed what customers see.
 
-ORM changes to products, their allergens and categories are noticed automatically; bulk SQL
+ORM changes to products, their allergens, options and categories are noticed automatically; bulk SQL
 updates (stock reservations) call mark_catalog_changed() themselves when they change availability
 or the "only N left" hint.
 """
@@ -11,10 +11,10 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..models import Category, Product, ProductAllergen
+from ..models import Category, ChoiceAllergen, OptionChoice, Product, ProductAllergen, ProductOption
 
 # Everything a product card or the catalogue JSON shows comes from these tables.
-WATCHED = (Product, ProductAllergen, Category)
+WATCHED = (Product, ProductAllergen, Category, ProductOption, OptionChoice, ChoiceAllergen)
 FLAG = "catalog_changed"
 
 

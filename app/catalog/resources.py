@@ -207,7 +207,8 @@ _LOCK = upsert_text(
 
 @dataclass(frozen=True)
 class ResourceFull:
-    """Why an order did not fit: the product whose batches would not fit and the resource that is full."""
+    """Why an order did not fit: the product whose batches would not fit and the resource that is full
+    (None: the product uses none, so none can be made)."""
 
     product_id: int
     resource: Resource
@@ -223,11 +224,12 @@ def check_order(day, quantities):
     each other's batches (the lock order: products, day ledgers, resources, slot).
     """
     mine = {b.product_id: b for b in _bakings(day, product_ids=quantities)}
+    unbakeable = sorted(set(quantities) - set(mine))
+    if unbakeable:  # made to order, but using no resource: nothing says how many can be made
+        return ResourceFull(unbakeable[0], None, 0)
     added = defaultdict(int)
     for product_id, quantity in quantities.items():
-        baking = mine.get(product_id)
-        if baking is None:
-            continue
+        baking = mine[product_id]
         before = baking.units(baking.taken - quantity)
         for resource_id, units in baking.units().items():
             added[resource_id] += units - before[resource_id]

@@ -1,6 +1,6 @@
 """Demo catalogue for a new bakery: real items, prices, an original picture, a category and allergens each;
 breads and pastries baked daily (an amount per opening weekday, so many to a tray of the one deck oven),
-cakes and tarts stocked."""
+cakes and tarts stocked, and a birthday cake made to order with a size, a filling and an inscription."""
 
 from decimal import Decimal
 
@@ -8,7 +8,19 @@ from sqlalchemy import func, select
 
 from ..bakery_calendar.service import weekly_hours
 from ..extensions import db
-from ..models import BAKED, Category, Product, ProductResourceUse, Resource
+from ..models import (
+    BAKED,
+    ONE_OF,
+    TEXT,
+    YES_NO,
+    Category,
+    ChoiceAllergen,
+    OptionChoice,
+    Product,
+    ProductOption,
+    ProductResourceUse,
+    Resource,
+)
 
 DEMO_CATEGORIES = ["Breads", "Viennoiserie", "Cakes & tarts"]
 
@@ -47,6 +59,13 @@ DEMO_PRODUCTS = [
     ),
     ("Apple Turnover", "3.20", 16, "apple-turnover", "Puff pastry folded over cinnamon-spiced apples."),
     ("Lemon Tart", "4.20", 3, "lemon-tart", "Sweet shortcrust with a sharp lemon curd; a slice for one."),
+    (
+        "Birthday Cake",
+        "28.00",
+        0,
+        "birthday-cake",
+        "Sponge layered with the filling you choose, a name piped on top; made to order.",
+    ),
 ]
 
 # name: (category, contains, may contain, dietary). Conservative: butter means milk, an egg
@@ -63,6 +82,36 @@ DEMO_DETAILS = {
     "Almond Croissant": ("Viennoiserie", ["gluten", "eggs", "milk", "nuts"], [], ["vegetarian"]),
     "Apple Turnover": ("Viennoiserie", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
     "Lemon Tart": ("Cakes & tarts", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
+    "Birthday Cake": ("Cakes & tarts", ["gluten", "eggs", "milk"], ["nuts"], ["vegetarian"]),
+}
+
+# Made to order (baked when ordered, one to a tray of the oven), with this much notice in hours.
+DEMO_TO_ORDER = {"Birthday Cake": 48}
+
+# name: [(option, type, required, max length, [(choice, price change, default, extra lead hours, allergens)])].
+DEMO_OPTIONS = {
+    "Birthday Cake": [
+        (
+            "Size",
+            ONE_OF,
+            True,
+            None,
+            [("6″", "0.00", True, 0, []), ("8″", "8.00", False, 0, []), ("10″", "16.00", False, 24, [])],
+        ),
+        (
+            "Filling",
+            ONE_OF,
+            False,
+            None,
+            [
+                ("Chocolate", "0.00", True, 0, ["soy"]),
+                ("Lemon", "0.00", False, 0, []),
+                ("Raspberry", "0.00", False, 0, []),
+            ],
+        ),
+        ("Inscription", TEXT, False, 30, []),
+    ],
+    "Sourdough Loaf": [("Sliced", YES_NO, False, None, [])],
 }
 
 
@@ -106,6 +155,21 @@ def demo_amounts(name, open_weekdays):
     return {day: saturday if day == SATURDAY else weekday for day in open_weekdays}
 
 
+def demo_options(name):
+    """The demo product's options (ProductOption rows with their choices, not yet added)."""
+    options = []
+    for position, (option_name, kind, required, max_length, choices) in enumerate(DEMO_OPTIONS.get(name, [])):
+        option = ProductOption(name=option_name, type=kind, required=required, max_length=max_length, position=position)
+        for order, (choice_name, delta, default, extra, allergens) in enumerate(choices):
+            choice = OptionChoice(
+                name=choice_name, price_delta=Decimal(delta), is_default=default, extra_lead_hours=extra, position=order
+            )
+            choice.allergen_rows.extend(ChoiceAllergen(code=code) for code in allergens)
+            option.choices.append(choice)
+        options.append(option)
+    return options
+
+
 def demo_products():
     """The demo catalogue as dicts ready for Product(**row) (without category and allergens)."""
     return [
@@ -141,8 +205,11 @@ def load_demo():
                 product.kind = BAKED
                 product.set_weekday_amounts(amounts)
                 product.batch_size = DEMO_PER_TRAY[row["name"]]
-                if oven is not None:
-                    product.resource_uses.append(ProductResourceUse(resource=oven, per_batch=1))
+            elif row["name"] in DEMO_TO_ORDER:
+                product.kind, product.to_order, product.lead_hours = BAKED, True, DEMO_TO_ORDER[row["name"]]
+            if product.kind == BAKED and oven is not None:
+                product.resource_uses.append(ProductResourceUse(resource=oven, per_batch=1))
+            product.option_rows.extend(demo_options(row["name"]))
             added.append(product)
         elif product.category_id is not None or product.allergen_rows:
             continue

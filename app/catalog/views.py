@@ -4,6 +4,7 @@ from flask import Blueprint, request
 
 from ..bakery_calendar.formatting import day_name
 from ..bakery_calendar.service import load_calendar, parse_day
+from ..cart.service import cart_day
 from ..exceptions import Invalid
 from ..web.negotiation import html_page, is_htmx, respond, wants_json
 from ..web.shared_html import this_visitor
@@ -43,7 +44,9 @@ def _chosen_day():
     ordering = pages.taking_orders_for()
     text = request.args.get("day")
     if not text:
-        return ordering, None, 200
+        # The day the customer's cart is for (chosen earlier): the shop opens on it, as the cart checks it.
+        kept = cart_day()
+        return (ordering.pick(kept) if kept in ordering.choices else ordering), None, 200
     try:
         day = parse_day(text, field="day")
     except Invalid:

@@ -77,16 +77,17 @@ def parse_pickup_at(value, calendar=None):
     return moment
 
 
-def choose_pickup(lines, products, requested=None, passed_over=()):
+def choose_pickup(lines, products, requested=None, passed_over=(), extra_lead=None):
     """The slot for an order: `requested` if it can be booked now, else (none asked) the earliest with room
-    that is not one of `passed_over` (slots this order already found gone).
+    that is not one of `passed_over` (slots this order already found gone). `extra_lead` is what
+    the chosen options add to each product's lead time ({product id: hours}).
 
     Invalid for a time that cannot be booked (closed, past, too soon, off the slot grid);
     Conflict when nothing within the booking horizon has room. Both say `next_available`.
     """
     calendar, bookings = calendar_and_bookings()
     moment = calendar_service.now()
-    lead = Lead.of_products(products.values())
+    lead = Lead.of_products(products.values(), extra_lead)
     if requested is not None:
         problem = calendar.problem(requested, moment, lead)
         if problem:

@@ -128,6 +128,8 @@ def bake_list(day, by_slot=False):
         if total > total_ordered:
             for_counter[product.id] = total - total_ordered
     details = {product.id: product for product in baked}
+    if by_slot:  # batches are the whole day's: a slot's share of a tray is no tray
+        details = {}
     lines = [
         _line(row, details.get(row.product_id), 0 if by_slot else for_counter.pop(row.product_id, 0)) for row in ordered
     ]
@@ -139,8 +141,8 @@ def bake_list(day, by_slot=False):
             ordered=0,
             orders=0,
             for_counter=for_counter[product.id],
-            batch_size=product.batch_size,
-            uses=product.uses,
+            batch_size=None if by_slot else product.batch_size,
+            uses=() if by_slot else product.uses,
         )
         for product in baked
         if product.id in for_counter

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..bakery_calendar import service as calendar_service
+from ..catalog import options as product_options
 from ..catalog.invalidation import mark_catalog_changed
 from ..exceptions import Conflict, Invalid, NotFound
 from ..extensions import db
@@ -32,7 +33,9 @@ from ..models import (
     STOCKED,
     Order,
     OrderItem,
+    OrderItemOption,
     Product,
+    chosen_json,
     new_order_code,
     new_public_id,
     normalise_code,
@@ -88,6 +91,18 @@ class PlacedOrder:
     total: Decimal
     code: str
     pickup_at: datetime | None = None
+    items: tuple = ()  # {"id", "name", "quantity", "unit_price", "options"} per line, as priced
+
+
+def _line_json(item, chosen):
+    """An order line as the answer to placing it shows it: its product, quantity, unit price and options."""
+    return {
+        "id": item["product_id"],
+        "name": item["product_name"],
+        "quantity": item["quantity"],
+        "unit_price": item["unit_price"],
+        "options": [chosen_json(option) for option in chosen],
+    }
 
 
 def get_order(public_id):
@@ -123,10 +138,13 @@ def scoped_idempotency_key(key, api_key_id=None, sender=""):
     return f"anon:{tag[:SENDER_TAG_LENGTH]}:{key}"
 
 
-def place_order(lines, idempotency_key=None, customer=None, client=None):
+def place_order(lines, idempotency_key=None, customer=None, client=None, requested=None):
     """Reserve stock and record the order in one transaction; return (PlacedOrder, created).
 
-    `lines` maps product id to quantity (already validated). A repeated idempotency key
+    `lines` maps product id to quantity (already validated); `requested` ([RequestedLine],
+    validation.parse_order_lines) are the lines as sent, with the options chosen on each
+    (None: one line per product, none chosen). The options are checked and the lines priced before
+    anything is written (app/catalog/options.py: Invalid naming the line and the option). A repeated idempotency key
     returns the first order (created=False) if the request is the same (items, customer,
     requested pickup time, note); the same key for another request is Invalid.
     `customer["placed_by"]` says who places it (see placer_hash), for cancel_by_customer.
@@ -134,7 +152,7 @@ def place_order(lines, idempotency_key=None, customer=None, client=None):
     one client can hold. When the bakery chooses the slot and it is gone by the time the order
     takes it, the order starts again with the next free slot, on a later day if need be.
     """
-    request_hash = fingerprint(lines, customer)
+    request_hash = fingerprint(lines, customer, requested)
     if idempotency_key:
         existing = find_placed_order(idempotency_key, request_hash)
         if existing:
@@ -143,12 +161,16 @@ def place_order(lines, idempotency_key=None, customer=None, client=None):
     customer = dict(customer or {})
     _check_caps(lines, customer)
     products = _orderable_products(lines)
+    priced = product_options.price_lines(
+        requested or [product_options.RequestedLine(pid, qty) for pid, qty in sorted(lines.items())], products
+    )
+    extra_lead = product_options.extra_lead_hours(priced)
     held_by = holds.holders_for(client, customer)
     passed_over = set()
     for attempt in range(1, PICKUP_ATTEMPTS + 1):
-        pickup = capacity.choose_pickup(lines, products, customer.get("pickup_at"), passed_over)
+        pickup = capacity.choose_pickup(lines, products, customer.get("pickup_at"), passed_over, extra_lead)
         try:
-            order = _place(lines, products, idempotency_key, request_hash, customer, pickup, held_by)
+            order = _place(lines, priced, products, idempotency_key, request_hash, customer, pickup, held_by)
         except capacity.SlotTaken as taken:
             if not pickup.assigned or attempt == PICKUP_ATTEMPTS:
                 raise
@@ -168,11 +190,11 @@ def place_order(lines, idempotency_key=None, customer=None, client=None):
     return order, True
 
 
-def _place(lines, products, idempotency_key, request_hash, customer, pickup, held_by):
+def _place(lines, priced, products, idempotency_key, request_hash, customer, pickup, held_by):
     """One try at the order's transaction for `pickup`: committed, or rolled back and raised."""
     try:
         order = _create_order_row(
-            lines, products, idempotency_key, request_hash, {**customer, "pickup_at": pickup.start}, held_by
+            priced, products, idempotency_key, request_hash, {**customer, "pickup_at": pickup.start}, held_by
         )
         # Stock, then the pickup day's ledger rows, the slot and the client's holds, last: their row locks are
         # then held only until the commit just below, so concurrent orders wait as little as possible.
@@ -223,9 +245,17 @@ def find_placed_order(key, request_hash=None):
         return None
     if request_hash is not None and row.request_fingerprint != request_hash:
         raise Invalid("This Idempotency-Key was already used for a different order")
+    items = db.session.scalars(
+        select(OrderItem).join(Order, OrderItem.order_id == Order.id).where(Order.idempotency_key == key)
+    ).all()
+    lines = tuple(_line_json(_item_values(item), item.chosen) for item in sorted(items, key=lambda i: i.id))
     return PlacedOrder(
-        public_id=row.public_id, status=row.status, total=row.total, code=row.code, pickup_at=row.pickup_at
+        public_id=row.public_id, status=row.status, total=row.total, code=row.code, pickup_at=row.pickup_at, items=lines
     )
+
+
+def _item_values(item):
+    return {name: getattr(item, name) for name in ("product_id", "product_name", "quantity", "unit_price")}
 
 
 def _orderable_products(lines):
@@ -321,11 +351,18 @@ def _reserve_stock(lines, products):
         mark_catalog_changed(db.session)  # the catalogue shows how many are available
 
 
-def _create_order_row(lines, products, idempotency_key, request_hash, customer, held_by=()):
-    """Insert the order and its items with two statements (Core: no unit-of-work overhead)."""
+def _create_order_row(priced, products, idempotency_key, request_hash, customer, held_by=()):
+    """Insert the order and its items with two statements (Core: no unit-of-work overhead); lines
+    with options chosen need a third, for what they chose."""
+    priced = sorted(priced, key=lambda line: line.product_id)  # stable: one product's lines stay as sent
     items = [
-        {"product_id": pid, "product_name": products[pid].name, "unit_price": products[pid].price, "quantity": quantity}
-        for pid, quantity in sorted(lines.items())
+        {
+            "product_id": line.product_id,
+            "product_name": products[line.product_id].name,
+            "unit_price": line.unit_price,
+            "quantity": line.quantity,
+        }
+        for line in priced
     ]
     total = sum(item["unit_price"] * item["quantity"] for item in items)
     values = {
@@ -343,7 +380,8 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer, 
     }
     now = utcnow()
     values.update(status=PENDING, processing_attempts=0, created_at=now, updated_at=now)
-    with_items = db.engine.dialect.name == "postgresql"
+    # PostgreSQL: the items go in with the order, unless what they chose needs their ids.
+    with_items = db.engine.dialect.name == "postgresql" and not any(line.chosen for line in priced)
     if with_items:  # the items go in with the order: one round trip for both
         for n, item in enumerate(items):
             values.update({f"{name}_{n}": value for name, value in item.items()})
@@ -357,8 +395,26 @@ def _create_order_row(lines, products, idempotency_key, request_hash, customer, 
         raise RuntimeError(f"No free order code after {CODE_ATTEMPTS} draws")
     order_pk, public_id, code = row
     if not with_items:
+        _insert_items(order_pk, items, priced)
+    lines = tuple(_line_json(item, line.chosen) for item, line in zip(items, priced, strict=True))
+    return PlacedOrder(
+        public_id=public_id, status=PENDING, total=total, code=code, pickup_at=customer.get("pickup_at"), items=lines
+    )
+
+
+def _insert_items(order_pk, items, priced):
+    """The order's items (one statement), or with options chosen each line and then what it chose."""
+    if not any(line.chosen for line in priced):
         db.session.execute(insert(OrderItem.__table__), [{"order_id": order_pk, **item} for item in items])
-    return PlacedOrder(public_id=public_id, status=PENDING, total=total, code=code, pickup_at=customer.get("pickup_at"))
+        return
+    chosen = []
+    for item, line in zip(items, priced, strict=True):
+        item_id = db.session.execute(
+            insert(OrderItem.__table__).values(order_id=order_pk, **item).returning(OrderItem.__table__.c.id)
+        ).scalar_one()
+        chosen.extend({"order_item_id": item_id, **option.row()} for option in line.chosen)
+    if chosen:
+        db.session.execute(insert(OrderItemOption.__table__), chosen)
 
 
 def change_status(public_id, new_status, reason=None, by="bakery", only_from=None, actor=None, unsent_because=None):

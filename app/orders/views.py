@@ -17,7 +17,7 @@ from ..web.negotiation import is_htmx, redirect_after_write, respond, respond_af
 from . import capacity, holds, service
 from . import checkout as checkout_form
 from .customer import parse_api_customer
-from .validation import parse_order_items
+from .validation import merged_lines, parse_order_lines
 
 bp = Blueprint("orders", __name__)
 CHECKOUT_HOLDER = "checkout_holder"  # the session's key for the id its checkout tokens are bound to
@@ -123,7 +123,8 @@ def _create_from_json(api_key=None):
     payload = request.get_json(silent=True)
     if payload is None:
         raise ApiError(400, "The body is not valid JSON")
-    lines = parse_order_items(payload, current_app.config["MAX_ITEM_QUANTITY"], current_app.config["MAX_ORDER_LINES"])
+    config = current_app.config
+    requested = parse_order_lines(payload, config["MAX_ITEM_QUANTITY"], config["MAX_ORDER_LINES"])
     customer = parse_api_customer(payload)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > 255:
@@ -133,13 +134,16 @@ def _create_from_json(api_key=None):
     customer["pickup_at"] = capacity.parse_pickup_at(payload.get("pickup_at"))
     customer["placed_by"] = _placer()
     client = holds.client_of(client_address(), api_key.id if api_key else None)
-    order, created = service.place_order(lines, idempotency_key=key, customer=customer, client=client)
+    order, created = service.place_order(
+        merged_lines(requested), idempotency_key=key, customer=customer, client=client, requested=requested
+    )
     body = {
         "order_id": order.public_id,
         "code": order.code,
         "status": order.status,
         "total": order.total,
         "pickup_at": local_isoformat(order.pickup_at),
+        "items": list(order.items),
     }
     response = redirect_after_write(url_for("orders.detail", order_id=order.public_id), body, status=201)
     if not created:

@@ -3,7 +3,7 @@
 Existing products get NULL (no days of notice): every order they take today stays possible.
 
 Revision ID: 8464f84a6f5c
-Revises: a4c7e2f91b36
+Revises: 4129cdb2981a
 Create Date: 2026-12-08 00:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8464f84a6f5c'
-down_revision = 'a4c7e2f91b36'
+down_revision = '4129cdb2981a'
 branch_labels = None
 depends_on = None
 

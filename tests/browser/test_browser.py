@@ -46,7 +46,7 @@ def test_customer_buys_with_htmx_and_watches_the_status(chromium, live_server):
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.goto(live_server + "/")
-    expect(page.locator(".product-card")).to_have_count(10)
+    expect(page.locator(".product-card")).to_have_count(11)
     snap(page, "js-1-catalogue")
     # A marker on the window survives only as long as no page load happens.
     page.evaluate("window.noReload = true")

@@ -182,6 +182,17 @@ def test_adding_on_a_chosen_day_makes_it_the_cart_s_day(client, products, sourdo
     assert data["pickup_day"] == FRIDAY and data["pickup_day_chosen"] is True
 
 
+def test_the_shop_opens_on_the_cart_s_day_once_the_customer_chose_one(client, products, sourdough):
+    add(client, sourdough, 1, day=FRIDAY)
+    soup = soup_of(client.get("/", headers=BROWSER))  # the brand link: no ?day=
+    assert soup.select_one("#pickup-day option[selected]")["value"] == FRIDAY
+    assert soup.select_one(f"#product-{sourdough} form.add-to-cart input[name=day]")["value"] == FRIDAY
+    assert (
+        soup_of(client.get(f"/?day={WEDNESDAY}", headers=BROWSER)).select_one("#pickup-day option[selected]")["value"]
+        == WEDNESDAY
+    )  # a day asked for in the address wins
+
+
 def test_without_a_chosen_day_the_cart_is_for_the_first_day_one_can_order_for(client, products, sourdough):
     add(client, sourdough, 1)
     soup = cart_page(client)
@@ -388,7 +399,7 @@ def test_the_json_api_keeps_its_shapes(client, products, sourdough):
     listed = client.get("/products", headers=JSON).get_json()
     assert set(listed[0]) == {
         "id", "name", "price", "image", "description", "available", "kind", "lead_days", "only_left",
-        "category", "allergens", "may_contain", "dietary",
+        "category", "allergens", "may_contain", "dietary", "options",
     }  # fmt: skip
     response = client.post(
         "/orders",
@@ -396,4 +407,4 @@ def test_the_json_api_keeps_its_shapes(client, products, sourdough):
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 201
-    assert set(response.get_json()) == {"order_id", "code", "status", "total", "pickup_at"}
+    assert set(response.get_json()) == {"order_id", "code", "status", "total", "pickup_at", "items"}

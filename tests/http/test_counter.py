@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEntry, ProductDay
 from app.staff.accounts import create_staff
-from tests.helpers import BROWSER, HTMX, JSON, ON_SERVICES, bake, sent_by
+from tests.helpers import BROWSER, HTMX, JSON, ON_SERVICES, bake, sent_by, use_resource
 
 THURSDAY = date(2026, 11, 26)
 STAFF = {"username": "ana", "password": "secret-bread"}
@@ -328,3 +328,14 @@ def test_burnt_trays_and_orders_at_once_keep_the_exact_counts(app, add_product):
         )
     assert entries == 18
     assert available(app.test_client(), bun) == 100 - 12 - 12
+
+
+def test_a_product_made_to_order_is_not_on_the_counter(app, staff, add_product):
+    cake = add_product(name="Birthday Cake")
+    use_resource(app, cake, ("Deck oven", "trays", 4), to_order=True)
+    assert order(app, cake, 1).status_code == 201
+    rows = staff.get("/staff/counter?date=2026-11-26", headers=JSON).get_json()
+    assert cake not in [row["product_id"] for row in rows]
+    refused = staff.post(f"/staff/counter/{cake}", json={"date": "2026-11-26", "change": "sold", "amount": 1})
+    assert refused.status_code == 422 and "made to order" in refused.get_json()["error"]
+    assert ledger(app, cake) == (1, 0, 0) and audit_details(app) == []

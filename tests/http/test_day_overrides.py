@@ -26,12 +26,9 @@ def morning(monkeypatch):
 
 
 @pytest.fixture
-def staff(app):
-    with app.app_context():
-        create_staff(**STAFF)
-    client = app.test_client()
-    assert client.post("/staff/login", data=STAFF, headers=BROWSER).status_code == 303
-    return client
+def staff(staff_client):
+    """The staff member (and owner) "ana", logged in (conftest.py)."""
+    return staff_client
 
 
 @pytest.fixture

@@ -41,7 +41,9 @@ max-examples = {EXAMPLES}
 # outside the booking horizon, a product id no product has, a pickup time in the past or on
 # a closed day, a full slot, a password too weak, a username or category name taken, a stock
 # adjustment of 0 or one that would take the stock below 0, a counter sale of more than is left,
-# a date's own amount for a stocked product or a past date. Those answers are 422 (or 409)
+# a date's own amount for a stocked product or a past date, a resource name taken or with a
+# control character, an option name a product has already, a choice for a text option or a second
+# one for a yes/no, a max length for an option that is no text. Those answers are 422 (or 409)
 # with the reason, by design.
 [[operations]]
 include-path = [
@@ -54,7 +56,11 @@ include-path = [
     "/staff/products/{{product_id}}/retire", "/staff/products/{{product_id}}",
     "/staff/products/{{product_id}}/stock", "/staff/products/{{product_id}}/days",
     "/staff/products/{{product_id}}/days/{{day}}/delete", "/staff/counter", "/staff/counter/{{product_id}}",
-    "/staff/orders/{{order_id}}/status",
+    "/staff/orders/{{order_id}}/status", "/staff/resources", "/staff/resources/{{resource_id}}",
+    "/staff/resources/{{resource_id}}/delete", "/staff/products/{{product_id}}/options",
+    "/staff/products/{{product_id}}/options/{{option_id}}",
+    "/staff/products/{{product_id}}/options/{{option_id}}/choices",
+    "/staff/products/{{product_id}}/options/{{option_id}}/choices/{{choice_id}}",
 ]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "422", "429"]
 

@@ -40,6 +40,7 @@ def test_order_detail_json_lists_items(client, order_id, products):
             "unit_price": 2.80,
             "allergens": ["gluten", "eggs", "milk"],
             "may_contain": ["nuts"],
+            "options": [],
         }
     ]
     assert body["total"] == 5.60

@@ -10,9 +10,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CANCELLED, Order, OrderItem
+from app.models import CANCELLED, Order, OrderItem, Resource
 from app.orders.service import change_status
-from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, JSON, ON_SERVICES, bake, use_resource, wait_for_status
 
 THURSDAY, FRIDAY = date(2026, 11, 26), date(2026, 11, 27)
@@ -105,11 +104,19 @@ def test_a_batch_is_shared_until_it_is_full(app, products):
     assert order(app, rolls, 1).status_code == 409
 
 
-def test_a_product_made_to_order_without_a_resource_cannot_be_ordered(app, products):
+def test_a_product_made_to_order_without_room_or_without_a_resource_cannot_be_ordered(app, products):
     cake = products["Lemon Tart"]
     use_resource(app, cake, ("Deck oven", "trays", 0), to_order=True)
     assert available(app, cake) == 0
     assert order(app, cake, 1).status_code == 409
+    with app.app_context():  # the oven removed: the cake uses nothing, so nothing says how many can be made
+        db.session.delete(db.session.scalar(select(Resource)))
+        db.session.commit()
+    assert available(app, cake) == 0
+    refused = order(app, cake, 1)
+    assert refused.status_code == 409
+    assert refused.get_json()["error"].startswith("Lemon Tart is sold out for Thursday")
+    assert ordered(app, cake) == 0
 
 
 def test_concurrent_orders_never_overfill_the_oven(app, cake_and_croissant):
@@ -122,16 +129,10 @@ def test_concurrent_orders_never_overfill_the_oven(app, cake_and_croissant):
     assert available(app, cake, FRIDAY) == 2  # the next day is untouched
 
 
-STAFF = {"username": "ana", "password": "secret-bread"}
-
-
 @pytest.fixture
-def staff(app):
-    with app.app_context():
-        create_staff(**STAFF)
-    client = app.test_client()
-    assert client.post("/staff/login", data=STAFF, headers=BROWSER).status_code == 303
-    return client
+def staff(staff_client):
+    """The staff member (and owner) "ana", logged in (conftest.py)."""
+    return staff_client
 
 
 def test_the_bake_list_shows_ordered_the_counter_s_share_batches_and_the_oven_s_load(app, staff, cake_and_croissant):
@@ -185,3 +186,13 @@ def test_a_staff_cut_that_overfills_the_oven_is_shown_as_over(app, staff, cake_a
     assert "load-over" in page.select_one(".load")["class"]
     assert "1 over" in page.select_one(".load-note").get_text()
     assert available(app, cake) == 0
+
+
+def test_by_slot_the_batches_are_left_to_the_whole_day_s_list(app, staff, cake_and_croissant):
+    _, croissant = cake_and_croissant
+    assert order(app, croissant, 5).status_code == 201
+    bake = staff.get("/staff/bake-list?date=2026-11-26&by=slot", headers=JSON).get_json()
+    assert [(line["slot"], line["ordered"], line["for_counter"], line["batches"]) for line in bake["lines"]] == [
+        ("08:00", 5, 0, None),
+        ("counter", 0, 19, None),
+    ]

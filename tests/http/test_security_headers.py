@@ -267,7 +267,7 @@ def test_shop_and_back_office_run_under_the_csp_without_one_violation(app, chrom
 
     shop = page.goto(live_server + "/")
     assert shop.headers["content-security-policy"] == EXPECTED["Content-Security-Policy"]
-    expect(page.locator(".product-card")).to_have_count(10)
+    expect(page.locator(".product-card")).to_have_count(11)
     assert styled(page, ".site-header") not in ("rgba(0, 0, 0, 0)", "transparent")
     shoot(page, "csp-shop")
     page.evaluate("window.noReload = true")

@@ -17,11 +17,11 @@ STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 def test_seed_loads_demo_products_and_is_idempotent(runner, client):
     first = runner.invoke(args=["seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded 10 products" in first.output
+    assert "Seeded 11 products" in first.output
     again = runner.invoke(args=["seed"])
-    assert "Seeded 0 products (10 already there)" in again.output
+    assert "Seeded 0 products (11 already there)" in again.output
     products = client.get("/products", headers=JSON).get_json()
-    assert len(products) == 10
+    assert len(products) == 11
     assert all(p["price"] > 0 and p["description"] for p in products)
     # The sourdough's 36-hour dough is started the day before: a day's notice (the first day one can order for
     # may be today, too soon for it).

@@ -9,10 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Product, Resource
-from app.staff.accounts import create_staff
 from tests.helpers import BROWSER, HTMX, JSON, bake, sent_by, use_resource
-
-STAFF = {"username": "ana", "password": "secret-bread"}
 
 
 @pytest.fixture(autouse=True)
@@ -21,12 +18,9 @@ def morning(monkeypatch):
 
 
 @pytest.fixture
-def staff(app):
-    with app.app_context():
-        create_staff(**STAFF)
-    client = app.test_client()
-    assert client.post("/staff/login", data=STAFF, headers=BROWSER).status_code == 303
-    return client
+def staff(staff_client):
+    """The staff member (and owner) "ana", logged in (conftest.py)."""
+    return staff_client
 
 
 def soup_of(response):

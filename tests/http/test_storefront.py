@@ -408,7 +408,7 @@ def test_stock_gone_before_checkout_is_explained_and_nothing_is_written(app, cli
 def test_json_orders_still_answer_json(client, products):
     response = post_order(client, [{"id": products["Baguette"], "quantity": 1}])
     assert response.status_code == 201
-    assert set(response.get_json()) == {"order_id", "code", "status", "total", "pickup_at"}
+    assert set(response.get_json()) == {"order_id", "code", "status", "total", "pickup_at", "items"}
 
 
 # --- order page --------------------------------------------------------------------------

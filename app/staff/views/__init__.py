@@ -2,8 +2,8 @@
 
 login (log in and out), board (the order board), search (finding any order), lists (bake and
 pick lists), counter (what is sold, baked more or burnt in the shop), resources (ovens and
-their load), reports, products (the products
-table: quick edits, stock), catalogue (the product form, categories), calendar, accounts, api_keys;
+their load), reports, products (the products table: quick edits, stock), options (a product's
+options and their choices), catalogue (the product form, categories), calendar, accounts, api_keys;
 shared: what they share (the form or JSON sent).
 """
 
@@ -16,6 +16,7 @@ from . import (
     counter,
     lists,
     login,
+    options,
     products,
     reports,
     resources,
@@ -31,6 +32,7 @@ __all__ = [
     "counter",
     "lists",
     "login",
+    "options",
     "products",
     "reports",
     "resources",
