@@ -43,7 +43,7 @@ class Lead:
 
     @classmethod
     def of_products(cls, products, extra_hours=None):
-        """The longest lead times among `products` (anything with id, lead_hours and lead_days); `extra_hours`
+        """The longest lead times among `products` (anything with lead_hours, lead_days and an id); `extra_hours`
         ({product id: hours}) is what chosen options add (app/catalog/options.py: a 10″ cake needs a day more)."""
         products, extra_hours = list(products), extra_hours or {}
         minutes = max([0, *(((getattr(p, "lead_hours", None) or 0) + extra_hours.get(p.id, 0)) * 60 for p in products)])

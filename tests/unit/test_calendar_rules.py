@@ -113,12 +113,14 @@ def test_days_of_notice_count_calendar_days_from_today_and_the_later_lead_wins()
 
 def test_a_lead_is_the_longest_of_the_products_and_plain_minutes_still_work():
     class Item:
-        def __init__(self, name, lead_hours=None, lead_days=None):
-            self.name, self.lead_hours, self.lead_days = name, lead_hours, lead_days
+        def __init__(self, name, lead_hours=None, lead_days=None, id=None):
+            self.name, self.lead_hours, self.lead_days, self.id = name, lead_hours, lead_days, id
 
     cart = [Item("Cake", lead_hours=48), Item("Rye", lead_days=1), Item("Sourdough", lead_days=2), Item("Bun")]
     assert Lead.of_products(cart) == Lead(minutes=48 * 60, days=2, needs_days="Sourdough")
     assert Lead.of_products([Item("Bun", lead_days=0)]) == Lead()
+    # A 10″ cake's size adds a day to its 48 hours (app/catalog/options.py: extra_lead_hours).
+    assert Lead.of_products([Item("Cake", lead_hours=48, id=7)], {7: 24}).minutes == 72 * 60
     assert Lead.of(90) == Lead(minutes=90) and Lead.of(None) == Lead()
     assert calendar().earliest(datetime(2026, 11, 25, 10, 0), 90) == calendar().earliest(
         datetime(2026, 11, 25, 10, 0), Lead(minutes=90)
