@@ -102,6 +102,22 @@ def replace_allergens(rows, contains, may_contain, row_type):
     return True
 
 
+def replace_keyed_rows(rows, wanted, key, value, make):
+    """Make the rows of a relationship hold `wanted` ({key: value}): rows updated in place, missing ones made
+    with make(key, value), the others removed; True if anything changed."""
+    have = {getattr(row, key): getattr(row, value) for row in rows}
+    if have == wanted:
+        return False
+    for row in list(rows):
+        if getattr(row, key) not in wanted:
+            rows.remove(row)
+        else:
+            setattr(row, value, wanted[getattr(row, key)])
+    for missing in sorted(set(wanted) - set(have)):
+        rows.append(make(missing, wanted[missing]))
+    return True
+
+
 class Product(db.Model):
     __tablename__ = "products"
     __table_args__ = (
@@ -199,17 +215,8 @@ class Product(db.Model):
 
     def set_weekday_amounts(self, amounts):
         """Replace its weekday amounts ({weekday: amount}), rows updated in place ((product, weekday) is the key)."""
-        if amounts == self.weekday_amounts:
-            return
-        for row in list(self.weekday_amount_rows):
-            if row.weekday not in amounts:
-                self.weekday_amount_rows.remove(row)
-            else:
-                row.amount = amounts[row.weekday]
-        kept = {row.weekday for row in self.weekday_amount_rows}
-        for weekday in sorted(set(amounts) - kept):
-            self.weekday_amount_rows.append(ProductWeekdayAmount(weekday=weekday, amount=amounts[weekday]))
-        self.updated_at = utcnow()
+        if replace_keyed_rows(self.weekday_amount_rows, amounts, "weekday", "amount", self._weekday_amount):
+            self.updated_at = utcnow()
 
     @property
     def per_batch(self):
@@ -218,17 +225,16 @@ class Product(db.Model):
 
     def set_resource_uses(self, uses):
         """Replace what one batch uses ({resource id: per batch}), rows updated in place."""
-        if uses == self.per_batch:
-            return
-        for use in list(self.resource_uses):
-            if use.resource_id not in uses:
-                self.resource_uses.remove(use)
-            else:
-                use.per_batch = uses[use.resource_id]
-        kept = {use.resource_id for use in self.resource_uses}
-        for resource_id in sorted(set(uses) - kept):
-            self.resource_uses.append(ProductResourceUse(resource_id=resource_id, per_batch=uses[resource_id]))
-        self.updated_at = utcnow()
+        if replace_keyed_rows(self.resource_uses, uses, "resource_id", "per_batch", self._resource_use):
+            self.updated_at = utcnow()
+
+    @staticmethod
+    def _weekday_amount(weekday, amount):
+        return ProductWeekdayAmount(weekday=weekday, amount=amount)
+
+    @staticmethod
+    def _resource_use(resource_id, per_batch):
+        return ProductResourceUse(resource_id=resource_id, per_batch=per_batch)
 
     # A baked product's amount left for the pickup day the catalogue answers for (None: not
     # worked out); set by app/catalog/daily.py's for_day(), not stored.
