@@ -12,7 +12,8 @@ import pytest
 from tests.browser_tools import AXE, axe_violations, card, skip_or_fail, snap
 from tests.helpers import bake
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# What the browser shows does not depend on the backend: the guarantees behind it are tested on both (tests/http).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.once]
 
 MON, TUE, WED, THU, FRI, SAT = range(6)
 

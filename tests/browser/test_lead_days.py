@@ -13,7 +13,8 @@ import pytest
 from tests.browser_tools import AXE, axe_violations, card, skip_or_fail, snap
 from tests.helpers import bake, set_product
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# What the browser shows does not depend on the backend: the guarantees behind it are tested on both (tests/http).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.once]
 
 NOTICE = 3  # more than the days to the first day one can order for (at most two: Saturday evening to Monday)
 

@@ -6,7 +6,8 @@ import pytest
 from app.staff.accounts import create_staff
 from tests.browser_tools import AXE, axe_violations, log_in_as_staff, skip_or_fail, snap
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# What the browser shows does not depend on the backend: the guarantees behind it are tested on both (tests/http).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.once]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])

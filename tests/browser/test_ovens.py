@@ -16,7 +16,8 @@ from app.staff.accounts import create_staff
 from tests.browser_tools import AXE, axe_violations, card, log_in_as_staff, skip_or_fail, snap
 from tests.helpers import JSON, bake, later_pickup
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# What the browser shows does not depend on the backend: the guarantees behind it are tested on both (tests/http).
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.once]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
